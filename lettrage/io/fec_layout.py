@@ -1,0 +1,247 @@
+"""The physical layout of a FEC file: encoding, line boundaries, separator, header.
+
+Nothing here interprets amounts or dates; it finds where each line and field stands in the
+bytes, so that the reader can parse them and the writer can give every byte back.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from lettrage.errors import FecError
+
+UTF8_BOM = b"\xef\xbb\xbf"
+SEPARATORS = (b"\t", b"|")
+_TERMINATOR = re.compile(rb"\r\r\n|\r\n|\n|\r")
+
+# Normalised header name -> canonical field. Normalising drops case, accents, padding and
+# anything that is not a letter or digit, so `CompteLIB`, ` Montant Devise ` and `IdDevise`
+# all land on their field.
+HEADER_ALIASES: dict[str, str] = {
+    "journalcode": "JournalCode",
+    "journallib": "JournalLib",
+    "ecriturenum": "EcritureNum",
+    "ecrituredate": "EcritureDate",
+    "comptenum": "CompteNum",
+    "comptelib": "CompteLib",
+    "compauxnum": "CompAuxNum",
+    "compteauxnum": "CompAuxNum",
+    "compauxlib": "CompAuxLib",
+    "compteauxlib": "CompAuxLib",
+    "pieceref": "PieceRef",
+    "piecedate": "PieceDate",
+    "ecriturelib": "EcritureLib",
+    "debit": "Debit",
+    "credit": "Credit",
+    "ecriturelet": "EcritureLet",
+    "datelet": "DateLet",
+    "validdate": "ValidDate",
+    "montantdevise": "Montantdevise",
+    "idevise": "Idevise",
+    "iddevise": "Idevise",
+    "montant": "Montant",
+    "sens": "Sens",
+    "datelimitreglmt": "DateLimitReglmt",
+    "dateecheance": "DateLimitReglmt",
+    "numfacture": "NumFacture",
+}
+
+
+def normalise_header_name(name: str) -> str:
+    """Fold a header cell to the key of :data:`HEADER_ALIASES` (case, accents, padding)."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("\ufeff", ""))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^0-9a-z]", "", plain.casefold())
+
+
+@dataclass(frozen=True, eq=False)
+class FecLayout:
+    """Where everything stands in the bytes of one FEC file.
+
+    Attributes
+    ----------
+    path : the file's name, for messages.
+    data : every byte of the file, as read.
+    encoding : the text encoding used to decode fields.
+    separator : ``b"\\t"`` or ``b"|"``.
+    header : the raw header cells, decoded.
+    fields : canonical field name -> column position.
+    header_line : 1-based physical line number of the header.
+    starts, ends : byte offsets of each data line's content (terminators excluded).
+    original_letters, original_letter_dates : EcritureLet and DateLet as read (the writer
+        rewrites only the lines whose letter or date the caller changed).
+    """
+
+    path: str
+    data: bytes
+    encoding: str
+    separator: bytes
+    header: tuple[str, ...]
+    fields: dict[str, int]
+    header_line: int
+    starts: np.ndarray
+    ends: np.ndarray
+    original_letters: np.ndarray | None = None
+    original_letter_dates: np.ndarray | None = None
+
+    def __deepcopy__(self, memo: dict) -> "FecLayout":
+        # Immutable: pandas copies DataFrame.attrs deeply; sharing is safe and cheap.
+        return self
+
+    @cached_property
+    def _terminator_ends(self) -> np.ndarray:
+        return np.fromiter(
+            (m.end() for m in _TERMINATOR.finditer(self.data)), dtype=np.int64
+        )
+
+    def physical_line(self, offsets: np.ndarray | int) -> np.ndarray | int:
+        """1-based line numbers, as an editor counts them, of byte offsets in the file."""
+        return np.searchsorted(self._terminator_ends, offsets, side="right") + 1
+
+    def file_lines(self, data_lines: np.ndarray | int) -> np.ndarray | int:
+        """Physical line numbers of 1-based data line numbers."""
+        return self.physical_line(self.starts[np.asarray(data_lines) - 1])
+
+
+def decode_check(data: bytes, path: str, encoding: str | None) -> str:
+    """Choose the file's text encoding, or fail with the line of the first bad byte.
+
+    Auto-detection: a UTF-8 BOM or valid UTF-8 gives UTF-8; otherwise bytes in 0x80–0x9F
+    (control codes in ISO 8859-15, letters and signs in Windows-1252) give Windows-1252;
+    otherwise ISO 8859-15, the encoding the regulation names.
+    """
+    if b"\x00" in data[:65536]:
+        raise FecError(
+            "NUL bytes: the file looks like UTF-16 or binary; a FEC is ASCII, ISO 8859-15 "
+            "or UTF-8 text",
+            file=path,
+        )
+    if encoding is not None:
+        candidates = [encoding]
+    elif data.startswith(UTF8_BOM):
+        candidates = ["utf-8-sig"]
+    else:
+        candidates = ["utf-8"]
+        if re.search(rb"[\x80-\x9f]", data) is None:
+            candidates.append("iso8859-15")
+        else:
+            candidates.append("cp1252")
+    error: UnicodeDecodeError | None = None
+    for name in candidates:
+        try:
+            data.decode(name)
+        except LookupError:
+            raise FecError(f"unknown encoding {name!r}", file=path) from None
+        except UnicodeDecodeError as exc:
+            error = error or exc
+            continue
+        return name
+    assert error is not None
+    line = len(_TERMINATOR.findall(data[: error.start])) + 1
+    raise FecError(
+        f"byte {data[error.start]:#04x} cannot be read as {candidates[-1]}"
+        " (wrong encoding? pass encoding= / --encoding)",
+        file=path,
+        line=line,
+        value=repr(data[max(0, error.start - 20) : error.start + 20]),
+    )
+
+
+def content_runs(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Byte offsets (start, end) of every run of bytes that holds no CR or LF.
+
+    Whatever stands between two runs — CRLF, LF, lone CR, ``\\r\\r\\n``, blank lines — is a
+    terminator the writer copies as it was.
+    """
+    raw = np.frombuffer(data, dtype=np.uint8)
+    is_eol = (raw == 10) | (raw == 13)
+    edges = np.diff(np.concatenate(([True], is_eol, [True])).astype(np.int8))
+    return np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)
+
+
+def blank_runs(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Mask of the runs holding nothing but spaces, tabs and pipes (treated as blank lines)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    filled = ~((raw == 32) | (raw == 9) | (raw == 124) | (raw == 10) | (raw == 13))
+    counts = np.concatenate(([0], np.cumsum(filled, dtype=np.int64)))
+    return (counts[ends] - counts[starts]) == 0
+
+
+def detect_layout(data: bytes, path: str, encoding: str | None = None) -> FecLayout:
+    """Find encoding, separator, header and data lines of a FEC file held in ``data``."""
+    if not data.strip():
+        raise FecError("empty file: no header line", file=path)
+    chosen = decode_check(data, path, encoding)
+    starts, ends = content_runs(data)
+    blank = blank_runs(data, starts, ends)
+    if data.startswith(UTF8_BOM) and len(starts) and starts[0] == 0:
+        bom_only = ends[0] == len(UTF8_BOM)
+        starts = starts.copy()
+        starts[0] = len(UTF8_BOM)
+        blank[0] = blank[0] or bom_only
+    filled = np.flatnonzero(~blank)
+    if not len(filled):
+        raise FecError("no header line", file=path)
+    first = filled[0]
+    header_bytes = data[starts[first] : ends[first]]
+    tabs, pipes = header_bytes.count(b"\t"), header_bytes.count(b"|")
+    if not tabs and not pipes:
+        raise FecError(
+            "unknown separator: the header holds neither tabs nor '|'",
+            file=path,
+            line=1,
+            value=header_bytes[:60].decode(chosen, "replace"),
+        )
+    separator = b"\t" if tabs >= pipes else b"|"
+    header = tuple(cell.decode(chosen) for cell in header_bytes.split(separator))
+    header_line = int(len(_TERMINATOR.findall(data[: starts[first]])) + 1)
+    fields = map_header(header, path, header_line)
+    data_runs = filled[1:]
+    return FecLayout(
+        path=path,
+        data=data,
+        encoding=chosen,
+        separator=separator,
+        header=header,
+        fields=fields,
+        header_line=header_line,
+        starts=starts[data_runs],
+        ends=ends[data_runs],
+    )
+
+
+REQUIRED = ("EcritureDate", "CompteNum", "EcritureLet", "DateLet")
+
+
+def map_header(header: tuple[str, ...], path: str, line: int) -> dict[str, int]:
+    """Canonical field -> position, mapping by name whatever the case, accents or padding."""
+    fields: dict[str, int] = {}
+    for position, cell in enumerate(header):
+        canonical = HEADER_ALIASES.get(normalise_header_name(cell))
+        if canonical is None:
+            continue
+        if canonical in fields:
+            raise FecError("field named twice in the header", file=path, line=line, field=cell)
+        fields[canonical] = position
+    if len(fields) < 3:
+        raise FecError(
+            "no FEC header: the first line does not name the FEC fields "
+            "(JournalCode, EcritureDate, CompteNum, …)",
+            file=path,
+            line=line,
+            value="|".join(header)[:80],
+        )
+    missing = [name for name in REQUIRED if name not in fields]
+    has_debit_credit = "Debit" in fields and "Credit" in fields
+    has_amount_sense = "Montant" in fields and "Sens" in fields
+    if not (has_debit_credit or has_amount_sense):
+        missing.append("Debit/Credit (or Montant/Sens)")
+    if missing:
+        raise FecError(
+            "the header lacks a required field", file=path, line=line, field=", ".join(missing)
+        )
+    return fields

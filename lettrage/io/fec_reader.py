@@ -1,0 +1,259 @@
+"""Read a FEC file into the canonical ledger frame, keeping its bytes for write-back."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from lettrage.errors import Fault, FecError
+from lettrage.io.fec_layout import FecLayout, detect_layout
+from lettrage.io.fec_values import parse_amounts, parse_dates
+from lettrage.ledger import (
+    ATTR_DATE_FORMAT,
+    ATTR_FAULTS,
+    ATTR_LAYOUT,
+    DEFAULT_ACCOUNTS,
+    faults_frame,
+    is_third_party,
+    raise_fatal_faults,
+)
+
+_CLOSING_DATE = re.compile(r"FEC(\d{8})", re.IGNORECASE)
+_SENS = {"D": 1, "+1": 1, "1": 1, "C": -1, "-1": -1}
+
+
+def read_fec(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str | None = None,
+    accounts: Sequence[str] | None = DEFAULT_ACCOUNTS,
+) -> pd.DataFrame:
+    """Read a FEC file into the canonical ledger frame.
+
+    Parameters
+    ----------
+    path : the FEC file (tab or ``|`` separated, any layout of ``shared/FEC.md``).
+    encoding : force a text encoding; by default UTF-8 (with or without BOM), Windows-1252
+        or ISO 8859-15 is detected.
+    accounts : prefixes of the third-party accounts the run will letter. An unreadable
+        amount, sense or date on those lines is fatal; elsewhere it is a warning. ``None``
+        defers that decision to :func:`lettrage.match`.
+
+    Returns
+    -------
+    DataFrame with one row per data line (see ``lettrage.ledger.COLUMNS``). The warnings
+    are in ``frame.attrs["lettrage.faults"]``; the file's bytes, needed by
+    :func:`lettrage.write_fec`, in ``frame.attrs["lettrage.layout"]``.
+
+    Raises
+    ------
+    FecError
+        (a ``ValueError``) for a fatal fault, naming file, line, field and value.
+    """
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise FecError(f"cannot read the file: {exc.strerror}", file=name) from None
+    layout = detect_layout(data, name, encoding)
+    return _build_frame(layout, accounts)
+
+
+def _split_fields(layout: FecLayout) -> list[list[bytes]]:
+    """Every data line cut into its fields; lines with a wrong field count are fatal."""
+    data, sep = layout.data, layout.separator
+    rows = [data[s:e].split(sep) for s, e in zip(layout.starts.tolist(), layout.ends.tolist())]
+    width = len(layout.header)
+    header_trails = layout.header[-1].strip() == ""
+    counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    for index in np.flatnonzero(counts != width).tolist():
+        row = rows[index]
+        if len(row) == width + 1 and not row[-1].strip():
+            rows[index] = row[:-1]  # a trailing separator the header does not have
+        elif len(row) == width - 1 and header_trails:
+            rows[index] = row + [b""]  # the header has a trailing separator, this line not
+        else:
+            raise FecError(
+                f"{len(row)} fields where the header has {width}"
+                " (a separator inside a value?)",
+                file=layout.path,
+                line=int(layout.file_lines(index + 1)),
+                value=data[layout.starts[index] : layout.ends[index]][:80].decode(
+                    layout.encoding, "replace"
+                ),
+            )
+    return rows
+
+
+def _column(layout: FecLayout, rows: list[list[bytes]], field: str) -> pd.Series:
+    """One field of every line, decoded and stripped of its padding ('' when absent)."""
+    position = layout.fields.get(field)
+    if position is None:
+        return pd.Series([""] * len(rows), dtype="str")
+    encoding = "utf-8" if layout.encoding == "utf-8-sig" else layout.encoding
+    joined = b"\n".join([row[position] for row in rows]).decode(encoding)
+    values = joined.split("\n") if rows else []
+    return pd.Series(values, dtype="str").str.strip()
+
+
+class _FaultLog:
+    """Collects faults with their physical line numbers."""
+
+    def __init__(self, layout: FecLayout) -> None:
+        self.layout = layout
+        self.faults: list[Fault] = []
+
+    def add(
+        self, mask: np.ndarray, field: str, values: pd.Series, reasons: np.ndarray | str,
+        *, fatal_on_third_party: bool,
+    ) -> None:
+        positions = np.flatnonzero(mask)
+        if not len(positions):
+            return
+        file_lines = np.atleast_1d(self.layout.file_lines(positions + 1))
+        reason_of = (lambda i: reasons) if isinstance(reasons, str) else (lambda i: reasons[i])
+        for position, file_line in zip(positions.tolist(), file_lines.tolist()):
+            self.faults.append(
+                Fault(
+                    file=self.layout.path,
+                    line=int(file_line),
+                    field=field,
+                    value=str(values.iat[position]),
+                    message=str(reason_of(position)),
+                    data_line=position + 1,
+                    fatal_on_third_party=fatal_on_third_party,
+                )
+            )
+
+
+def _build_frame(layout: FecLayout, accounts: Sequence[str] | None) -> pd.DataFrame:
+    rows = _split_fields(layout)
+    size = len(rows)
+    text = {field: _column(layout, rows, field) for field in (
+        "JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
+        "CompAuxLib", "PieceRef", "EcritureLib", "Debit", "Credit", "Montant", "Sens",
+        "EcritureLet", "DateLet", "Montantdevise", "Idevise", "DateLimitReglmt", "NumFacture",
+    )}
+    log = _FaultLog(layout)
+
+    if "Debit" in layout.fields and "Credit" in layout.fields:
+        debit, credit = parse_amounts(text["Debit"]), parse_amounts(text["Credit"])
+        log.add(debit.bad, "Debit", text["Debit"], debit.reasons, fatal_on_third_party=True)
+        log.add(credit.bad, "Credit", text["Credit"], credit.reasons, fatal_on_third_party=True)
+        amount = debit.values - credit.values
+        amount[debit.bad | credit.bad] = 0
+        dotted = debit.dotted or credit.dotted
+    else:
+        montant = parse_amounts(text["Montant"])
+        log.add(montant.bad, "Montant", text["Montant"], montant.reasons, fatal_on_third_party=True)
+        sens_text = text["Sens"].str.upper()
+        sens = sens_text.map(_SENS)
+        bad_sens = sens.isna().to_numpy()
+        log.add(bad_sens, "Sens", text["Sens"], "sense is not D, C, +1 or -1",
+                fatal_on_third_party=True)
+        amount = montant.values * sens.fillna(0).to_numpy(dtype=np.int64)
+        amount[montant.bad] = 0
+        dotted = montant.dotted
+
+    dates, date_format = parse_dates(text["EcritureDate"])
+    missing_date = pd.isna(dates.values) & ~dates.bad
+    log.add(dates.bad, "EcritureDate", text["EcritureDate"], dates.reasons,
+            fatal_on_third_party=True)
+    log.add(missing_date, "EcritureDate", text["EcritureDate"], "empty date",
+            fatal_on_third_party=True)
+    letter_dates, _ = parse_dates(text["DateLet"])
+    log.add(letter_dates.bad, "DateLet", text["DateLet"], letter_dates.reasons,
+            fatal_on_third_party=False)
+    due_dates, _ = parse_dates(text["DateLimitReglmt"])
+
+    account = text["CompteNum"]
+    empty_account = (account == "").to_numpy()
+    if empty_account.any():
+        position = int(np.flatnonzero(empty_account)[0])
+        raise FecError("empty account number", file=layout.path,
+                       line=int(layout.file_lines(position + 1)), field="CompteNum", value="")
+
+    currency_amount = parse_amounts(text["Montantdevise"])
+    log.add(currency_amount.bad, "Montantdevise", text["Montantdevise"],
+            currency_amount.reasons, fatal_on_third_party=False)
+    has_currency = (text["Montantdevise"] != "").to_numpy() & ~currency_amount.bad
+    sign = np.where(amount < 0, -1, 1)
+    signed_currency = pd.array(np.abs(currency_amount.values) * sign, dtype="Int64")
+    signed_currency[~has_currency] = pd.NA
+
+    aux = text["CompAuxNum"]
+    frame = pd.DataFrame(
+        {
+            "line": np.arange(1, size + 1, dtype=np.int64),
+            "journal": text["JournalCode"],
+            "entry": text["EcritureNum"],
+            "date": dates.values.astype("datetime64[s]"),
+            "due_date": due_dates.values.astype("datetime64[s]"),
+            "account": account,
+            "aux": aux,
+            "party": aux.where(aux != "", account),
+            "party_name": text["CompAuxLib"].where(aux != "", text["CompteLib"]),
+            "piece_ref": text["PieceRef"],
+            "invoice_number": text["NumFacture"],
+            "label": text["EcritureLib"],
+            "amount": amount.astype(np.int64),
+            "currency": text["Idevise"],
+            "currency_amount": signed_currency,
+            "letter": text["EcritureLet"],
+            "letter_date": letter_dates.values.astype("datetime64[s]"),
+        }
+    )
+    _check_entries(frame, layout, log)
+    _check_year(frame, layout, log)
+    if dotted:
+        log.faults.append(Fault(layout.path, layout.header_line, "Debit/Credit", ".",
+                                "amounts written with '.' as decimal point (the FEC wants ',')"))
+    frame.attrs[ATTR_LAYOUT] = dataclasses.replace(
+        layout,
+        original_letters=frame["letter"].to_numpy(dtype=object),
+        original_letter_dates=frame["letter_date"].to_numpy(),
+    )
+    frame.attrs[ATTR_DATE_FORMAT] = date_format
+    frame.attrs[ATTR_FAULTS] = faults_frame(log.faults)
+    if accounts is not None:
+        raise_fatal_faults(frame, is_third_party(frame["account"], accounts))
+    return frame
+
+
+def _check_entries(frame: pd.DataFrame, layout: FecLayout, log: _FaultLog) -> None:
+    """Warn about entries whose debits and credits do not balance."""
+    if frame.empty:
+        return
+    single_number = frame["entry"].nunique() <= 1
+    keys = ["journal", "date", "piece_ref"] if single_number else ["journal", "entry"]
+    sums = frame.groupby(keys, sort=False, dropna=False)["amount"].agg(["sum"])
+    first = frame.groupby(keys, sort=False, dropna=False)["line"].min()
+    unbalanced = sums["sum"] != 0
+    for line, total in zip(first[unbalanced].tolist(), sums["sum"][unbalanced].tolist()):
+        row = frame.iloc[line - 1]
+        log.faults.append(Fault(
+            layout.path, int(layout.file_lines(line)), "EcritureNum",
+            f"{row['journal']}/{row['entry']}",
+            f"entry does not balance (debit - credit = {total / 100:.2f})", data_line=line,
+        ))
+
+
+def _check_year(frame: pd.DataFrame, layout: FecLayout, log: _FaultLog) -> None:
+    """Warn about lines dated after the closing date the file name gives."""
+    found = _CLOSING_DATE.search(os.path.basename(layout.path))
+    if not found:
+        return
+    try:
+        closing = pd.Timestamp(found.group(1))
+    except ValueError:
+        return
+    late = (frame["date"] > closing).to_numpy()
+    dates = frame["date"].dt.strftime("%Y%m%d")
+    log.add(late, "EcritureDate", dates,
+            f"date after the closing date {closing:%Y-%m-%d} of the file name",
+            fatal_on_third_party=False)

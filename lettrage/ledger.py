@@ -1,0 +1,88 @@
+"""The canonical ledger frame: its columns, its attributes, and third-party selection."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from lettrage.errors import Fault, FecError
+
+DEFAULT_ACCOUNTS: tuple[str, ...] = ("40", "41")
+
+ATTR_LAYOUT = "lettrage.layout"
+ATTR_FAULTS = "lettrage.faults"
+ATTR_DATE_FORMAT = "lettrage.date_format"
+
+#: Column -> meaning. Amounts are signed integer cents (debit positive); never floats.
+COLUMNS: dict[str, str] = {
+    "line": "1-based data line number (header and blank lines not counted); the key of results",
+    "journal": "JournalCode",
+    "entry": "EcritureNum",
+    "date": "EcritureDate",
+    "due_date": "DateLimitReglmt when the file has it",
+    "account": "CompteNum",
+    "aux": "CompAuxNum ('' when not used)",
+    "party": "the third party: CompAuxNum, or CompteNum when CompAuxNum is empty",
+    "party_name": "CompAuxLib, or CompteLib",
+    "piece_ref": "PieceRef",
+    "invoice_number": "NumFacture when the file has it",
+    "label": "EcritureLib",
+    "amount": "Debit - Credit in cents (int64)",
+    "currency": "Idevise",
+    "currency_amount": "Montantdevise in cents, signed like amount (Int64, NA when absent)",
+    "letter": "EcritureLet as read ('' when unlettered)",
+    "letter_date": "DateLet as read",
+}
+
+FAULT_COLUMNS = ["file", "line", "data_line", "field", "value", "message", "fatal_on_third_party"]
+
+
+def faults_frame(faults: Sequence[Fault]) -> pd.DataFrame:
+    """The faults as a DataFrame (one row each, columns :data:`FAULT_COLUMNS`)."""
+    return pd.DataFrame(
+        [(f.file, f.line, f.data_line, f.field, f.value, f.message, f.fatal_on_third_party)
+         for f in faults],
+        columns=FAULT_COLUMNS,
+    )
+
+
+def is_third_party(accounts: pd.Series, prefixes: Sequence[str]) -> np.ndarray:
+    """Mask of the lines whose account starts with one of ``prefixes``."""
+    if not prefixes:
+        return np.zeros(len(accounts), dtype=bool)
+    return accounts.str.startswith(tuple(prefixes)).to_numpy(dtype=bool)
+
+
+def raise_fatal_faults(ledger: pd.DataFrame, third_party: np.ndarray) -> None:
+    """Raise the first fault that stands on a third-party line and makes it unusable."""
+    faults = ledger.attrs.get(ATTR_FAULTS)
+    if faults is None or faults.empty:
+        return
+    candidates = faults[faults["fatal_on_third_party"] & (faults["data_line"] > 0)]
+    if candidates.empty:
+        return
+    hit = third_party[candidates["data_line"].to_numpy() - 1]
+    if hit.any():
+        row = candidates[hit].iloc[0]
+        raise FecError(
+            f"{row['message']} on a third-party line", file=row["file"], line=int(row["line"]),
+            field=row["field"], value=row["value"],
+        )
+
+
+REQUIRED_COLUMNS = ("line", "date", "account", "party", "amount", "letter")
+
+
+def validate_frame(ledger: pd.DataFrame) -> None:
+    """Check that a caller's frame has what the passes need, with usable types."""
+    missing = [name for name in REQUIRED_COLUMNS if name not in ledger.columns]
+    if missing:
+        raise FecError(f"the ledger frame lacks columns {missing}", field=", ".join(missing))
+    if not pd.api.types.is_integer_dtype(ledger["amount"]):
+        raise FecError("amount must be integer cents (int64), not floats", field="amount")
+    if not ledger["line"].is_unique:
+        raise FecError("line numbers must be unique", field="line")
+    if ledger["date"].isna().any():
+        bad = int(ledger.loc[ledger["date"].isna(), "line"].iloc[0])
+        raise FecError("empty date", line=bad, field="date")
