@@ -1,0 +1,197 @@
+"""``match``: select the third parties, run the passes, give letters to the groups."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+
+from lettrage.errors import FecError
+from lettrage.ledger import ATTR_FAULTS, FAULT_COLUMNS, is_third_party, raise_fatal_faults, validate_frame
+from lettrage.letters import first_number, highest_codes, number_to_code, usual_width
+from lettrage.passes.base import PassOutput
+from lettrage.passes.exact import exact_pass
+from lettrage.references import citations, document_keys, reference_key
+from lettrage.result import (
+    KEPT, LETTERED, OPEN, OTHER, STATUSES, MatchResult, empty_review, empty_writeoffs,
+)
+from lettrage.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SUPPLIER_PREFIX = "40"
+
+
+def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: object) -> MatchResult:
+    """Letter the third-party accounts of a ledger.
+
+    Parameters
+    ----------
+    ledger : the canonical frame (from :func:`lettrage.read_fec`, or built by the caller
+        with at least ``line``, ``date``, ``account``, ``party``, ``amount`` and ``letter``).
+        It is not modified.
+    settings : a :class:`lettrage.Settings`; or give its fields as keyword arguments
+        (``tolerance="1.00"``, ``accounts=("401", "411")``…).
+
+    Returns
+    -------
+    MatchResult
+    """
+    if settings is None:
+        settings = Settings.from_mapping(options)
+    elif options:
+        raise TypeError("give either settings= or keyword options, not both")
+    validate_frame(ledger)
+    started = time.perf_counter()
+    lines = _prepare(ledger, settings)
+    selected = lines[lines["selected"]]
+    documents = document_keys(selected)
+    cites = citations(selected, documents)
+    open_lines = selected[selected["open"]].assign(
+        ref_key=lambda f: _per_unique_key(f["piece_ref"])
+    )
+    log.info("%d third-party lines in %d third parties, %d open",
+             len(selected), selected["party_id"].nunique(), len(open_lines))
+    exact = exact_pass(open_lines, documents, cites)
+    log.info("exact pass: %d groups, %d lines (%.2f s)",
+             len(exact.groups), len(exact.members), time.perf_counter() - started)
+    return _result(ledger, lines, settings, [exact])
+
+
+def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The columns the passes need, with the selection and the third-party ids."""
+    account = ledger["account"].astype(str)
+    aux = ledger["aux"].astype(str) if "aux" in ledger.columns else pd.Series("", index=ledger.index)
+    selected = is_third_party(account, settings.accounts)
+    raise_fatal_faults(ledger, selected)
+    dates = ledger["date"]
+    undated = selected & dates.isna().to_numpy()
+    if undated.any():
+        line = int(ledger["line"].to_numpy()[undated][0])
+        raise FecError("empty date on a third-party line", line=line, field="date")
+    letters = ledger["letter"].fillna("").astype(str).str.strip()
+    party_id = pd.Series(-1, index=ledger.index, dtype=np.int64)
+    keys = pd.DataFrame({"account": account, "aux": aux})[selected]
+    party_id[selected] = keys.groupby(["account", "aux"], sort=True).ngroup().to_numpy()
+    amount = ledger["amount"].to_numpy(dtype=np.int64)
+    supplier = account.str.startswith(SUPPLIER_PREFIX).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "line": ledger["line"].to_numpy(dtype=np.int64),
+            "account": account.to_numpy(),
+            "aux": aux.to_numpy(),
+            "party_id": party_id.to_numpy(),
+            "date": dates.to_numpy(),
+            "amount": amount,
+            "invoice_side": np.where(supplier, amount < 0, amount > 0),
+            "piece_ref": _text(ledger, "piece_ref"),
+            "invoice_number": _text(ledger, "invoice_number"),
+            "label": _text(ledger, "label"),
+            "letter": letters.to_numpy(),
+            "selected": selected,
+        }
+    )
+    frame["open"] = selected & (frame["letter"] == "").to_numpy() & (amount != 0)
+    return frame
+
+
+def _per_unique_key(texts: pd.Series) -> np.ndarray:
+    codes, uniques = pd.factorize(texts, use_na_sentinel=False)
+    keys = np.array([reference_key(str(text)) for text in uniques] + [""], dtype=object)
+    return keys[codes]
+
+
+def _text(ledger: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in ledger.columns:
+        return np.full(len(ledger), "", dtype=object)
+    return ledger[column].fillna("").astype(str).to_numpy(dtype=object)
+
+
+def _result(
+    ledger: pd.DataFrame, lines: pd.DataFrame, settings: Settings, outputs: list[PassOutput]
+) -> MatchResult:
+    members, groups = _number_groups(outputs)
+    groups = _give_letters(groups, members, lines, settings)
+    row_of_line = pd.Series(np.arange(len(lines)), index=lines["line"].to_numpy())
+    rows = row_of_line.reindex(members["line"]).to_numpy()
+
+    letter = ledger["letter"].fillna("").astype(str).to_numpy(dtype=object).copy()
+    letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
+        if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
+    group_of = np.full(len(lines), -1, dtype=np.int64)
+    pass_of = np.full(len(lines), None, dtype=object)
+    by_group = groups.set_index("group")
+    member_groups = members["group"].to_numpy()
+    letter[rows] = by_group["letter"].reindex(member_groups).to_numpy()
+    letter_date[rows] = by_group["letter_date"].reindex(member_groups).to_numpy(dtype="datetime64[s]")
+    group_of[rows] = member_groups
+    pass_of[rows] = by_group["pass"].reindex(member_groups).to_numpy()
+
+    status = np.where(lines["selected"], OPEN, OTHER).astype(object)
+    status[(lines["letter"] != "").to_numpy() & lines["selected"].to_numpy()] = KEPT
+    status[rows] = LETTERED
+    out_lines = pd.DataFrame(
+        {
+            "line": lines["line"].to_numpy(),
+            "letter": letter,
+            "letter_date": letter_date,
+            "group": pd.array(np.where(group_of >= 0, group_of, 0), dtype="Int64"),
+            "status": pd.Categorical(status, categories=STATUSES),
+            "pass": pass_of,
+        },
+        index=ledger.index,
+    )
+    out_lines.loc[group_of < 0, "group"] = pd.NA
+    issues = ledger.attrs.get(ATTR_FAULTS, pd.DataFrame(columns=FAULT_COLUMNS))
+    return MatchResult(
+        ledger=ledger, settings=settings, lines=out_lines, groups=groups,
+        review=empty_review(), writeoffs=empty_writeoffs(), issues=issues,
+    )
+
+
+def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Concatenate the passes' groups under run-wide ids."""
+    members, groups, offset = [], [], 0
+    for output in outputs:
+        members.append(output.members.assign(group=output.members["group"] + offset))
+        groups.append(output.groups.assign(group=output.groups["group"] + offset))
+        offset += len(output.groups)
+    return pd.concat(members, ignore_index=True), pd.concat(groups, ignore_index=True)
+
+
+def _give_letters(
+    groups: pd.DataFrame, members: pd.DataFrame, lines: pd.DataFrame, settings: Settings
+) -> pd.DataFrame:
+    """Codes per third party after the highest already used; ``DateLet`` per group.
+
+    Groups are ordered by their first line, so codes do not depend on pass internals.
+    """
+    info = lines.set_index("line")
+    detail = members.join(info[["party_id", "account", "aux", "date", "amount"]], on="line")
+    per_group = detail.groupby("group").agg(
+        party_id=("party_id", "first"), parties=("party_id", "nunique"),
+        account=("account", "first"), aux=("aux", "first"), first_line=("line", "min"),
+        latest=("date", "max"), size=("line", "size"),
+        debit=("amount", lambda a: int(a[a > 0].sum())),
+        lines=("line", lambda l: " ".join(map(str, sorted(l)))),
+    )
+    if (per_group["parties"] > 1).any():
+        raise AssertionError("a group spans two third parties")
+    groups = groups.join(per_group, on="group").sort_values(["party_id", "first_line"])
+    selected = lines[lines["selected"]]
+    highest = highest_codes(selected["party_id"], selected["letter"])
+    width = settings.letter_width or usual_width(selected["letter"])
+    rank = groups.groupby("party_id").cumcount().to_numpy()
+    start = np.array([first_number(int(highest.get(p, 0)), width) for p in groups["party_id"]],
+                     dtype=np.int64)
+    groups["letter"] = [number_to_code(int(n)) for n in start + rank]
+    if settings.date_let == "today":
+        today = settings.today or dt.date.today()
+        groups["letter_date"] = np.datetime64(today, "s")
+    else:
+        groups["letter_date"] = groups["latest"].to_numpy(dtype="datetime64[s]")
+    columns = ["group", "account", "aux", "letter", "letter_date", "pass", "lines", "size",
+               "debit", "gap", "reason"]
+    return groups[columns].sort_values("group", ignore_index=True)

@@ -1,0 +1,40 @@
+"""What every pass returns: groups of lines to letter, described as frames."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+def empty_members() -> pd.DataFrame:
+    return pd.DataFrame({"group": pd.Series(dtype=np.int64), "line": pd.Series(dtype=np.int64)})
+
+
+def empty_groups() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "group": pd.Series(dtype=np.int64),
+            "pass": pd.Series(dtype=object),
+            "gap": pd.Series(dtype=np.int64),
+            "reason": pd.Series(dtype=object),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class PassOutput:
+    """Groups found by a pass.
+
+    ``groups``: one row per group — ``group`` (an id local to this output), ``pass``,
+    ``gap`` (cents left unmatched, 0 for exact groups) and ``reason`` (plain words).
+    ``members``: ``(group, line)``, one row per lettered line.
+    """
+
+    groups: pd.DataFrame = field(default_factory=empty_groups)
+    members: pd.DataFrame = field(default_factory=empty_members)
+
+    @property
+    def lines(self) -> np.ndarray:
+        """The lines this output letters."""
+        return self.members["line"].to_numpy()

@@ -1,0 +1,103 @@
+"""How a run compares with lettering done by someone else (an accountant, or a generator's
+truth): groups found again, groups that contradict it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lettrage.ledger import is_third_party
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Agreement between a run's new groups and reference lettering.
+
+    Attributes
+    ----------
+    reference_groups : reference groups on the selected accounts.
+    balanced_groups : those whose amounts net to zero (the ones a run can find).
+    found : balanced reference groups the run rebuilt exactly, or split exactly into
+        several groups of its own.
+    run_groups : the run's new groups.
+    contradicting : run groups that join lines the reference keeps apart (two reference
+        groups, or a reference-lettered line with one the reference left open).
+    unconfirmed : run groups made only of lines the reference left open.
+    contradicting_balanced : contradicting run groups that break a reference group
+        balanced in this ledger (the others touch reference groups that close with lines
+        outside the file, e.g. in the previous year).
+    """
+
+    reference_groups: int
+    balanced_groups: int
+    found: int
+    run_groups: int
+    contradicting: int
+    unconfirmed: int
+    contradicting_balanced: int
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.balanced_groups if self.balanced_groups else 1.0
+
+    @property
+    def contradiction_rate(self) -> float:
+        return self.contradicting / self.run_groups if self.run_groups else 0.0
+
+
+def reference_keys(ledger: pd.DataFrame, accounts: tuple[str, ...]) -> pd.Series:
+    """Per line, the reference group key (account, aux, letter) or NA when unlettered."""
+    letters = ledger["letter"].fillna("").astype(str).str.strip()
+    selected = is_third_party(ledger["account"].astype(str), accounts)
+    keys = ledger["account"].astype(str) + "\x1f" + ledger["aux"].astype(str) + "\x1f" + letters
+    return keys.where(selected & (letters != "").to_numpy())
+
+
+def agreement(reference: pd.DataFrame, groups_of_lines: pd.Series,
+              accounts: tuple[str, ...] = ("40", "41")) -> Agreement:
+    """Compare run groups with reference lettering.
+
+    Parameters
+    ----------
+    reference : the ledger as lettered by the reference (one row per line).
+    groups_of_lines : per line (same index), the run's group id for lines it lettered, NA
+        for the others.
+    """
+    keys = reference_keys(reference, accounts)
+    frame = pd.DataFrame({"ref": keys.to_numpy(), "run": groups_of_lines.to_numpy(),
+                          "amount": reference["amount"].to_numpy()})
+    ref_lines = frame.dropna(subset=["ref"])
+    ref_sums = ref_lines.groupby("ref")["amount"].sum()
+    balanced = ref_sums[ref_sums == 0].index
+
+    run_lines = frame.dropna(subset=["run"])
+    per_run = run_lines.groupby("run").agg(
+        refs=("ref", "nunique"), open_lines=("ref", lambda r: int(r.isna().sum())), size=("ref", "size")
+    )
+    contradicts = (per_run["refs"] > 1) | ((per_run["refs"] == 1) & (per_run["open_lines"] > 0))
+    contradicting = int(contradicts.sum())
+    touches_balanced = run_lines.assign(b=run_lines["ref"].isin(balanced)).groupby("run")["b"].any()
+    contradicting_balanced = int((contradicts & touches_balanced.reindex(per_run.index)).sum())
+    unconfirmed = int((per_run["refs"] == 0).sum())
+
+    # A reference group is found when every one of its lines is in a run group lying
+    # wholly inside it.
+    clean_runs = per_run[(per_run["refs"] == 1) & (per_run["open_lines"] == 0)].index
+    covered = ref_lines.assign(clean=ref_lines["run"].isin(clean_runs).to_numpy())
+    found_mask = covered.groupby("ref")["clean"].all()
+    found = int(found_mask[found_mask.index.isin(balanced)].sum())
+    return Agreement(
+        reference_groups=int(ref_sums.size), balanced_groups=int(len(balanced)), found=found,
+        run_groups=int(len(per_run)), contradicting=contradicting, unconfirmed=unconfirmed,
+        contradicting_balanced=contradicting_balanced,
+    )
+
+
+def blank_letters(ledger: pd.DataFrame, accounts: tuple[str, ...] = ("40", "41")) -> pd.DataFrame:
+    """A copy of the ledger with the letters of the selected accounts removed."""
+    selected = is_third_party(ledger["account"].astype(str), accounts)
+    blank = ledger.copy()
+    blank.loc[selected, "letter"] = ""
+    blank.loc[selected, "letter_date"] = np.datetime64("NaT")
+    return blank

@@ -1,0 +1,140 @@
+"""Document references: what identifies an invoice, and what a payment cites.
+
+A reference is folded to a *key*: upper case, accents dropped, separators removed, leading
+zeros of every number dropped — so ``FA2025-000123``, ``fa 2025/123`` and ``FA2025 00123`` all
+give ``FA2025123``. A line's own keys come from its PieceRef (and NumFacture); the keys it
+*cites* are the runs of one to four consecutive words of its label and PieceRef.
+
+Only *document keys* count as evidence: a key of at least four characters holding at least two
+digits, carried by the lines of one third party and by at most :data:`MAX_LINES_PER_DOCUMENT`
+of them. A journal-and-month reference shared by every sale (``VE 0123``) names no document
+and proves nothing.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+MAX_LINES_PER_DOCUMENT = 3
+MAX_WORDS_PER_CITATION = 4
+_WORD = re.compile(r"[0-9A-Z]+")
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, folded: upper case, no accents, no leading zeros in numbers."""
+    decomposed = unicodedata.normalize("NFKD", text.upper())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return [_LEADING_ZEROS.sub("", word) for word in _WORD.findall(plain)]
+
+
+def reference_key(text: str) -> str:
+    """The key of a reference: its folded words joined (``FA2025-000123`` → ``FA2025123``)."""
+    return "".join(words(text))
+
+
+def is_document_key(key: str) -> bool:
+    """Long and numeric enough to name a document (not ``VE``, ``RAN`` or ``12``)."""
+    return len(key) >= 4 and sum(ch.isdigit() for ch in key) >= 2
+
+
+def cited_keys(text: str) -> set[str]:
+    """Every key a text may cite: runs of 1 to 4 consecutive words, joined."""
+    folded = words(text)
+    keys: set[str] = set()
+    for start in range(len(folded)):
+        joined = ""
+        for word in folded[start : start + MAX_WORDS_PER_CITATION]:
+            joined += word
+            keys.add(joined)
+    return keys
+
+
+def _per_unique(texts: pd.Series, function) -> list:
+    codes, uniques = pd.factorize(texts.fillna(""), use_na_sentinel=False)
+    results = [function(str(text)) for text in uniques]
+    return [results[code] for code in codes]
+
+
+def _pairs(lines: pd.Series, keys: Iterable) -> pd.DataFrame:
+    frame = pd.DataFrame({"line": lines.to_numpy(), "key": list(keys)})
+    frame = frame.explode("key").dropna()
+    frame = frame[frame["key"] != ""]
+    return frame.astype({"line": np.int64, "key": object}).drop_duplicates()
+
+
+def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
+    """``(line, key)`` for the reference of each line (PieceRef, NumFacture)."""
+    columns = [c for c in ("piece_ref", "invoice_number") if c in lines.columns]
+    frames = [
+        _pairs(lines["line"], _per_unique(lines[column], lambda t: {reference_key(t)}))
+        for column in columns
+    ]
+    return pd.concat(frames, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
+    """``(line, key)`` of the lines whose own reference names one document.
+
+    ``lines`` are the third-party lines of the whole ledger (lettered or not), with a
+    ``party_id`` column: a key is a document key when it is numeric enough and carried by
+    at most :data:`MAX_LINES_PER_DOCUMENT` lines, all of one third party.
+    """
+    own = own_keys(lines)
+    own = own[own["key"].map(is_document_key).astype(bool)]
+    own = own.merge(lines[["line", "party_id"]], on="line")
+    spread = own.groupby("key").agg(parties=("party_id", "nunique"), count=("line", "nunique"))
+    good = spread[(spread["parties"] == 1) & (spread["count"] <= MAX_LINES_PER_DOCUMENT)].index
+    return own.loc[own["key"].isin(good), ["line", "key", "party_id"]].reset_index(drop=True)
+
+
+def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """``(line, key)``: the document keys each line cites in its label or PieceRef.
+
+    A line's own document key is not a citation of itself.
+    """
+    known = set(documents["key"])
+    if not known:
+        return pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
+
+    def cited(text: str) -> set[str]:
+        return cited_keys(text) & known
+
+    found = [
+        _pairs(lines["line"], _per_unique(lines[column], cited))
+        for column in ("label", "piece_ref")
+    ]
+    cites = pd.concat(found, ignore_index=True).drop_duplicates()
+    mine = documents[["line", "key"]].assign(_own=True)
+    cites = cites.merge(mine, on=["line", "key"], how="left")
+    return cites.loc[cites["_own"].isna(), ["line", "key"]].reset_index(drop=True)
+
+
+def pair_evidence(
+    pairs: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """For pairs of lines ``(a, b)``: do their references agree, and do they contradict?
+
+    They *agree* when one cites the other's document key. They *contradict* when they do not
+    agree and one of them cites a document that is not the other (situations 17 and 18).
+    """
+    if pairs.empty or cites.empty:
+        size = len(pairs)
+        return np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+    indexed = pairs[["a", "b"]].reset_index(drop=True).rename_axis("pair").reset_index()
+    own = documents[["line", "key"]]
+    agree = np.zeros(len(indexed), dtype=bool)
+    for citer, cited in (("a", "b"), ("b", "a")):
+        hits = indexed.merge(cites, left_on=citer, right_on="line").merge(
+            own, left_on=[cited, "key"], right_on=["line", "key"]
+        )
+        agree[hits["pair"].to_numpy()] = True
+    citing = np.zeros(len(indexed), dtype=bool)
+    citing_lines = set(cites["line"].tolist())
+    for side in ("a", "b"):
+        citing |= indexed[side].isin(citing_lines).to_numpy()
+    return agree, citing & ~agree

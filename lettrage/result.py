@@ -1,0 +1,92 @@
+"""What a run gives back: lines with their letters, the groups made, and reports."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lettrage.money import format_cents
+from lettrage.settings import Settings
+
+#: Status of a line after a run.
+KEPT = "kept"  # carried a letter in the input; untouched
+LETTERED = "lettered"  # lettered by this run
+PROPOSED = "proposed"  # in the review list
+OPEN = "open"  # third-party line left on the to-do list
+OTHER = "other"  # not a third-party line of the selected accounts: never lettered
+STATUSES = [KEPT, LETTERED, PROPOSED, OPEN, OTHER]
+
+REVIEW_COLUMNS = ["proposal", "rank", "lines", "party", "kind", "gap", "score", "reason"]
+WRITEOFF_COLUMNS = ["group", "letter", "account", "label", "debit", "credit"]
+
+
+def empty_review() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in REVIEW_COLUMNS})
+
+
+def empty_writeoffs() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in WRITEOFF_COLUMNS})
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The outcome of :func:`lettrage.match`.
+
+    Attributes
+    ----------
+    ledger : the input frame (never modified).
+    settings : the settings of the run.
+    lines : one row per input line, same order: ``line``, ``letter`` (as read, or new),
+        ``letter_date``, ``group`` (id of the new group, NA otherwise), ``status`` (kept,
+        lettered, proposed, open, other) and ``pass``.
+    groups : one row per new group: ``group``, ``account``, ``aux``, ``letter``,
+        ``letter_date``, ``pass``, ``lines`` (data line numbers, space-separated),
+        ``size``, ``debit`` (cents), ``gap`` (cents), ``reason``.
+    review : ranked proposals for a person (filled by the review pass).
+    writeoffs : balanced entries proposed for gaps (filled by the subset pass).
+    issues : the data problems met (warnings), one row each.
+    """
+
+    ledger: pd.DataFrame
+    settings: Settings
+    lines: pd.DataFrame
+    groups: pd.DataFrame
+    review: pd.DataFrame
+    writeoffs: pd.DataFrame
+    issues: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Lines and amounts per outcome and pass, over the selected third-party lines."""
+        amount = self.ledger["amount"].to_numpy()
+        frame = pd.DataFrame(
+            {
+                "status": self.lines["status"].to_numpy(),
+                "pass": self.lines["pass"].fillna("").to_numpy(),
+                "debit": np.where(amount > 0, amount, 0),
+                "credit": np.where(amount < 0, -amount, 0),
+            }
+        )
+        frame = frame[frame["status"] != OTHER]
+        table = frame.groupby(["status", "pass"], sort=False).agg(
+            lines=("debit", "size"), debit=("debit", "sum"), credit=("credit", "sum")
+        )
+        return table.reset_index()
+
+    def summary_text(self) -> str:
+        """The summary in words, for the end of a command-line run."""
+        table = self.summary()
+        total_lines = int(table["lines"].sum())
+        total_debit = int(table["debit"].sum())
+        out = [f"third-party lines: {total_lines}, debit {format_cents(total_debit)}"]
+        for row in table.sort_values(["status", "pass"]).itertuples(index=False):
+            share = 100.0 * row.lines / total_lines if total_lines else 0.0
+            debit_share = 100.0 * row.debit / total_debit if total_debit else 0.0
+            label = f"{row.status}{' by ' + row._1 + ' pass' if row._1 else ''}"
+            out.append(
+                f"  {label:<26} {row.lines:>9} lines ({share:5.1f} %)  "
+                f"debit {format_cents(int(row.debit)):>16} ({debit_share:5.1f} %)"
+            )
+        out.append(f"new groups: {len(self.groups)}; proposals: {len(self.review)}; "
+                   f"warnings: {len(self.issues)}")
+        return "\n".join(out)
