@@ -188,17 +188,17 @@ def detect_layout(data: bytes, path: str, encoding: str | None = None) -> FecLay
         raise FecError("no header line", file=path)
     first = filled[0]
     header_bytes = data[starts[first] : ends[first]]
+    header_line = int(len(_TERMINATOR.findall(data[: starts[first]])) + 1)
     tabs, pipes = header_bytes.count(b"\t"), header_bytes.count(b"|")
     if not tabs and not pipes:
         raise FecError(
             "unknown separator: the header holds neither tabs nor '|'",
             file=path,
-            line=1,
+            line=header_line,
             value=header_bytes[:60].decode(chosen, "replace"),
         )
     separator = b"\t" if tabs >= pipes else b"|"
     header = tuple(cell.decode(chosen) for cell in header_bytes.split(separator))
-    header_line = int(len(_TERMINATOR.findall(data[: starts[first]])) + 1)
     fields = map_header(header, path, header_line)
     data_runs = filled[1:]
     return FecLayout(

@@ -71,11 +71,20 @@ def _split_fields(layout: FecLayout) -> list[list[bytes]]:
     width = len(layout.header)
     header_trails = layout.header[-1].strip() == ""
     counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    for index in np.flatnonzero(counts != width).tolist():
+    odd = np.flatnonzero(counts != width).tolist()
+    # A trailing separator the header has and the lines not (or the reverse) is the style of
+    # the whole file. On a line here and there, the same count is a separator inside a value
+    # that shifted the fields after it: that line is refused like any other wrong count.
+    regular = len(rows) - len(odd)
+    longer = [i for i in odd if counts[i] == width + 1 and not rows[i][-1].strip()]
+    shorter = [i for i in odd if counts[i] == width - 1 and header_trails]
+    extra_style = len(longer) > regular
+    short_style = len(shorter) > regular
+    for index in odd:
         row = rows[index]
-        if len(row) == width + 1 and not row[-1].strip():
+        if extra_style and len(row) == width + 1 and not row[-1].strip():
             rows[index] = row[:-1]  # a trailing separator the header does not have
-        elif len(row) == width - 1 and header_trails:
+        elif short_style and len(row) == width - 1 and header_trails:
             rows[index] = row + [b""]  # the header has a trailing separator, this line not
         else:
             raise FecError(
@@ -147,7 +156,7 @@ def _build_frame(layout: FecLayout, accounts: Sequence[str] | None) -> pd.DataFr
         log.add(credit.bad, "Credit", text["Credit"], credit.reasons, fatal_on_third_party=True)
         amount = debit.values - credit.values
         amount[debit.bad | credit.bad] = 0
-        dotted = debit.dotted or credit.dotted
+        read_amounts = {"Debit": debit, "Credit": credit}
     else:
         montant = parse_amounts(text["Montant"])
         log.add(montant.bad, "Montant", text["Montant"], montant.reasons, fatal_on_third_party=True)
@@ -158,7 +167,7 @@ def _build_frame(layout: FecLayout, accounts: Sequence[str] | None) -> pd.DataFr
                 fatal_on_third_party=True)
         amount = montant.values * sens.fillna(0).to_numpy(dtype=np.int64)
         amount[montant.bad] = 0
-        dotted = montant.dotted
+        read_amounts = {"Montant": montant}
 
     dates, date_format = parse_dates(text["EcritureDate"])
     missing_date = pd.isna(dates.values) & ~dates.bad
@@ -210,9 +219,16 @@ def _build_frame(layout: FecLayout, accounts: Sequence[str] | None) -> pd.DataFr
     )
     _check_entries(frame, layout, log)
     _check_year(frame, layout, log)
-    if dotted:
-        log.faults.append(Fault(layout.path, layout.header_line, "Debit/Credit", ".",
-                                "amounts written with '.' as decimal point (the FEC wants ',')"))
+    for field, parsed in read_amounts.items():
+        if parsed.dotted:
+            # One warning per column, on its first such line: a whole file is often dotted.
+            dotted = text[field].str.contains(".", regex=False).to_numpy(dtype=bool) & ~parsed.bad
+            first = np.zeros(size, dtype=bool)
+            first[np.flatnonzero(dotted)[0]] = True
+            log.add(first, field, text[field],
+                    f"amount written with '.' as decimal point (the FEC wants ','); "
+                    f"{int(dotted.sum())} lines like this in {field}",
+                    fatal_on_third_party=False)
     frame.attrs[ATTR_LAYOUT] = dataclasses.replace(
         layout,
         original_letters=frame["letter"].to_numpy(dtype=object),

@@ -1,0 +1,4 @@
+"""``python -m lettrage`` runs the command line."""
+from lettrage.cli import main
+
+raise SystemExit(main())

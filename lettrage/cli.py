@@ -1,0 +1,130 @@
+"""Command line: ``lettrage match LEDGER -o OUT``.
+
+Exit status: 0 on success, 2 for unusable input or arguments (one line on standard error
+naming file, line and field), 1 for an internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from lettrage import __version__
+from lettrage.engine import match
+from lettrage.errors import FecError, SettingsError
+from lettrage.io.fec_reader import read_fec
+from lettrage.io.fec_writer import write_fec
+from lettrage.settings import Settings
+
+log = logging.getLogger("lettrage")
+
+NOT_YET = "(accepted; not used yet: {what} comes with a later release)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lettrage", description="Automatic lettering of the third-party accounts of a FEC."
+    )
+    parser.add_argument("--version", action="version", version=f"lettrage {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "match",
+        help="letter a ledger and write it back with EcritureLet/DateLet filled",
+        description="Letter the third-party accounts of LEDGER and write the lettered FEC to "
+        "OUTPUT: every byte as read, but EcritureLet and DateLet of the lines lettered. "
+        "Existing letters are never touched.",
+    )
+    run.add_argument("ledger", metavar="LEDGER", help="the FEC file to letter")
+    run.add_argument("-o", "--output", required=True, metavar="OUT", help="the lettered FEC")
+    run.add_argument("--accounts", metavar="PREFIXES",
+                     help="comma-separated prefixes of third-party accounts (default 40,41)")
+    run.add_argument("--tolerance", metavar="AMOUNT",
+                     help="gap a group may leave, e.g. 1.00 (default 0) "
+                     + NOT_YET.format(what="the subset pass"))
+    run.add_argument("--tolerance-pct", metavar="P",
+                     help="gap as a percentage (default 0) " + NOT_YET.format(what="the subset pass"))
+    run.add_argument("--date-let", choices=["latest", "today"],
+                     help="DateLet: latest EcritureDate of the group (default) or the run date")
+    run.add_argument("--letter-width", type=int, metavar="N",
+                     help="minimum width of new codes (default: as the codes already in the file)")
+    run.add_argument("--encoding", help="force the file's encoding (default: detected)")
+    run.add_argument("--review", metavar="CSV", help="review list " + NOT_YET.format(what="the review pass"))
+    run.add_argument("--writeoffs", metavar="FILE",
+                     help="write-off entries " + NOT_YET.format(what="the subset pass"))
+    run.add_argument("--jobs", type=int, metavar="N",
+                     help="worker processes " + NOT_YET.format(what="parallel matching"))
+    run.add_argument("--config", metavar="TOML", help="settings file; flags override it")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress, no summary")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    values: dict[str, object] = {}
+    if args.config:
+        values.update(Settings.from_toml(args.config))
+    flags = {
+        "accounts": args.accounts, "tolerance": args.tolerance,
+        "tolerance_pct": args.tolerance_pct, "date_let": args.date_let,
+        "letter_width": args.letter_width, "jobs": args.jobs,
+    }
+    values.update({name: value for name, value in flags.items() if value is not None})
+    return Settings.from_mapping(values, source="arguments")
+
+
+def run_match(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    for flag, value in (("--review", args.review), ("--writeoffs", args.writeoffs)):
+        if value:
+            log.warning("%s: not written — that report comes with a later release", flag)
+    started = time.perf_counter()
+    log.info("reading %s", args.ledger)
+    ledger = read_fec(args.ledger, encoding=args.encoding, accounts=settings.accounts)
+    log.info("read %d lines (%.1f s)", len(ledger), time.perf_counter() - started)
+    result = match(ledger, settings=settings)
+    if Path(args.output).resolve() == Path(args.ledger).resolve():
+        raise FecError("the output would overwrite the input file", file=args.output)
+    changed = write_fec(result, args.output)
+    log.info("wrote %s: %d lines lettered (%.1f s in all)", args.output, changed,
+             time.perf_counter() - started)
+    _report_issues(result.issues)
+    if not args.quiet:
+        print(result.summary_text(), file=sys.stderr)
+    return 0
+
+
+def _report_issues(issues) -> None:  # noqa: ANN001 - a faults DataFrame
+    if issues is None or issues.empty:
+        return
+    for message, rows in issues.groupby("message", sort=False):
+        first = rows.iloc[0]
+        more = f" (and {len(rows) - 1} more lines)" if len(rows) > 1 else ""
+        log.warning("%s:%s: %s (field %s, value %r)%s", first["file"], first["line"], message,
+                    first["field"], first["value"], more)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``lettrage`` command."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
+        format="lettrage: %(message)s", stream=sys.stderr,
+    )
+    try:
+        return run_match(args)
+    except (FecError, SettingsError) as exc:
+        print(f"lettrage: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lettrage: interrupted; no output written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal bug: say so plainly, without a traceback
+        print(f"lettrage: internal error: {type(exc).__name__}: {exc} "
+              "(please report it with the command you ran)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

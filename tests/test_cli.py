@@ -1,0 +1,88 @@
+"""The command line as a batch job uses it: exit status, messages, files."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lettrage.cli import main
+from scenario import fec_text
+
+ROWS = """
+    20250105|411000|ACME|FA2025-000123|Facture|1200,00|
+    20250220|411000|ACME|BQ12|VIR SEPA ACME FA2025-000123||1200,00
+    20250301|411000|ACME|FA2025-000124|Facture|80,00|
+"""
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    path = tmp_path / "123456789FEC20251231.txt"
+    path.write_text(fec_text(ROWS), encoding="utf-8")
+    return path
+
+
+def test_match_writes_the_lettered_file_and_a_summary(ledger, tmp_path, capsys):
+    out = tmp_path / "out.txt"
+    assert main(["match", str(ledger), "-o", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[1].split("\t")[13:15] == ["A", "20250220"]
+    assert lines[2].split("\t")[13:15] == ["A", "20250220"]
+    assert lines[3].split("\t")[13:15] == ["", ""]
+    err = capsys.readouterr().err
+    assert "lettered by exact pass" in err and "open" in err
+
+
+def test_bad_amount_exits_2_with_file_line_and_field(tmp_path, capsys):
+    path = tmp_path / "bad.txt"
+    path.write_text(fec_text(ROWS).replace("1200,00", "12O0,00", 1), encoding="utf-8")
+    out = tmp_path / "out.txt"
+    assert main(["match", str(path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.txt:2" in err and "Debit" in err and "12O0,00" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    assert main(["match", str(tmp_path / "none.txt"), "-o", str(tmp_path / "o.txt")]) == 2
+    assert "none.txt" in capsys.readouterr().err
+
+
+def test_output_may_not_overwrite_input(ledger, capsys):
+    before = ledger.read_bytes()
+    assert main(["match", str(ledger), "-o", str(ledger)]) == 2
+    assert ledger.read_bytes() == before
+
+
+def test_bad_setting_exits_2(ledger, tmp_path, capsys):
+    assert main(["match", str(ledger), "-o", str(tmp_path / "o"), "--tolerance", "abc"]) == 2
+    assert "tolerance" in capsys.readouterr().err
+
+
+def test_config_file_and_flags(ledger, tmp_path):
+    config = tmp_path / "lettrage.toml"
+    config.write_text('accounts = ["401"]\ndate_let = "latest"\n', encoding="utf-8")
+    out = tmp_path / "out.txt"
+    assert main(["match", str(ledger), "-o", str(out), "--config", str(config)]) == 0
+    assert out.read_bytes() == ledger.read_bytes()  # nothing in 401: nothing lettered
+    assert main(["match", str(ledger), "-o", str(out), "--config", str(config),
+                 "--accounts", "411"]) == 0
+    assert out.read_bytes() != ledger.read_bytes()
+
+
+def test_unknown_config_key_exits_2(ledger, tmp_path, capsys):
+    config = tmp_path / "lettrage.toml"
+    config.write_text("tolerence = 1\n", encoding="utf-8")
+    assert main(["match", str(ledger), "-o", str(tmp_path / "o"), "--config", str(config)]) == 2
+    assert "tolerence" in capsys.readouterr().err
+
+
+def test_console_script_runs(ledger, tmp_path):
+    out = tmp_path / "out.txt"
+    done = subprocess.run([sys.executable, "-m", "lettrage", "match", str(ledger), "-o", str(out), "-q"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert out.exists()
