@@ -73,7 +73,11 @@ class FecLayout:
     header_line : 1-based physical line number of the header.
     starts, ends : byte offsets of each data line's content (terminators excluded).
     original_letters, original_letter_dates : EcritureLet and DateLet as read (the writer
-        rewrites only the lines whose letter or date the caller changed).
+        rewrites only the lines whose letter or date the caller changed). Copies, never
+        views of the frame's columns: the caller may change those in place.
+    letter_width, letter_date_width : byte width of the EcritureLet / DateLet columns when
+        the file pads them with spaces (0 when not): a blanked or new value keeps that width
+        even on a line whose field was full, hence showed no padding.
     """
 
     path: str
@@ -87,6 +91,8 @@ class FecLayout:
     ends: np.ndarray
     original_letters: np.ndarray | None = None
     original_letter_dates: np.ndarray | None = None
+    letter_width: int = 0
+    letter_date_width: int = 0
 
     def __deepcopy__(self, memo: dict) -> "FecLayout":
         # Immutable: pandas copies DataFrame.attrs deeply; sharing is safe and cheap.

@@ -99,6 +99,13 @@ def _split_fields(layout: FecLayout) -> list[list[bytes]]:
     return rows
 
 
+def _padded_width(layout: FecLayout, rows: list[list[bytes]], field: str) -> int:
+    """Byte width of a column the file pads with spaces (0 when no value of it is padded)."""
+    position = layout.fields[field]
+    padded = [len(row[position]) for row in rows if row[position].strip() != row[position]]
+    return max(padded, default=0)
+
+
 def _column(layout: FecLayout, rows: list[list[bytes]], field: str) -> pd.Series:
     """One field of every line, decoded and stripped of its padding ('' when absent)."""
     position = layout.fields.get(field)
@@ -226,13 +233,15 @@ def _build_frame(layout: FecLayout, accounts: Sequence[str] | None) -> pd.DataFr
             first = np.zeros(size, dtype=bool)
             first[np.flatnonzero(dotted)[0]] = True
             log.add(first, field, text[field],
-                    f"amount written with '.' as decimal point (the FEC wants ','); "
-                    f"{int(dotted.sum())} lines like this in {field}",
+                    "amount written with '.' as decimal point (the FEC wants ','), "
+                    f"on {int(dotted.sum())} line(s) of {field}",
                     fatal_on_third_party=False)
     frame.attrs[ATTR_LAYOUT] = dataclasses.replace(
         layout,
-        original_letters=frame["letter"].to_numpy(dtype=object),
-        original_letter_dates=frame["letter_date"].to_numpy(),
+        original_letters=frame["letter"].to_numpy(dtype=object, copy=True),
+        original_letter_dates=frame["letter_date"].to_numpy(copy=True),
+        letter_width=_padded_width(layout, rows, "EcritureLet"),
+        letter_date_width=_padded_width(layout, rows, "DateLet"),
     )
     frame.attrs[ATTR_DATE_FORMAT] = date_format
     frame.attrs[ATTR_FAULTS] = faults_frame(log.faults)
