@@ -63,7 +63,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
 def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The columns the passes need, with the selection and the third-party ids."""
     account = ledger["account"].astype(str)
-    aux = ledger["aux"].astype(str) if "aux" in ledger.columns else pd.Series("", index=ledger.index)
+    aux = _aux(ledger, account)
     selected = is_third_party(account, settings.accounts)
     raise_fatal_faults(ledger, selected)
     dates = ledger["date"]
@@ -95,6 +95,14 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     )
     frame["open"] = selected & (frame["letter"] == "").to_numpy() & (amount != 0)
     return frame
+
+
+def _aux(ledger: pd.DataFrame, account: pd.Series) -> pd.Series:
+    """CompAuxNum; from ``party`` when the caller's frame has no ``aux`` column."""
+    if "aux" in ledger.columns:
+        return ledger["aux"].fillna("").astype(str)
+    party = ledger["party"].fillna("").astype(str)
+    return party.where(party != account, "")
 
 
 def _per_unique_key(texts: pd.Series) -> np.ndarray:

@@ -92,7 +92,7 @@ def violations(result: MatchResult) -> list[str]:
 def _aux(ledger: pd.DataFrame) -> np.ndarray:
     if "aux" in ledger.columns:
         return ledger["aux"].fillna("").astype(str).to_numpy()
-    return np.full(len(ledger), "", dtype=object)
+    return ledger["party"].fillna("").astype(str).to_numpy()
 
 
 def _some(ledger: pd.DataFrame, mask: np.ndarray) -> list[int]:

@@ -83,6 +83,5 @@ def validate_frame(ledger: pd.DataFrame) -> None:
         raise FecError("amount must be integer cents (int64), not floats", field="amount")
     if not ledger["line"].is_unique:
         raise FecError("line numbers must be unique", field="line")
-    if ledger["date"].isna().any():
-        bad = int(ledger.loc[ledger["date"].isna(), "line"].iloc[0])
-        raise FecError("empty date", line=bad, field="date")
+    if not pd.api.types.is_datetime64_any_dtype(ledger["date"]):
+        raise FecError("date must be a datetime64 column", field="date")
