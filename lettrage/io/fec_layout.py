@@ -171,10 +171,13 @@ def content_runs(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 def blank_runs(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Mask of the runs holding nothing but spaces, tabs and pipes (treated as blank lines)."""
+    if not len(starts):
+        return np.zeros(0, dtype=bool)
     raw = np.frombuffer(data, dtype=np.uint8)
     filled = ~((raw == 32) | (raw == 9) | (raw == 124) | (raw == 10) | (raw == 13))
-    counts = np.concatenate(([0], np.cumsum(filled, dtype=np.int64)))
-    return (counts[ends] - counts[starts]) == 0
+    # Between two runs stand only CR/LF bytes (never "filled"), so OR-ing from one run's
+    # start to the next one's covers exactly that run.
+    return ~np.logical_or.reduceat(filled, starts)
 
 
 def detect_layout(data: bytes, path: str, encoding: str | None = None) -> FecLayout:
