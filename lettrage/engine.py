@@ -13,10 +13,12 @@ from lettrage.ledger import ATTR_FAULTS, FAULT_COLUMNS, is_third_party, raise_fa
 from lettrage.letters import first_number, highest_codes, number_to_code, usual_width
 from lettrage.passes.base import PassOutput
 from lettrage.passes.exact import exact_pass
+from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows, subset_pass
 from lettrage.references import citations, document_keys, reference_key
 from lettrage.result import (
-    KEPT, LETTERED, OPEN, OTHER, STATUSES, MatchResult, empty_review, empty_writeoffs,
+    KEPT, LETTERED, OPEN, OTHER, PROPOSED, STATUSES, MatchResult, review_frame,
 )
+from lettrage.writeoffs import writeoff_entries
 from lettrage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,10 +56,41 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     )
     log.info("%d third-party lines in %d third parties, %d open",
              len(selected), selected["party_id"].nunique(), len(open_lines))
-    exact = exact_pass(open_lines, documents, cites)
+    foreign = foreign_mask(open_lines, settings.company_currency)
+    exact = exact_pass(open_lines[~foreign], documents, cites)
     log.info("exact pass: %d groups, %d lines (%.2f s)",
              len(exact.groups), len(exact.members), time.perf_counter() - started)
-    return _result(ledger, lines, settings, [exact])
+    remaining = open_lines[~open_lines["line"].isin(exact.lines)]
+    windows = party_windows(_history(selected, exact), remaining["party_id"].to_numpy(),
+                            settings.window_days, settings.max_window_days)
+    subset, proposals, messages = subset_pass(
+        remaining, windows, documents, cites, _subset_settings(settings), settings.company_currency)
+    log.info("subset pass: %d groups, %d lines, %d proposals (%.2f s)", len(subset.groups),
+             len(subset.members), len(proposals), time.perf_counter() - started)
+    return _result(ledger, lines, settings, [exact, subset], proposals, messages)
+
+
+def _subset_settings(settings: Settings) -> SubsetSettings:
+    return SubsetSettings(
+        tolerance=settings.tolerance, tolerance_pct=settings.tolerance_pct,
+        max_group_size=settings.max_group_size, max_solutions=settings.max_solutions,
+        solve_time_limit=settings.solve_time_limit,
+    )
+
+
+def _history(selected: pd.DataFrame, exact: PassOutput) -> pd.DataFrame:
+    """``(party_id, group, date)`` of the groups already made: input letters, exact pairs."""
+    kept = selected[selected["letter"] != ""]
+    existing = pd.DataFrame({"party_id": kept["party_id"], "group": "in:" + kept["letter"].str.upper(),
+                             "date": kept["date"]})
+    dates = selected.set_index("line")["date"]
+    parties = selected.set_index("line")["party_id"]
+    made = pd.DataFrame({
+        "party_id": parties.reindex(exact.members["line"]).to_numpy(),
+        "group": "exact:" + exact.members["group"].astype(str).to_numpy(),
+        "date": dates.reindex(exact.members["line"]).to_numpy(),
+    })
+    return pd.concat([existing, made], ignore_index=True)
 
 
 def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -89,6 +122,9 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             "piece_ref": _text(ledger, "piece_ref"),
             "invoice_number": _text(ledger, "invoice_number"),
             "label": _text(ledger, "label"),
+            "currency": _text(ledger, "currency"),
+            "currency_amount": ledger["currency_amount"].astype("Int64").array
+            if "currency_amount" in ledger.columns else pd.array([pd.NA] * len(ledger), dtype="Int64"),
             "letter": letters.to_numpy(),
             "selected": selected,
         }
@@ -118,10 +154,16 @@ def _text(ledger: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _result(
-    ledger: pd.DataFrame, lines: pd.DataFrame, settings: Settings, outputs: list[PassOutput]
+    ledger: pd.DataFrame,
+    lines: pd.DataFrame,
+    settings: Settings,
+    outputs: list[PassOutput],
+    proposals: pd.DataFrame,
+    messages: list[str],
 ) -> MatchResult:
     members, groups = _number_groups(outputs)
     groups = _give_letters(groups, members, lines, settings)
+    review = review_frame(proposals, lines)
     row_of_line = pd.Series(np.arange(len(lines)), index=lines["line"].to_numpy())
     rows = row_of_line.reindex(members["line"]).to_numpy()
 
@@ -139,6 +181,9 @@ def _result(
 
     status = np.where(lines["selected"], OPEN, OTHER).astype(object)
     status[(lines["letter"] != "").to_numpy() & lines["selected"].to_numpy()] = KEPT
+    proposed_lines = np.array(sorted({l for ls in proposals["lines"] for l in ls}), dtype=np.int64)
+    proposed_rows = row_of_line.reindex(proposed_lines).to_numpy()
+    status[proposed_rows] = PROPOSED
     status[rows] = LETTERED
     out_lines = pd.DataFrame(
         {
@@ -153,9 +198,14 @@ def _result(
     )
     out_lines.loc[group_of < 0, "group"] = pd.NA
     issues = ledger.attrs.get(ATTR_FAULTS, pd.DataFrame(columns=FAULT_COLUMNS))
+    if messages:
+        run_faults = pd.DataFrame([{"file": "", "line": 0, "data_line": 0, "field": "",
+                                    "value": "", "message": m, "fatal_on_third_party": False}
+                                   for m in messages])
+        issues = pd.concat([issues, run_faults], ignore_index=True)
     return MatchResult(
         ledger=ledger, settings=settings, lines=out_lines, groups=groups,
-        review=empty_review(), writeoffs=empty_writeoffs(), issues=issues,
+        review=review, writeoffs=writeoff_entries(groups, lines, settings), issues=issues,
     )
 
 
@@ -201,5 +251,5 @@ def _give_letters(
     else:
         groups["letter_date"] = groups["latest"].to_numpy(dtype="datetime64[s]")
     columns = ["group", "account", "aux", "letter", "letter_date", "pass", "lines", "size",
-               "debit", "gap", "reason"]
+               "debit", "gap", "currency", "reason"]
     return groups[columns].sort_values("group", ignore_index=True)

@@ -22,7 +22,10 @@ class Agreement:
         several groups of its own.
     run_groups : the run's new groups.
     contradicting : run groups that join lines the reference keeps apart (two reference
-        groups, or a reference-lettered line with one the reference left open).
+        groups, or a reference-lettered line with one the reference left open). Lines that
+        cannot be told apart — same third party, amount, date, PieceRef and label — are
+        interchangeable: a group that took one twin where the reference took the other
+        does not contradict it.
     unconfirmed : run groups made only of lines the reference left open.
     contradicting_balanced : contradicting run groups that break a reference group
         balanced in this ledger (the others touch reference groups that close with lines
@@ -66,7 +69,8 @@ def agreement(reference: pd.DataFrame, groups_of_lines: pd.Series,
     """
     keys = reference_keys(reference, accounts)
     frame = pd.DataFrame({"ref": keys.to_numpy(), "run": groups_of_lines.to_numpy(),
-                          "amount": reference["amount"].to_numpy()})
+                          "amount": reference["amount"].to_numpy(),
+                          "twin": _twins(reference)})
     ref_lines = frame.dropna(subset=["ref"])
     ref_sums = ref_lines.groupby("ref")["amount"].sum()
     balanced = ref_sums[ref_sums == 0].index
@@ -75,11 +79,12 @@ def agreement(reference: pd.DataFrame, groups_of_lines: pd.Series,
     per_run = run_lines.groupby("run").agg(
         refs=("ref", "nunique"), open_lines=("ref", lambda r: int(r.isna().sum())), size=("ref", "size")
     )
-    contradicts = (per_run["refs"] > 1) | ((per_run["refs"] == 1) & (per_run["open_lines"] > 0))
+    literal = (per_run["refs"] > 1) | ((per_run["refs"] == 1) & (per_run["open_lines"] > 0))
+    contradicts = literal & ~_covered_up_to_twins(frame, run_lines, literal[literal].index)
     contradicting = int(contradicts.sum())
+    unconfirmed = int((per_run["refs"] == 0).sum())
     touches_balanced = run_lines.assign(b=run_lines["ref"].isin(balanced)).groupby("run")["b"].any()
     contradicting_balanced = int((contradicts & touches_balanced.reindex(per_run.index)).sum())
-    unconfirmed = int((per_run["refs"] == 0).sum())
 
     # A reference group is found when every one of its lines is in a run group lying
     # wholly inside it.
@@ -92,6 +97,32 @@ def agreement(reference: pd.DataFrame, groups_of_lines: pd.Series,
         run_groups=int(len(per_run)), contradicting=contradicting, unconfirmed=unconfirmed,
         contradicting_balanced=contradicting_balanced,
     )
+
+
+def _twins(ledger: pd.DataFrame) -> np.ndarray:
+    """Class of lines that cannot be told apart (same party, amount, date, ref, label)."""
+    columns = [c for c in ("account", "aux", "amount", "date", "piece_ref", "label")
+               if c in ledger.columns]
+    return ledger.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+
+
+def _covered_up_to_twins(frame: pd.DataFrame, run_lines: pd.DataFrame, runs: pd.Index) -> pd.Series:
+    """For run groups, whether one reference group (or the reference's open lines) holds
+    lines of the same twin classes in at least the same numbers."""
+    covered = pd.Series(False, index=runs)
+    if not len(runs):
+        return covered
+    owners = frame.assign(ref=frame["ref"].fillna("\x00open"))
+    stock = owners.groupby(["twin", "ref"]).size()
+    for run in runs:
+        needed = run_lines.loc[run_lines["run"] == run, "twin"].value_counts()
+        candidates = set(owners.loc[owners["twin"].isin(needed.index), "ref"])
+        for ref in candidates:
+            have = stock.xs(ref, level="ref").reindex(needed.index, fill_value=0)
+            if (have >= needed).all():
+                covered[run] = True
+                break
+    return covered
 
 
 def blank_letters(ledger: pd.DataFrame, accounts: tuple[str, ...] = ("40", "41")) -> pd.DataFrame:

@@ -18,15 +18,29 @@ OTHER = "other"  # not a third-party line of the selected accounts: never letter
 STATUSES = [KEPT, LETTERED, PROPOSED, OPEN, OTHER]
 
 REVIEW_COLUMNS = ["proposal", "rank", "lines", "party", "kind", "gap", "score", "reason"]
-WRITEOFF_COLUMNS = ["group", "letter", "account", "label", "debit", "credit"]
 
 
-def empty_review() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in REVIEW_COLUMNS})
+def review_frame(proposals: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """The review list from a pass's proposals ``(kind, lines, party_id, gap, reason)``.
 
-
-def empty_writeoffs() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in WRITEOFF_COLUMNS})
+    One row per proposal, columns :data:`REVIEW_COLUMNS`; ``lines`` holds data line
+    numbers separated by spaces; ``rank`` orders the proposals of one third party.
+    """
+    if proposals.empty:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in REVIEW_COLUMNS})
+    parties = lines.drop_duplicates("party_id").set_index("party_id")
+    party = (parties["account"] + "/" + parties["aux"]).reindex(proposals["party_id"]).to_numpy()
+    frame = pd.DataFrame({
+        "lines": [" ".join(map(str, sorted(ls))) for ls in proposals["lines"]],
+        "party": party,
+        "kind": proposals["kind"].to_numpy(),
+        "gap": proposals["gap"].to_numpy(dtype=np.int64),
+        "score": np.where(proposals["kind"].to_numpy() == "ambiguous", 0.5, 0.0),
+        "reason": proposals["reason"].to_numpy(),
+    }).sort_values(["party", "kind", "lines"], ignore_index=True)
+    frame.insert(0, "proposal", np.arange(1, len(frame) + 1))
+    frame.insert(1, "rank", frame.groupby("party").cumcount() + 1)
+    return frame[REVIEW_COLUMNS]
 
 
 @dataclass(frozen=True)

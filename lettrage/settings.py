@@ -14,6 +14,18 @@ from lettrage.ledger import DEFAULT_ACCOUNTS
 from lettrage.money import to_cents
 
 
+#: Write-off nature -> default account (French chart of accounts).
+WRITEOFF_ACCOUNTS: dict[str, str] = {
+    "bank_fees": "627000",
+    "discount_granted": "665000",
+    "discount_received": "765000",
+    "rounding_loss": "658000",
+    "rounding_gain": "758000",
+    "exchange_loss": "666000",
+    "exchange_gain": "766000",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a run may change. Amounts are integer cents.
@@ -29,6 +41,16 @@ class Settings:
     letter_width : minimum width of new codes (``3`` → AAA, AAB…); ``None`` follows the
         most common width of the codes already in the ledger.
     jobs : worker processes (accepted; the work runs in one process for now).
+    window_days : the date span a group may cover when the third party has no history of
+        its own (with history: twice its 90th-percentile span, 30 to ``max_window_days``).
+    max_window_days : the widest window ever searched.
+    max_group_size : the most lines in one group of the subset pass.
+    max_solutions : a search finding more candidate groups than this leaves its lines to
+        review (too ambiguous to letter).
+    solve_time_limit : seconds per CP-SAT search; a timeout sends the lines to review.
+    company_currency : lines in another ``Idevise`` are matched on ``Montantdevise``.
+    writeoff_journal : journal code of the write-off entries.
+    writeoff_accounts : account per write-off nature (see ``WRITEOFF_ACCOUNTS``).
     """
 
     accounts: tuple[str, ...] = DEFAULT_ACCOUNTS
@@ -38,6 +60,16 @@ class Settings:
     today: dt.date | None = None
     letter_width: int | None = None
     jobs: int | None = None
+    window_days: int = 120
+    max_window_days: int = 365
+    max_group_size: int = 6
+    max_solutions: int = 16
+    solve_time_limit: float = 0.5
+    company_currency: str = "EUR"
+    writeoff_journal: str = "OD"
+    writeoff_accounts: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: dict(WRITEOFF_ACCOUNTS)
+    )
 
     def __post_init__(self) -> None:
         if not self.accounts or any(not a or not a.isalnum() for a in self.accounts):
@@ -50,6 +82,16 @@ class Settings:
             raise SettingsError("letter_width: from 1 to 8")
         if self.jobs is not None and self.jobs < 1:
             raise SettingsError("jobs: at least 1")
+        if not 1 <= self.window_days <= self.max_window_days:
+            raise SettingsError("window_days: from 1 to max_window_days")
+        if not 2 <= self.max_group_size <= 10:
+            raise SettingsError("max_group_size: from 2 to 10")
+        if self.max_solutions < 1 or self.solve_time_limit <= 0:
+            raise SettingsError("max_solutions and solve_time_limit: must be positive")
+        unknown = set(self.writeoff_accounts) - set(WRITEOFF_ACCOUNTS)
+        if unknown:
+            raise SettingsError(f"writeoff_accounts: unknown nature {sorted(unknown)[0]!r} "
+                                f"(known: {sorted(WRITEOFF_ACCOUNTS)})")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object], *, source: str = "settings") -> "Settings":
@@ -92,8 +134,15 @@ def _convert(name: str, value: object, source: str) -> object:
             return to_cents(value, name=name)
         if name == "tolerance_pct":
             return Decimal(str(value).replace(",", "."))
-        if name in ("letter_width", "jobs"):
+        if name in ("letter_width", "jobs", "window_days", "max_window_days",
+                    "max_group_size", "max_solutions"):
             return int(value)  # type: ignore[call-overload]
+        if name == "solve_time_limit":
+            return float(value)  # type: ignore[arg-type]
+        if name == "writeoff_accounts":
+            if not isinstance(value, Mapping):
+                raise ValueError("a table nature = account")
+            return {**WRITEOFF_ACCOUNTS, **{str(k): str(v) for k, v in value.items()}}
         if name == "today" and isinstance(value, str):
             return dt.date.fromisoformat(value)
         return value

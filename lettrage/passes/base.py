@@ -17,6 +17,7 @@ def empty_groups() -> pd.DataFrame:
             "group": pd.Series(dtype=np.int64),
             "pass": pd.Series(dtype=object),
             "gap": pd.Series(dtype=np.int64),
+            "currency": pd.Series(dtype=object),
             "reason": pd.Series(dtype=object),
         }
     )
@@ -27,7 +28,8 @@ class PassOutput:
     """Groups found by a pass.
 
     ``groups``: one row per group — ``group`` (an id local to this output), ``pass``,
-    ``gap`` (cents left unmatched, 0 for exact groups) and ``reason`` (plain words).
+    ``gap`` (company-currency cents left unmatched, 0 for exact groups), ``currency`` (the
+    foreign currency the group balances in, '' for the company currency) and ``reason``.
     ``members``: ``(group, line)``, one row per lettered line.
     """
 

@@ -55,6 +55,7 @@ def exact_pass(
             "group": np.arange(count, dtype=np.int64),
             "pass": "exact",
             "gap": np.zeros(count, dtype=np.int64),
+            "currency": "",
             "reason": np.where(
                 chosen["agree"].to_numpy(), "same amount, reference cited", "same amount"
             ),

@@ -1,0 +1,332 @@
+"""Subset pass: groups of lines that net to zero — one payment for several invoices,
+instalments, N:M, credit notes — or to a gap the tolerance allows, or, in a foreign currency,
+to zero in that currency.
+
+For each third party, every open line is the *anchor* of a search among the lines dated
+within the party's window after it: the subsets (up to ``max_group_size`` lines) that net to
+zero with it. Each group is so found once, from its earliest line. Searches are exact and
+count their solutions (see :mod:`lettrage.passes.subset_search`; CP-SAT for crowded ones);
+a search that cannot finish marks its lines *unsure*, and they go to review.
+
+A group is lettered only when it is *safe*: for each of its lines, no other admissible group
+through that line is as good (exact beats a gap; references agreeing beat none). Ties —
+situation 16 — letter nothing. A group is inadmissible when one of its lines cites documents
+none of which is in the group (evidence against it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from lettrage.passes.subset_search import can_enumerate, subsets_in_range
+from lettrage.solver import SearchStatus, enumerate_subsets
+
+MAX_CROWDED_SEARCHES_PER_PARTY = 20
+#: Beyond this many candidates, a search is not even tried with CP-SAT: its lines are unsure.
+MAX_SOLVER_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class SubsetSettings:
+    """What the subset pass needs of :class:`lettrage.Settings` (cents, days, seconds)."""
+
+    tolerance: int = 0
+    tolerance_pct: Decimal = Decimal(0)
+    max_group_size: int = 6
+    max_solutions: int = 16
+    solve_time_limit: float = 0.5
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group the pass letters: data line numbers, gap in company currency, and why."""
+
+    lines: tuple[int, ...]
+    gap: int
+    currency: str
+    reason: str
+
+
+@dataclass
+class PartyOutcome:
+    groups: list[Group] = field(default_factory=list)
+    ambiguous: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
+    unsure: list[int] = field(default_factory=list)
+    timeouts: int = 0
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    rows: tuple[int, ...]
+    gap: int  # in the matching currency
+    eur_gap: int
+    rank: tuple[int, int]  # (0 exact / 1 within tolerance, 0 references agree / 1 not)
+
+
+def allowed_gap(debit: int, settings: SubsetSettings) -> int:
+    """The gap a group whose invoices total ``debit`` cents may leave."""
+    return settings.tolerance + int(settings.tolerance_pct * abs(debit) / 100)
+
+
+def search_party(
+    lines: np.ndarray,
+    values: np.ndarray,
+    eur: np.ndarray,
+    days: np.ndarray,
+    window: int,
+    evidence: "Evidence",
+    settings: SubsetSettings,
+    *,
+    foreign: bool,
+) -> PartyOutcome:
+    """Letter what is safe among the open lines of one third party (one currency).
+
+    ``values`` are the amounts matched (cents of the company currency, or of the foreign
+    currency when ``foreign``), ``eur`` the company-currency amounts, ``days`` the dates as
+    day numbers; all sorted by (date, line).
+    """
+    outcome = PartyOutcome()
+    found, unsure, timeouts = _enumerate(values, days, window, settings, foreign)
+    outcome.timeouts = timeouts
+    candidates = [c for c in (_judge(rows, lines, values, eur, evidence, settings, foreign)
+                              for rows in sorted(found)) if c is not None]
+    used = np.zeros(len(lines), dtype=bool)
+    active = [c for c in candidates if not unsure[list(c.rows)].any()]
+    while active:
+        safe = _safe(active)
+        if not safe:
+            break
+        for candidate in safe:
+            used[list(candidate.rows)] = True
+            outcome.groups.append(Group(
+                lines=tuple(sorted(int(lines[r]) for r in candidate.rows)),
+                gap=candidate.eur_gap,
+                currency="" if not foreign else "foreign",
+                reason=_reason(candidate, values),
+            ))
+        active = [c for c in active if not used[list(c.rows)].any()]
+    for candidate in candidates:
+        if not used[list(candidate.rows)].any():
+            outcome.ambiguous.append((tuple(int(lines[r]) for r in candidate.rows), candidate.eur_gap))
+    outcome.unsure = [int(line) for line in lines[unsure & ~used]]
+    return outcome
+
+
+def _enumerate(values, days, window, settings, foreign):
+    size = len(values)
+    found: set[tuple[int, ...]] = set()
+    unsure = np.zeros(size, dtype=bool)
+    timeouts = 0
+    crowded = 0
+    spread = 0 if foreign else _enumeration_tolerance(values, settings)
+    ends = np.searchsorted(days, days + window, side="right")
+    for anchor in range(size):
+        candidates = np.arange(anchor + 1, ends[anchor])
+        if not len(candidates):
+            continue
+        low = -int(values[anchor]) - spread
+        high = -int(values[anchor]) + spread
+        pick = settings.max_group_size - 1
+        if can_enumerate(len(candidates), pick):
+            solutions, complete = subsets_in_range(
+                values[candidates], low, high, pick, settings.max_solutions)
+        elif len(candidates) <= MAX_SOLVER_CANDIDATES and crowded < MAX_CROWDED_SEARCHES_PER_PARTY:
+            crowded += 1
+            solutions, status = enumerate_subsets(
+                values[candidates], low, high, pick, settings.max_solutions,
+                settings.solve_time_limit)
+            complete = status is SearchStatus.COMPLETE
+            timeouts += status is SearchStatus.TIMEOUT
+        else:
+            solutions, complete = [], False
+        if not complete:
+            unsure[anchor] = True
+            unsure[candidates] = True
+        for solution in solutions:
+            found.add((anchor, *candidates[list(solution)].tolist()))
+    return found, unsure, timeouts
+
+
+def _enumeration_tolerance(values: np.ndarray, settings: SubsetSettings) -> int:
+    """A bound on any group's allowed gap (the exact bound is checked per group)."""
+    if settings.tolerance_pct == 0:
+        return settings.tolerance
+    largest = int(np.abs(values).max()) if len(values) else 0
+    return allowed_gap(largest * settings.max_group_size, settings)
+
+
+def _judge(rows, lines, values, eur, evidence, settings, foreign):
+    """The candidate a subset makes, or None when it may not be lettered."""
+    picked = values[list(rows)]
+    gap = int(picked.sum())
+    if len(rows) == 2 and gap == 0 and not foreign:
+        return None  # a pair the exact pass owns: what it refused stays refused
+    if not ((picked > 0).any() and (picked < 0).any()):
+        return None
+    amounts_eur = eur[list(rows)]
+    if foreign:
+        if gap != 0:
+            return None
+    elif abs(gap) > allowed_gap(int(amounts_eur[amounts_eur > 0].sum()), settings):
+        return None
+    if _has_zero_part(picked):
+        return None  # not minimal: it splits into smaller groups
+    group_lines = [int(lines[r]) for r in rows]
+    agree, against = evidence.judge(group_lines)
+    if against:
+        return None
+    return _Candidate(rows=tuple(rows), gap=gap, eur_gap=int(amounts_eur.sum()),
+                      rank=(0 if gap == 0 else 1, 0 if agree else 1))
+
+
+def _has_zero_part(picked: np.ndarray) -> bool:
+    """True when a proper, non-empty part of the group nets to zero on its own."""
+    size = len(picked)
+    masks = np.arange(1, (1 << size) - 1, dtype=np.int64)
+    bits = (masks[:, None] >> np.arange(size)) & 1
+    return bool(((bits @ picked) == 0).any())
+
+
+def _safe(active: list[_Candidate]) -> list[_Candidate]:
+    """Candidates that are, for each of their lines, the one best group through it."""
+    best: dict[int, tuple[int, int]] = {}
+    ties: dict[int, int] = {}
+    for candidate in active:
+        for row in candidate.rows:
+            current = best.get(row)
+            if current is None or candidate.rank < current:
+                best[row], ties[row] = candidate.rank, 1
+            elif candidate.rank == current:
+                ties[row] += 1
+    return [c for c in active
+            if all(best[r] == c.rank and ties[r] == 1 for r in c.rows)]
+
+
+def _reason(candidate: _Candidate, values: np.ndarray) -> str:
+    picked = values[list(candidate.rows)]
+    debits, credits = int((picked > 0).sum()), int((picked < 0).sum())
+    text = f"{debits} debit and {credits} credit lines net to zero"
+    if candidate.gap:
+        text = f"{debits} debit and {credits} credit lines, gap {candidate.gap / 100:.2f} within tolerance"
+    if candidate.rank[1] == 0:
+        text += ", reference cited"
+    return text + ", the only such group"
+
+
+class Evidence:
+    """References of one ledger: which document keys each line carries and cites."""
+
+    def __init__(self, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
+        self.own: dict[int, set[str]] = {}
+        for line, key in zip(documents["line"].tolist(), documents["key"].tolist()):
+            self.own.setdefault(line, set()).add(key)
+        self.cited: dict[int, set[str]] = {}
+        for line, key in zip(cites["line"].tolist(), cites["key"].tolist()):
+            self.cited.setdefault(line, set()).add(key)
+
+    def judge(self, lines: list[int]) -> tuple[bool, bool]:
+        """(references agree inside the group, a line cites documents none of which is in it)."""
+        inside: set[str] = set()
+        for line in lines:
+            inside |= self.own.get(line, set())
+        agree = against = False
+        for line in lines:
+            cited = self.cited.get(line)
+            if not cited:
+                continue
+            if cited & inside:
+                agree = True
+            else:
+                against = True
+        return agree, against
+
+
+def subset_pass(
+    remaining: pd.DataFrame,
+    windows: pd.Series,
+    documents: pd.DataFrame,
+    cites: pd.DataFrame,
+    settings: SubsetSettings,
+    company_currency: str = "EUR",
+) -> tuple["PassOutput", pd.DataFrame, list[str]]:
+    """Run :func:`search_party` over every third party (and foreign currency) of ``remaining``.
+
+    Returns the groups, the proposals (tied groups, and lines whose search could not
+    finish) as rows ``(kind, lines, party_id, gap, reason)``, and messages for the run's
+    issues (timeouts).
+    """
+    from lettrage.passes.base import PassOutput
+
+    evidence = Evidence(documents, cites)
+    groups: list[Group] = []
+    proposals: list[tuple[str, tuple[int, ...], int, int, str]] = []
+    messages: list[str] = []
+    foreign = foreign_mask(remaining, company_currency)
+    frame = remaining.assign(
+        _currency=np.where(foreign, remaining["currency"].astype(str), ""),
+        _days=(remaining["date"].to_numpy().astype("datetime64[D]").astype(np.int64)),
+    ).sort_values(["party_id", "_currency", "date", "line"], kind="stable")
+    for (party_id, currency), part in frame.groupby(["party_id", "_currency"], sort=True):
+        is_foreign = bool(currency)
+        values = (part["currency_amount"].to_numpy(dtype=np.int64) if is_foreign
+                  else part["amount"].to_numpy(dtype=np.int64))
+        outcome = search_party(
+            part["line"].to_numpy(), values, part["amount"].to_numpy(dtype=np.int64),
+            part["_days"].to_numpy(), int(windows.get(party_id, 0)), evidence, settings,
+            foreign=is_foreign,
+        )
+        for group in outcome.groups:
+            groups.append(Group(group.lines, group.gap, currency, group.reason))
+        for lines, gap in outcome.ambiguous:
+            proposals.append(("ambiguous", lines, int(party_id), gap,
+                              "nets to zero, but another group through the same lines is as good"))
+        for line in outcome.unsure:
+            proposals.append(("unsure", (line,), int(party_id), 0,
+                              "too many possible groups around this line to decide"))
+        if outcome.timeouts:
+            messages.append(f"third party {part['account'].iloc[0]}/{part['aux'].iloc[0]}: "
+                            f"{outcome.timeouts} searches hit the time limit; their lines go to review")
+    count = len(groups)
+    output = PassOutput(
+        groups=pd.DataFrame({
+            "group": np.arange(count, dtype=np.int64),
+            "pass": "subset",
+            "gap": np.array([g.gap for g in groups], dtype=np.int64),
+            "currency": [g.currency for g in groups],
+            "reason": [g.reason for g in groups],
+        }),
+        members=pd.DataFrame({
+            "group": np.repeat(np.arange(count, dtype=np.int64), [len(g.lines) for g in groups]),
+            "line": np.array([line for g in groups for line in g.lines], dtype=np.int64),
+        }),
+    )
+    proposal_frame = pd.DataFrame(proposals, columns=["kind", "lines", "party_id", "gap", "reason"])
+    return output, proposal_frame, messages
+
+
+def foreign_mask(lines: pd.DataFrame, company_currency: str) -> np.ndarray:
+    """Lines to match on their foreign-currency amount."""
+    currency = lines["currency"].fillna("").astype(str).str.strip().str.upper()
+    has_amount = lines["currency_amount"].notna().to_numpy()
+    return ((currency != "") & (currency != company_currency.upper())).to_numpy() & has_amount
+
+
+def party_windows(history: pd.DataFrame, parties: np.ndarray, fallback: int, widest: int) -> pd.Series:
+    """Per third party, the date span a group may cover.
+
+    ``history`` holds ``(party_id, group, date)`` of groups already made in the party
+    (letters in the input, exact pairs of this run). With at least three of them: twice the
+    90th percentile of their spans, between 30 days and ``widest``; otherwise ``fallback``.
+    """
+    windows = pd.Series(fallback, index=pd.Index(np.unique(parties), name="party_id"), dtype=np.int64)
+    if history.empty:
+        return windows
+    spans = history.groupby(["party_id", "group"])["date"].agg(lambda d: (d.max() - d.min()).days)
+    stats = spans.groupby(level="party_id").agg(["size", lambda s: s.quantile(0.9)])
+    stats.columns = ["size", "p90"]
+    learned = (stats.loc[stats["size"] >= 3, "p90"] * 2).clip(lower=30, upper=widest)
+    windows.update(learned.astype(np.int64))
+    return windows

@@ -1,0 +1,66 @@
+"""Write-off entries for the gaps of lettered groups: bank fees, discounts, rounding, exchange.
+
+Each gap becomes a balanced two-line entry: a line on the third party that brings its group
+to zero (it carries the group's letter), and a line on the account of the gap's nature.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from lettrage.money import format_cents
+from lettrage.settings import Settings
+
+WRITEOFF_COLUMNS = ["group", "letter", "journal", "entry", "date", "account", "aux", "label",
+                    "piece_ref", "amount", "nature"]
+_DISCOUNT = re.compile(r"\b(ESCOMPTE|REMISE|DISCOUNT|RABAIS)\b", re.IGNORECASE)
+_FEES = re.compile(r"\b(FRAIS|COMMISSION|COM|FEES|AGIOS)\b", re.IGNORECASE)
+ROUNDING_LIMIT = 100  # cents: smaller gaps are rounding
+
+
+def nature_of(gap: int, foreign: bool, labels: str) -> str:
+    """The nature of a gap (group debit − credit, in cents) from its context.
+
+    A positive gap is a loss (what remains due is written off); a negative one a gain.
+    """
+    loss = gap > 0
+    if foreign:
+        return "exchange_loss" if loss else "exchange_gain"
+    if _DISCOUNT.search(labels):
+        return "discount_granted" if loss else "discount_received"
+    if loss and _FEES.search(labels):
+        return "bank_fees"
+    if abs(gap) < ROUNDING_LIMIT:
+        return "rounding_loss" if loss else "rounding_gain"
+    return "bank_fees" if loss else "rounding_gain"
+
+
+def writeoff_entries(groups: pd.DataFrame, lines: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Two rows per group with a gap: the third-party line and the write-off account line.
+
+    ``groups`` has ``group``, ``letter``, ``letter_date``, ``account``, ``aux``, ``gap``,
+    ``currency`` and ``lines``; ``lines`` maps ``line`` to ``label``.
+    """
+    with_gap = groups[groups["gap"] != 0]
+    if with_gap.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in WRITEOFF_COLUMNS})
+    labels = lines.set_index("line")["label"]
+    rows = []
+    for number, group in enumerate(with_gap.itertuples(index=False), start=1):
+        members = [int(x) for x in str(group.lines).split()]
+        text = " ".join(labels.reindex(members).fillna("").astype(str))
+        nature = nature_of(int(group.gap), bool(group.currency), text)
+        entry = f"LET{number:06d}"
+        label = f"Lettrage {group.letter} {nature.replace('_', ' ')} {format_cents(abs(int(group.gap)))}"
+        common = dict(group=group.group, letter=group.letter, journal=settings.writeoff_journal,
+                      entry=entry, date=group.letter_date, label=label, piece_ref=entry,
+                      nature=nature)
+        rows.append({**common, "account": group.account, "aux": group.aux,
+                     "amount": -int(group.gap)})
+        rows.append({**common, "account": settings.writeoff_accounts[nature], "aux": "",
+                     "amount": int(group.gap), "letter": ""})
+    frame = pd.DataFrame(rows, columns=WRITEOFF_COLUMNS)
+    frame["amount"] = frame["amount"].astype(np.int64)
+    return frame
