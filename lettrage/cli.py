@@ -17,6 +17,7 @@ from lettrage.engine import match
 from lettrage.errors import FecError, SettingsError
 from lettrage.io.fec_reader import read_fec
 from lettrage.io.fec_writer import write_fec
+from lettrage.io.report_writer import write_review, write_writeoffs
 from lettrage.settings import Settings
 
 log = logging.getLogger("lettrage")
@@ -42,18 +43,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--accounts", metavar="PREFIXES",
                      help="comma-separated prefixes of third-party accounts (default 40,41)")
     run.add_argument("--tolerance", metavar="AMOUNT",
-                     help="gap a group may leave, e.g. 1.00 (default 0) "
-                     + NOT_YET.format(what="the subset pass"))
+                     help="gap a group may leave and still be lettered, e.g. 1.00 (default 0); "
+                     "the gap becomes a proposed write-off")
     run.add_argument("--tolerance-pct", metavar="P",
-                     help="gap as a percentage (default 0) " + NOT_YET.format(what="the subset pass"))
+                     help="gap allowed as a percentage of the group's invoices (default 0), "
+                     "added to --tolerance")
     run.add_argument("--date-let", choices=["latest", "today"],
                      help="DateLet: latest EcritureDate of the group (default) or the run date")
     run.add_argument("--letter-width", type=int, metavar="N",
                      help="minimum width of new codes (default: as the codes already in the file)")
+    run.add_argument("--max-group-size", type=int, metavar="N",
+                     help="most lines in one group of the subset pass (default 6)")
+    run.add_argument("--window-days", type=int, metavar="DAYS",
+                     help="date span of a group for third parties without history (default 120)")
     run.add_argument("--encoding", help="force the file's encoding (default: detected)")
-    run.add_argument("--review", metavar="CSV", help="review list " + NOT_YET.format(what="the review pass"))
+    run.add_argument("--review", metavar="CSV",
+                     help="write the review list (CSV, or JSON lines for a .json name): tied "
+                     "groups and lines too ambiguous to letter; ranked explanations come later")
     run.add_argument("--writeoffs", metavar="FILE",
-                     help="write-off entries " + NOT_YET.format(what="the subset pass"))
+                     help="write the proposed write-off entries (gaps, exchange differences) as "
+                     "FEC lines in the input's layout, ready to import")
     run.add_argument("--jobs", type=int, metavar="N",
                      help="worker processes " + NOT_YET.format(what="parallel matching"))
     run.add_argument("--config", metavar="TOML", help="settings file; flags override it")
@@ -66,6 +75,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.config:
         values.update(Settings.from_toml(args.config))
     flags = {
+        "max_group_size": args.max_group_size, "window_days": args.window_days,
         "accounts": args.accounts, "tolerance": args.tolerance,
         "tolerance_pct": args.tolerance_pct, "date_let": args.date_let,
         "letter_width": args.letter_width, "jobs": args.jobs,
@@ -76,9 +86,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def run_match(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    for flag, value in (("--review", args.review), ("--writeoffs", args.writeoffs)):
-        if value:
-            log.warning("%s: not written — that report comes with a later release", flag)
     started = time.perf_counter()
     log.info("reading %s", args.ledger)
     ledger = read_fec(args.ledger, encoding=args.encoding, accounts=settings.accounts)
@@ -87,8 +94,14 @@ def run_match(args: argparse.Namespace) -> int:
     if Path(args.output).resolve() == Path(args.ledger).resolve():
         raise FecError("the output would overwrite the input file", file=args.output)
     changed = write_fec(result, args.output)
-    log.info("wrote %s: %d lines lettered (%.1f s in all)", args.output, changed,
-             time.perf_counter() - started)
+    log.info("wrote %s: %d lines lettered", args.output, changed)
+    if args.writeoffs:
+        count = write_writeoffs(result, args.writeoffs)
+        log.info("wrote %s: %d write-off lines", args.writeoffs, count)
+    if args.review:
+        count = write_review(result, args.review)
+        log.info("wrote %s: %d proposals", args.review, count)
+    log.info("done in %.1f s", time.perf_counter() - started)
     _report_issues(result.issues)
     if not args.quiet:
         print(result.summary_text(), file=sys.stderr)

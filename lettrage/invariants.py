@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lettrage.ledger import is_third_party
+from lettrage.passes.subset import SubsetSettings, allowed_gap, group_base
 from lettrage.result import KEPT, LETTERED, MatchResult
 
 
@@ -49,6 +50,9 @@ def violations(result: MatchResult) -> list[str]:
         "aux": _aux(ledger)[in_group],
         "letter": letters[in_group],
         "line": ledger["line"].to_numpy()[in_group],
+        "currency_amount": (ledger["currency_amount"].astype("Int64").array[in_group]
+                            if "currency_amount" in ledger.columns
+                            else pd.array([pd.NA] * int(in_group.sum()), dtype="Int64")),
     })
     per_group = members.groupby("group").agg(
         total=("amount", "sum"), accounts=("account", "nunique"), auxes=("aux", "nunique"),
@@ -71,12 +75,17 @@ def violations(result: MatchResult) -> list[str]:
     gaps = recorded["gap"].to_numpy(dtype=np.int64)
     if (per_group["total"].to_numpy() != gaps).any():
         problems.append(f"groups that do not net to their gap: {list(per_group.index[per_group['total'].to_numpy() != gaps])[:5]}")
-    debit = recorded["debit"].to_numpy(dtype=np.int64)
-    allowed = settings.tolerance + np.array(
-        [int(settings.tolerance_pct * d / 100) for d in debit], dtype=np.int64
-    )
-    if (np.abs(gaps) > allowed).any():
-        problems.append("a gap beyond the tolerance")
+    tolerances = SubsetSettings(tolerance=settings.tolerance, tolerance_pct=settings.tolerance_pct)
+    foreign = recorded["currency"].fillna("").astype(str).to_numpy() != "" \
+        if "currency" in recorded.columns else np.zeros(len(recorded), dtype=bool)
+    for group_id, gap, is_foreign in zip(recorded.index, gaps, foreign):
+        amounts = members.loc[members["group"] == group_id, "amount"].to_numpy()
+        if is_foreign:
+            currency = members.loc[members["group"] == group_id, "currency_amount"]
+            if currency.isna().any() or int(currency.sum()) != 0:
+                problems.append(f"group {group_id}: currency amounts do not net to zero")
+        elif abs(gap) > allowed_gap(group_base(amounts), tolerances):
+            problems.append(f"group {group_id}: gap {gap} beyond the tolerance")
 
     party = pd.Series(ledger["account"].astype(str).to_numpy() + "\x1f" + _aux(ledger))
     new_codes = pd.DataFrame({"party": party.to_numpy()[in_group], "code": np.char.upper(letters[in_group].astype(str)),

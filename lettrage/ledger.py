@@ -24,6 +24,7 @@ COLUMNS: dict[str, str] = {
     "account": "CompteNum",
     "aux": "CompAuxNum ('' when not used)",
     "party": "the third party: CompAuxNum, or CompteNum when CompAuxNum is empty",
+    "account_name": "CompteLib",
     "party_name": "CompAuxLib, or CompteLib",
     "piece_ref": "PieceRef",
     "invoice_number": "NumFacture when the file has it",

@@ -86,3 +86,52 @@ def test_console_script_runs(ledger, tmp_path):
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert out.exists()
+
+
+GAP_ROWS = """
+    20250105|411000|EPS|F1|Facture|1050,00|
+    20250201|411000|EPS|V1|=HYPERLINK("x")|  |1049,40
+    20250105|411000|ETA|F2|Facture|300,00|
+    20250106|411000|ETA|F3|Facture|700,00|
+    20250107|411000|ETA|F4|Facture|400,00|
+    20250108|411000|ETA|F5|Facture|600,00|
+    20250201|411000|ETA|V2|Virement|  |1000,00
+"""
+
+
+def test_writeoffs_file_is_a_fec_in_the_input_layout(tmp_path):
+    import lettrage
+
+    source = tmp_path / "123456789FEC20251231.txt"
+    source.write_text(fec_text(GAP_ROWS), encoding="utf-8")
+    out, writeoffs = tmp_path / "out.txt", tmp_path / "wo.txt"
+    assert main(["match", str(source), "-o", str(out), "--tolerance", "1.00",
+                 "--writeoffs", str(writeoffs), "-q"]) == 0
+    entries = lettrage.read_fec(writeoffs)
+    assert entries["amount"].sum() == 0 and len(entries) == 2
+    third = entries[entries["account"] == "411000"].iloc[0]
+    assert third["aux"] == "EPS" and third["amount"] == -60 and third["letter"] == "A"
+    assert set(entries["account"]) == {"411000", "658000"}
+    lettered = lettrage.read_fec(out)
+    assert lettered.loc[lettered["aux"] == "EPS", "letter"].tolist() == ["A", "A"]
+
+
+def test_review_csv_lists_tied_groups_safely(tmp_path):
+    import csv
+
+    source = tmp_path / "123456789FEC20251231.txt"
+    source.write_text(fec_text(GAP_ROWS), encoding="utf-8")
+    review = tmp_path / "review.csv"
+    assert main(["match", str(source), "-o", str(tmp_path / "out.txt"), "--review", str(review),
+                 "-q"]) == 0
+    with open(review, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["lines"] for r in rows if r["kind"] == "ambiguous"} == {"3 4 7", "5 6 7"}
+    assert set(rows[0]) >= {"proposal", "rank", "lines", "party", "kind", "gap", "score", "reason"}
+    assert not any(value.startswith(("=", "+", "-", "@")) for r in rows for value in r.values())
+    json_review = tmp_path / "review.json"
+    assert main(["match", str(source), "-o", str(tmp_path / "out2.txt"), "--review",
+                 str(json_review), "-q"]) == 0
+    import json
+    records = [json.loads(line) for line in json_review.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == len(rows)

@@ -213,6 +213,7 @@ def _build_frame(layout: FecLayout, accounts: Sequence[str] | None) -> pd.DataFr
             "account": account,
             "aux": aux,
             "party": aux.where(aux != "", account),
+            "account_name": text["CompteLib"],
             "party_name": text["CompAuxLib"].where(aux != "", text["CompteLib"]),
             "piece_ref": text["PieceRef"],
             "invoice_number": text["NumFacture"],

@@ -45,7 +45,7 @@ def write_fec(lettered: object, path: str | os.PathLike[str]) -> int:
     dates = frame["letter_date"].to_numpy(dtype="datetime64[s]")
     new_letter, new_date = _changes(layout, letters, dates)
     pieces = _assemble(layout, new_letter, new_date, letters, dates, date_format)
-    _write_atomically(target, pieces)
+    write_atomically(target, pieces)
     return int(np.count_nonzero(new_letter | new_date))
 
 
@@ -137,7 +137,7 @@ def _assemble(
     return pieces
 
 
-def _write_atomically(target: Path, pieces: list[bytes]) -> None:
+def write_atomically(target: Path, pieces: list[bytes]) -> None:
     """Write beside ``target``, then rename: a failure leaves no partial output behind.
 
     The temporary file is created with mode 0o666 less the umask, as ``open`` would (a

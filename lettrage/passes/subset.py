@@ -66,9 +66,10 @@ class _Candidate:
     rank: tuple[int, int]  # (0 exact / 1 within tolerance, 0 references agree / 1 not)
 
 
-def allowed_gap(debit: int, settings: SubsetSettings) -> int:
-    """The gap a group whose invoices total ``debit`` cents may leave."""
-    return settings.tolerance + int(settings.tolerance_pct * abs(debit) / 100)
+def allowed_gap(base: int, settings: SubsetSettings) -> int:
+    """The gap a group may leave: the absolute tolerance plus the percentage of ``base``,
+    the larger of its debit and credit totals (its invoices), in cents."""
+    return settings.tolerance + int(settings.tolerance_pct * abs(base) / 100)
 
 
 def search_party(
@@ -150,6 +151,11 @@ def _enumerate(values, days, window, settings, foreign):
     return found, unsure, timeouts
 
 
+def group_base(amounts: np.ndarray) -> int:
+    """The larger of a group's debit and credit totals: what a percentage applies to."""
+    return int(max(amounts[amounts > 0].sum(), -amounts[amounts < 0].sum()))
+
+
 def _enumeration_tolerance(values: np.ndarray, settings: SubsetSettings) -> int:
     """A bound on any group's allowed gap (the exact bound is checked per group)."""
     if settings.tolerance_pct == 0:
@@ -170,7 +176,7 @@ def _judge(rows, lines, values, eur, evidence, settings, foreign):
     if foreign:
         if gap != 0:
             return None
-    elif abs(gap) > allowed_gap(int(amounts_eur[amounts_eur > 0].sum()), settings):
+    elif abs(gap) > allowed_gap(group_base(amounts_eur), settings):
         return None
     if _has_zero_part(picked):
         return None  # not minimal: it splits into smaller groups

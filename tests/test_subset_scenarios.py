@@ -1,0 +1,239 @@
+"""The subset pass on the situations of shared/CASES.md it owns: 4, 5, 6, 7, 9, 10, 11, 16,
+20, 21, 22 — on customer (411) and supplier (401) accounts alike."""
+from __future__ import annotations
+
+import pytest
+
+from scenario import groups_of, run
+
+CUSTOMER, SUPPLIER = "411000", "401000"
+
+
+def rows(account: str, text: str) -> str:
+    """Write ``text`` for a customer; on a supplier account debit and credit swap.
+
+    Each row: ``date | aux | ref | label | +amount (invoice) or -amount (settlement)``.
+    """
+    out = []
+    for row in text.strip().splitlines():
+        date, aux, ref, label, amount = [c.strip() for c in row.split("|")]
+        invoice = not amount.startswith("-")
+        value = amount.lstrip("+-")
+        debit_side = invoice if account == CUSTOMER else not invoice
+        debit, credit = (value, "") if debit_side else ("", value)
+        out.append(f"{date}|{account}|{aux}|{ref}|{label}|{debit}|{credit}")
+    return "\n".join(out)
+
+
+both = pytest.mark.parametrize("account", [CUSTOMER, SUPPLIER])
+
+
+@both
+def test_4_one_payment_for_several_invoices(tmp_path, account):
+    result = run(tmp_path, rows(account, """
+        20250105|ACME|FA1|Facture 1|300,00
+        20250106|ACME|FA2|Facture 2|450,00
+        20250107|ACME|FA3|Facture 3|120,00
+        20250110|ACME|FA4|Facture 4|95,00
+        20250210|ACME|VIR|Virement ACME|-870,00
+    """))
+    assert groups_of(result) == {frozenset({1, 2, 3, 5})}
+    assert result.groups["pass"].tolist() == ["subset"]
+    assert result.lines.set_index("line").loc[4, "status"] == "open"
+
+
+@both
+def test_4_references_name_the_invoices(tmp_path, account):
+    # 300 + 570 and 450 + 420 both make 870: the payment's references decide.
+    result = run(tmp_path, rows(account, """
+        20250105|ACME|FA2025-0101|Facture|300,00
+        20250106|ACME|FA2025-0102|Facture|570,00
+        20250107|ACME|FA2025-0103|Facture|450,00
+        20250108|ACME|FA2025-0104|Facture|420,00
+        20250210|ACME|VIR|VIR ACME FA2025-0103 FA2025-0104|-870,00
+    """))
+    assert groups_of(result) == {frozenset({3, 4, 5})}
+    assert "reference" in result.groups["reason"].iloc[0]
+
+
+@both
+def test_5_instalments(tmp_path, account):
+    result = run(tmp_path, rows(account, """
+        20250105|BETA|FA9|Facture|900,00
+        20250205|BETA|E1|ECHEANCE 1/3|-300,00
+        20250305|BETA|E2|ECHEANCE 2/3|-300,00
+        20250405|BETA|E3|ECHEANCE 3/3|-300,00
+    """))
+    assert groups_of(result) == {frozenset({1, 2, 3, 4})}
+
+
+@both
+def test_5_instalments_not_fully_paid_stay_open(tmp_path, account):
+    result = run(tmp_path, rows(account, """
+        20250105|BETA|FA9|Facture|900,00
+        20250205|BETA|E1|ECHEANCE 1/3|-300,00
+        20250305|BETA|E2|ECHEANCE 2/3|-300,00
+    """))
+    assert groups_of(result) == set()
+
+
+@both
+def test_6_n_to_m(tmp_path, account):
+    result = run(tmp_path, rows(account, """
+        20250105|GAMMA|F1|Facture|300,00
+        20250106|GAMMA|F2|Facture|700,00
+        20250201|GAMMA|V1|Virement|-500,00
+        20250301|GAMMA|V2|Virement|-500,00
+    """))
+    assert groups_of(result) == {frozenset({1, 2, 3, 4})}
+
+
+@both
+def test_7_credit_note_and_payment(tmp_path, account):
+    result = run(tmp_path, rows(account, """
+        20250105|DELTA|FA-2025-50|Facture|1000,00
+        20250110|DELTA|AV-2025-3|Avoir sur FA-2025-50|-200,00
+        20250201|DELTA|VIR|Virement|-800,00
+    """))
+    assert groups_of(result) == {frozenset({1, 2, 3})}
+
+
+@both
+def test_9_small_gap_within_tolerance_letters_with_a_writeoff(tmp_path, account):
+    text = rows(account, """
+        20250105|EPS|F1|Facture|1050,00
+        20250201|EPS|V1|Virement|-1049,40
+    """)
+    assert groups_of(run(tmp_path, text)) == set()
+    result = run(tmp_path, text, tolerance="1.00")
+    assert groups_of(result) == {frozenset({1, 2})}
+    gap = 60 if account == CUSTOMER else -60
+    assert result.groups["gap"].tolist() == [gap]
+    writeoffs = result.writeoffs
+    assert writeoffs["amount"].sum() == 0 and len(writeoffs) == 2
+    third = writeoffs[writeoffs["account"] == account].iloc[0]
+    assert third["amount"] == -gap and third["letter"] == result.groups["letter"].iloc[0]
+    other = writeoffs[writeoffs["account"] != account].iloc[0]
+    assert other["account"] == ("658000" if account == CUSTOMER else "758000")
+
+
+@both
+def test_10_discount_letters_only_with_permission(tmp_path, account):
+    text = rows(account, """
+        20250105|ZETA|F1|Facture|1000,00
+        20250120|ZETA|V1|VIR ESCOMPTE 2%|-980,00
+    """)
+    assert groups_of(run(tmp_path, text, tolerance="5.00")) == set()
+    result = run(tmp_path, text, tolerance_pct="2")
+    assert groups_of(result) == {frozenset({1, 2})}
+    natures = set(result.writeoffs["nature"])
+    assert natures == {"discount_granted" if account == CUSTOMER else "discount_received"}
+    expense = result.writeoffs[result.writeoffs["account"] != account]["account"].item()
+    assert expense == ("665000" if account == CUSTOMER else "765000")
+
+
+def fx_rows(account: str) -> str:
+    """Invoice 1000 USD = 920 EUR, payment 1000 USD = 905 EUR (situation 11)."""
+    inv_debit = account == CUSTOMER
+    lines = [("20250105", "F1", "Facture USD", "920,00", inv_debit),
+             ("20250301", "V1", "Virement USD", "905,00", not inv_debit)]
+    from scenario import HEADER
+    out = [HEADER]
+    for number, (date, ref, label, eur, debit) in enumerate(lines, start=1):
+        d, c = (eur, "0,00") if debit else ("0,00", eur)
+        out.append("\t".join(["VT", "VT", str(number), date, account, "T", "USCO", "US Co", ref,
+                              date, label, d, c, "", "", date, "1000,00", "USD"]))
+    return "\n".join(out) + "\n"
+
+
+@both
+def test_11_foreign_currency_letters_with_exchange_difference(tmp_path, account):
+    import lettrage
+    from lettrage.invariants import violations
+
+    path = tmp_path / "fx.txt"
+    path.write_text(fx_rows(account), encoding="utf-8")
+    result = lettrage.match(lettrage.read_fec(path))
+    assert violations(result) == []
+    assert groups_of(result) == {frozenset({1, 2})}
+    gap = 1500 if account == CUSTOMER else -1500
+    assert result.groups["gap"].tolist() == [gap]
+    assert result.groups["currency"].tolist() == ["USD"]
+    expected = "exchange_loss" if account == CUSTOMER else "exchange_gain"
+    assert set(result.writeoffs["nature"]) == {expected}
+
+
+@both
+def test_16_ambiguous_subsets_letter_nothing_and_propose_both(tmp_path, account):
+    result = run(tmp_path, rows(account, """
+        20250105|ETA|F1|Facture|300,00
+        20250106|ETA|F2|Facture|700,00
+        20250107|ETA|F3|Facture|400,00
+        20250108|ETA|F4|Facture|600,00
+        20250201|ETA|V1|Virement|-1000,00
+    """))
+    assert groups_of(result) == set()
+    proposed = set(result.review.loc[result.review["kind"] == "ambiguous", "lines"])
+    assert proposed == {"1 2 5", "3 4 5"}
+    assert (result.lines["status"] == "proposed").all()
+
+
+@both
+def test_20_greedy_trap(tmp_path, account):
+    result = run(tmp_path, rows(account, """
+        20250105|THETA|F1|Facture|100,00
+        20250106|THETA|F2|Facture|250,00
+        20250107|THETA|F3|Facture|200,00
+        20250201|THETA|V1|Virement|-300,00
+    """))
+    assert groups_of(result) == {frozenset({1, 3, 4})}
+    assert result.lines.set_index("line").loc[2, "status"] == "open"
+
+
+@both
+def test_21_writeoff_only_with_permission(tmp_path, account):
+    text = rows(account, """
+        20250105|IOTA|F1|Facture|42,00
+        20250201|IOTA|V1|Virement|-40,00
+    """)
+    assert groups_of(run(tmp_path, text)) == set()
+    assert groups_of(run(tmp_path, text, tolerance="1.99")) == set()
+    result = run(tmp_path, text, tolerance="2.00")
+    assert groups_of(result) == {frozenset({1, 2})}
+    assert len(result.writeoffs) == 2
+
+
+@both
+def test_22_existing_partial_group_is_not_broken(tmp_path, account):
+    text = rows(account, """
+        20250105|KAPPA|F1|Facture|10000,00
+        20250201|KAPPA|V1|Virement|-8000,00
+        20250301|KAPPA|V2|Virement|-1500,00
+    """).splitlines()
+    text[0] += "|A"
+    text[1] += "|A"
+    result = run(tmp_path, "\n".join(text))
+    assert groups_of(result) == set()
+    assert result.lines["letter"].tolist() == ["A", "A", ""]
+
+
+def test_subset_letters_continue_after_exact_ones(tmp_path):
+    result = run(tmp_path, rows(CUSTOMER, """
+        20250105|LAMBDA|F1|Facture|100,00
+        20250106|LAMBDA|V1|Virement|-100,00
+        20250107|LAMBDA|F2|Facture|30,00
+        20250108|LAMBDA|F3|Facture|20,00
+        20250109|LAMBDA|V2|Virement|-50,00
+    """))
+    letters = result.lines.set_index("line")["letter"]
+    assert letters[[1, 2]].tolist() == ["A", "A"]
+    assert letters[[3, 4, 5]].tolist() == ["B", "B", "B"]
+
+
+def test_group_outside_the_window_is_not_searched(tmp_path):
+    result = run(tmp_path, rows(CUSTOMER, """
+        20240105|MU|F1|Facture|30,00
+        20250108|MU|F2|Facture|20,00
+        20250109|MU|V2|Virement|-50,00
+    """), window_days=60)
+    assert groups_of(result) == set()
