@@ -61,7 +61,8 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     log.info("exact pass: %d groups, %d lines (%.2f s)",
              len(exact.groups), len(exact.members), time.perf_counter() - started)
     remaining = open_lines[~open_lines["line"].isin(exact.lines)]
-    windows = party_windows(_history(selected, exact), remaining["party_id"].to_numpy(),
+    history = _history(selected, exact) if settings.learn_window else selected.iloc[:0]
+    windows = party_windows(history, remaining["party_id"].to_numpy(),
                             settings.window_days, settings.max_window_days)
     subset, proposals, messages = subset_pass(
         remaining, windows, documents, cites, _subset_settings(settings), settings.company_currency)

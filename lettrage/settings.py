@@ -43,6 +43,8 @@ class Settings:
     jobs : worker processes (accepted; the work runs in one process for now).
     window_days : the date span a group may cover when the third party has no history of
         its own (with history: twice its 90th-percentile span, 30 to ``max_window_days``).
+    learn_window : learn each third party's window from its history (default True);
+        False uses ``window_days`` everywhere.
     max_window_days : the widest window ever searched.
     max_group_size : the most lines in one group of the subset pass.
     max_solutions : a search finding more candidate groups than this leaves its lines to
@@ -61,6 +63,7 @@ class Settings:
     letter_width: int | None = None
     jobs: int | None = None
     window_days: int = 120
+    learn_window: bool = True
     max_window_days: int = 365
     max_group_size: int = 6
     max_solutions: int = 16

@@ -1,0 +1,94 @@
+"""The subset pass against a brute-force oracle on small third parties (hypothesis).
+
+The oracle lists every valid group among the lines the exact pass left open: 2 to
+``max_group_size`` lines, within the date window, netting to zero or to a gap the tolerance
+allows, with no part netting to zero on its own, and not an exact pair (the exact pass owns
+those). It then checks what the pass lettered: balanced within tolerance, no line twice, and
+no equally good alternative through any lettered line; and that every group the oracle finds
+unrivalled is lettered.
+"""
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings, strategies as st
+
+import lettrage
+from lettrage.invariants import violations
+
+MAX_SIZE = 4
+WINDOW = 90
+
+
+@st.composite
+def parties(draw):
+    size = draw(st.integers(min_value=2, max_value=12))
+    amounts = draw(st.lists(st.sampled_from([100, 200, 300, 250, 500, 1000, 1001, 999]),
+                            min_size=size, max_size=size))
+    signs = draw(st.lists(st.sampled_from([1, -1]), min_size=size, max_size=size))
+    days = draw(st.lists(st.integers(0, 120), min_size=size, max_size=size))
+    frame = pd.DataFrame({
+        "line": np.arange(1, size + 1),
+        "account": "411000", "aux": "P", "party": "P",
+        "date": (pd.Timestamp("2025-01-01") + pd.to_timedelta(days, unit="D")).astype("datetime64[s]"),
+        "amount": np.array(amounts, dtype=np.int64) * np.array(signs, dtype=np.int64) * 100,
+        "letter": "", "label": "", "piece_ref": "",
+    })
+    tolerance = draw(st.sampled_from([0, 0, 100, 200]))
+    return frame, tolerance
+
+
+def _valid_groups(frame: pd.DataFrame, tolerance: int) -> dict[frozenset, tuple[int, int]]:
+    amounts = dict(zip(frame["line"], frame["amount"]))
+    days = dict(zip(frame["line"], frame["date"].to_numpy().astype("datetime64[D]").astype(np.int64)))
+    lines = sorted(amounts)
+    found = {}
+    for size in range(2, MAX_SIZE + 1):
+        for group in combinations(lines, size):
+            values = np.array([amounts[l] for l in group])
+            gap = int(values.sum())
+            if not ((values > 0).any() and (values < 0).any()):
+                continue
+            if max(days[l] for l in group) - min(days[l] for l in group) > WINDOW:
+                continue
+            base = max(values[values > 0].sum(), -values[values < 0].sum())
+            if abs(gap) > tolerance:
+                continue
+            if size == 2 and gap == 0:
+                continue
+            parts = (sum(p) for k in range(1, size) for p in combinations(values.tolist(), k))
+            if any(p == 0 for p in parts):
+                continue
+            found[frozenset(group)] = (0 if gap == 0 else 1, 1)  # no references in these ledgers
+    return found
+
+
+@settings(max_examples=250, deadline=None)
+@given(parties())
+def test_subset_pass_against_brute_force(case):
+    frame, tolerance = case
+    result = lettrage.match(frame, tolerance=tolerance / 100, window_days=WINDOW,
+                            learn_window=False, max_window_days=WINDOW, max_group_size=MAX_SIZE)
+    assert violations(result) == []
+    lines = result.lines
+    exact_lines = set(lines.loc[lines["pass"] == "exact", "line"])
+    left = frame[~frame["line"].isin(exact_lines)]
+    valid = _valid_groups(left, tolerance)
+    lettered = [frozenset(g["line"]) for _, g in lines[lines["pass"] == "subset"].groupby("group")]
+    used = set()
+    for group in lettered:
+        assert group in valid, f"lettered {sorted(group)}, which is not a valid group"
+        assert not (group & used)
+        used |= group
+    for group in lettered:
+        others = set().union(*(g for g in lettered if g != group)) if len(lettered) > 1 else set()
+        for rival, rank in valid.items():
+            if rival != group and rival & group and not (rival & others):
+                assert rank > valid[group], (
+                    f"lettered {sorted(group)} although {sorted(rival)} is as good")
+    # Recall: a valid group no other valid group touches is lettered.
+    for group, rank in valid.items():
+        if not any(other != group and other & group for other in valid):
+            assert group in lettered, f"unrivalled group {sorted(group)} was not lettered"
