@@ -6,6 +6,7 @@ naming file, line and field), 1 for an internal error.
 from __future__ import annotations
 
 import argparse
+import os
 import logging
 import sys
 import time
@@ -22,7 +23,6 @@ from lettrage.settings import Settings
 
 log = logging.getLogger("lettrage")
 
-NOT_YET = "(accepted; not used yet: {what} comes with a later release)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write the proposed write-off entries (gaps, exchange differences) as "
                      "FEC lines in the input's layout, ready to import")
     run.add_argument("--jobs", type=int, metavar="N",
-                     help="worker processes " + NOT_YET.format(what="parallel matching"))
+                     help="worker processes for the subset pass (default: every core); "
+                     "the letters do not depend on it")
     run.add_argument("--config", metavar="TOML", help="settings file; flags override it")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress, no summary")
     return parser
@@ -81,6 +82,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "letter_width": args.letter_width, "jobs": args.jobs,
     }
     values.update({name: value for name, value in flags.items() if value is not None})
+    values.setdefault("jobs", os.cpu_count() or 1)
     return Settings.from_mapping(values, source="arguments")
 
 

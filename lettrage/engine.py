@@ -13,7 +13,8 @@ from lettrage.ledger import ATTR_FAULTS, FAULT_COLUMNS, is_third_party, raise_fa
 from lettrage.letters import first_number, highest_codes, number_to_code, usual_width
 from lettrage.passes.base import PassOutput
 from lettrage.passes.exact import exact_pass
-from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows, subset_pass
+from lettrage.parallel import run_subset_pass
+from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
 from lettrage.references import citations, document_keys, reference_key
 from lettrage.result import (
     KEPT, LETTERED, OPEN, OTHER, PROPOSED, STATUSES, MatchResult, review_frame,
@@ -64,8 +65,9 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     history = _history(selected, exact) if settings.learn_window else selected.iloc[:0]
     windows = party_windows(history, remaining["party_id"].to_numpy(),
                             settings.window_days, settings.max_window_days)
-    subset, proposals, messages = subset_pass(
-        remaining, windows, documents, cites, _subset_settings(settings), settings.company_currency)
+    subset, proposals, messages = run_subset_pass(
+        remaining, windows, documents, cites, _subset_settings(settings),
+        settings.company_currency, settings.jobs or 1)
     log.info("subset pass: %d groups, %d lines, %d proposals (%.2f s)", len(subset.groups),
              len(subset.members), len(proposals), time.perf_counter() - started)
     return _result(ledger, lines, settings, [exact, subset], proposals, messages)

@@ -40,7 +40,8 @@ class Settings:
     today : the run date used by ``date_let="today"`` (default: the current date).
     letter_width : minimum width of new codes (``3`` → AAA, AAB…); ``None`` follows the
         most common width of the codes already in the ledger.
-    jobs : worker processes (accepted; the work runs in one process for now).
+    jobs : worker processes for the subset pass (default 1 in the library; the command
+        line defaults to every core). Letters do not depend on it.
     window_days : the date span a group may cover when the third party has no history of
         its own (with history: twice its 90th-percentile span, 30 to ``max_window_days``).
     learn_window : learn each third party's window from its history (default True);

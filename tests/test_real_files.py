@@ -79,3 +79,15 @@ def test_written_file_differs_only_in_letters(lettered, tmp_path):
     # splitlines counts `\r\r\n` as two lines; map through the layout's own count instead
     if b"\r\r\n" not in (DATA / name).read_bytes():
         assert differing == changed_physical
+
+
+def test_same_letters_whatever_the_number_of_processes(lettered, monkeypatch):
+    from lettrage import parallel
+
+    monkeypatch.setattr(parallel, "MIN_LINES_FOR_WORKERS", 0)
+    _, ledger, result = lettered
+    for jobs in (2, 3):
+        again = lettrage.match(blank_letters(ledger), jobs=jobs)
+        assert again.lines["letter"].equals(result.lines["letter"])
+        assert again.review.equals(result.review)
+        assert again.writeoffs.equals(result.writeoffs)

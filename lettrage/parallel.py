@@ -1,0 +1,79 @@
+"""Run the subset pass over third parties in worker processes.
+
+Third parties are independent, so the work is split into chunks of whole third parties, each
+run by the same pure function; results are put back in third-party order. The letters do not
+depend on the number of processes.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from lettrage.passes.base import PassOutput
+from lettrage.passes.subset import SubsetSettings, subset_pass
+
+log = logging.getLogger(__name__)
+
+#: Below this many open lines, worker processes cost more than they save.
+MIN_LINES_FOR_WORKERS = 3000
+CHUNKS_PER_WORKER = 4
+
+
+def run_subset_pass(
+    remaining: pd.DataFrame,
+    windows: pd.Series,
+    documents: pd.DataFrame,
+    cites: pd.DataFrame,
+    settings: SubsetSettings,
+    company_currency: str,
+    jobs: int,
+) -> tuple[PassOutput, pd.DataFrame, list[str]]:
+    """:func:`lettrage.passes.subset.subset_pass`, in ``jobs`` processes when worth it."""
+    if jobs <= 1 or len(remaining) < MIN_LINES_FOR_WORKERS:
+        return subset_pass(remaining, windows, documents, cites, settings, company_currency)
+    chunks = _chunks(remaining, jobs * CHUNKS_PER_WORKER)
+    tasks = []
+    for parties in chunks:
+        part = remaining[remaining["party_id"].isin(parties)]
+        lines = part["line"]
+        tasks.append((part, windows[windows.index.isin(parties)],
+                      documents[documents["line"].isin(lines)], cites[cites["line"].isin(lines)],
+                      settings, company_currency))
+    log.info("subset pass: %d chunks of third parties in %d processes", len(tasks), jobs)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        outcomes = list(pool.map(_run, tasks))
+    return _merge(outcomes)
+
+
+def _run(task: tuple) -> tuple[PassOutput, pd.DataFrame, list[str]]:
+    return subset_pass(*task)
+
+
+def _chunks(remaining: pd.DataFrame, count: int) -> list[np.ndarray]:
+    """Third parties split into ``count`` chunks of similar line counts (deterministic)."""
+    sizes = remaining.groupby("party_id").size().sort_index()
+    order = np.argsort(-sizes.to_numpy(), kind="stable")
+    loads = np.zeros(count, dtype=np.int64)
+    members: list[list[int]] = [[] for _ in range(count)]
+    for position in order.tolist():
+        target = int(np.argmin(loads))
+        loads[target] += int(sizes.iat[position])
+        members[target].append(int(sizes.index[position]))
+    return [np.array(sorted(m), dtype=np.int64) for m in members if m]
+
+
+def _merge(outcomes: list[tuple[PassOutput, pd.DataFrame, list[str]]]) -> tuple[PassOutput, pd.DataFrame, list[str]]:
+    groups, members, proposals, messages = [], [], [], []
+    offset = 0
+    for output, proposal, message in outcomes:
+        groups.append(output.groups.assign(group=output.groups["group"] + offset))
+        members.append(output.members.assign(group=output.members["group"] + offset))
+        offset += len(output.groups)
+        proposals.append(proposal)
+        messages.extend(message)
+    return (PassOutput(groups=pd.concat(groups, ignore_index=True),
+                       members=pd.concat(members, ignore_index=True)),
+            pd.concat(proposals, ignore_index=True), messages)
