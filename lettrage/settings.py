@@ -50,7 +50,9 @@ class Settings:
     max_group_size : the most lines in one group of the subset pass.
     max_solutions : a search finding more candidate groups than this leaves its lines to
         review (too ambiguous to letter).
-    solve_time_limit : seconds per CP-SAT search; a timeout sends the lines to review.
+    solve_time_limit : limit per CP-SAT search, in the solver's deterministic seconds (about
+        wall-clock seconds, but the same on every machine); a search that reaches it sends
+        its lines to review and is reported in the run's issues.
     company_currency : lines in another ``Idevise`` are matched on ``Montantdevise``.
     writeoff_journal : journal code of the write-off entries.
     writeoff_accounts : account per write-off nature (see ``WRITEOFF_ACCOUNTS``).

@@ -1,6 +1,7 @@
 """CP-SAT, and only here: enumerate the subsets of amounts whose sum falls in a range.
 
-One worker and a fixed seed per solve (deterministic), a time limit per solve. Results use
+One worker and a fixed seed per solve, and a limit in CP-SAT's *deterministic* time per
+solve: the same search ends at the same point on any machine, so results never depend on it. Results use
 the project's own :class:`SearchStatus`, never solver types.
 """
 from __future__ import annotations
@@ -47,7 +48,9 @@ def enumerate_subsets(
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     solver.parameters.enumerate_all_solutions = True
-    solver.parameters.max_time_in_seconds = float(time_limit)
+    # Deterministic time, not wall-clock: the same search stops at the same point on every
+    # machine and in every process, so the letters never depend on the load.
+    solver.parameters.max_deterministic_time = float(time_limit)
     collector = Collector()
     status = solver.Solve(model, collector)
     found = sorted(set(collector.found))

@@ -25,6 +25,9 @@ from lettrage.passes.subset_search import can_enumerate, subsets_in_range
 from lettrage.solver import SearchStatus, enumerate_subsets
 
 MAX_CROWDED_SEARCHES_PER_PARTY = 20
+#: After this many searches of one third party reach the solver's limit, its other crowded
+#: searches are not tried: their lines go to review.
+MAX_TIMEOUTS_PER_PARTY = 2
 #: Beyond this many candidates, a search is not even tried with CP-SAT: its lines are unsure.
 MAX_SOLVER_CANDIDATES = 200
 
@@ -134,7 +137,8 @@ def _enumerate(values, days, window, settings, foreign):
         if can_enumerate(len(candidates), pick):
             solutions, complete = subsets_in_range(
                 values[candidates], low, high, pick, settings.max_solutions)
-        elif len(candidates) <= MAX_SOLVER_CANDIDATES and crowded < MAX_CROWDED_SEARCHES_PER_PARTY:
+        elif (len(candidates) <= MAX_SOLVER_CANDIDATES and crowded < MAX_CROWDED_SEARCHES_PER_PARTY
+              and timeouts < MAX_TIMEOUTS_PER_PARTY):
             crowded += 1
             solutions, status = enumerate_subsets(
                 values[candidates], low, high, pick, settings.max_solutions,
