@@ -3,7 +3,7 @@
 The oracle lists every valid group among the lines the exact pass left open: 2 to
 ``max_group_size`` lines, within the date window, netting to zero or to a gap the tolerance
 allows, with no part netting to zero on its own, and not an exact pair (the exact pass owns
-those). It then checks what the pass lettered: balanced within tolerance, no line twice, and
+those); ranked exact before gap, then 1:N or N:1 before N:M. It then checks what the pass lettered: balanced within tolerance, no line twice, and
 no equally good alternative through any lettered line; and that every group the oracle finds
 unrivalled is lettered.
 """
@@ -61,7 +61,8 @@ def _valid_groups(frame: pd.DataFrame, tolerance: int) -> dict[frozenset, tuple[
             parts = (sum(p) for k in range(1, size) for p in combinations(values.tolist(), k))
             if any(p == 0 for p in parts):
                 continue
-            found[frozenset(group)] = (0 if gap == 0 else 1, 1)  # no references in these ledgers
+            shape = min(int((values > 0).sum()), int((values < 0).sum())) - 1
+            found[frozenset(group)] = (0 if gap == 0 else 1, 1, shape)  # no references here
     return found
 
 

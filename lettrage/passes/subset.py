@@ -9,8 +9,9 @@ count their solutions (see :mod:`lettrage.passes.subset_search`; CP-SAT for crow
 a search that cannot finish marks its lines *unsure*, and they go to review.
 
 A group is lettered only when it is *safe*: for each of its lines, no other admissible group
-through that line is as good (exact beats a gap; references agreeing beat none). Ties —
-situation 16 — letter nothing. A group is inadmissible when one of its lines cites documents
+through that line is as good (exact beats a gap; references agreeing beat none; one
+settlement for several invoices, or one invoice for several settlements, beats several
+against several). Ties — situation 16 — letter nothing. A group is inadmissible when one of its lines cites documents
 none of which is in the group (evidence against it).
 """
 from __future__ import annotations
@@ -66,7 +67,7 @@ class _Candidate:
     rows: tuple[int, ...]
     gap: int  # in the matching currency
     eur_gap: int
-    rank: tuple[int, int]  # (0 exact / 1 within tolerance, 0 references agree / 1 not)
+    rank: tuple[int, int, int]  # lower is better: see _judge
 
 
 def allowed_gap(base: int, settings: SubsetSettings) -> int:
@@ -188,8 +189,11 @@ def _judge(rows, lines, values, eur, evidence, settings, foreign):
     agree, against = evidence.judge(group_lines)
     if against:
         return None
+    # Rank, lower is better: exact before a gap; references agreeing before none; one
+    # settlement for several invoices (or the reverse) before several against several.
+    shape = min(int((picked > 0).sum()), int((picked < 0).sum())) - 1
     return _Candidate(rows=tuple(rows), gap=gap, eur_gap=int(amounts_eur.sum()),
-                      rank=(0 if gap == 0 else 1, 0 if agree else 1))
+                      rank=(0 if gap == 0 else 1, 0 if agree else 1, shape))
 
 
 def _has_zero_part(picked: np.ndarray) -> bool:
@@ -202,7 +206,7 @@ def _has_zero_part(picked: np.ndarray) -> bool:
 
 def _safe(active: list[_Candidate]) -> list[_Candidate]:
     """Candidates that are, for each of their lines, the one best group through it."""
-    best: dict[int, tuple[int, int]] = {}
+    best: dict[int, tuple[int, int, int]] = {}
     ties: dict[int, int] = {}
     for candidate in active:
         for row in candidate.rows:
