@@ -903,25 +903,24 @@ def score(truth: pd.DataFrame, lines: pd.DataFrame, tolerance: int = 0) -> pd.Da
     exact = engine["lines"].isin(set(targets["lines"]))
     pairing = engine["situation"].isin(ANY_PAIRING_SITUATIONS) & (engine["cases"] == 1) & (engine["total"] == 0)
     engine["right"] = exact | pairing
-    found = targets["lines"].isin(set(engine["lines"]))
-    per_case = engine[pairing].groupby("case").size()
-    targets["found"] = found
+    targets["found"] = targets["lines"].isin(set(engine["lines"])).astype(np.int64)
+    # Situations 3 and 15: each balanced group inside the case finds one of its targets.
     loose = targets["situation"].isin(ANY_PAIRING_SITUATIONS)
-    credit = targets[loose].groupby("case").size().clip(upper=per_case.reindex(
-        targets[loose]["case"].unique()).fillna(0).astype(int))
-    rows = []
-    for s in sorted(set(targets["situation"]) | set(engine["situation"])):
-        t, e = targets[targets["situation"] == s], engine[engine["situation"] == s]
-        hit = int(credit[t["case"].unique()].sum()) if s in ANY_PAIRING_SITUATIONS and len(t) else int(t["found"].sum())
-        rows.append((s, len(t), hit, len(e), int(e["right"].sum())))
-    table = pd.DataFrame(rows, columns=["situation", "true_groups", "found", "new_groups", "right"])
-    total = table.sum(numeric_only=True)
-    total["situation"] = "all"
-    table = pd.concat([table, total.to_frame().T], ignore_index=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["recall"] = (table["found"] / table["true_groups"]).astype(float).round(3)
-        table["precision"] = (table["right"] / table["new_groups"]).astype(float).round(3)
-    return table
+    per_case = targets[loose].groupby("case").agg(situation=("situation", "first"),
+                                                  n=("situation", "size"))
+    alternatives = engine[pairing].groupby("case").size().reindex(per_case.index, fill_value=0)
+    per_case["found"] = np.minimum(per_case["n"], alternatives)
+    found = pd.concat([targets.loc[~loose, ["situation", "found"]], per_case[["situation", "found"]]])
+    table = pd.DataFrame({
+        "true_groups": targets.groupby("situation").size(),
+        "found": found.groupby("situation")["found"].sum(),
+        "new_groups": engine.groupby("situation").size(),
+        "right": engine.groupby("situation")["right"].sum(),
+    }).fillna(0).astype(np.int64)
+    table.loc["all"] = table.sum()
+    table["recall"] = (table["found"] / table["true_groups"].where(table["true_groups"] > 0)).round(3)
+    table["precision"] = (table["right"] / table["new_groups"].where(table["new_groups"] > 0)).round(3)
+    return table.rename_axis("situation").reset_index()
 
 
 def _parse_mix(text: str) -> dict[int, float]:
