@@ -135,3 +135,30 @@ def test_review_csv_lists_tied_groups_safely(tmp_path):
     import json
     records = [json.loads(line) for line in json_review.read_text(encoding="utf-8").splitlines()]
     assert len(records) == len(rows)
+
+
+def test_config_mirrors_subset_settings_and_writeoff_accounts(tmp_path):
+    import lettrage
+
+    source = tmp_path / "123456789FEC20251231.txt"
+    source.write_text(fec_text(GAP_ROWS), encoding="utf-8")
+    config = tmp_path / "lettrage.toml"
+    config.write_text(
+        '[lettrage]\ntolerance = "1.00"\nmax_group_size = 4\nwindow_days = 90\n'
+        'writeoff_journal = "ECA"\n[lettrage.writeoff_accounts]\nrounding_loss = "658100"\n',
+        encoding="utf-8")
+    writeoffs = tmp_path / "wo.txt"
+    assert main(["match", str(source), "-o", str(tmp_path / "out.txt"), "--config", str(config),
+                 "--writeoffs", str(writeoffs), "-q"]) == 0
+    entries = lettrage.read_fec(writeoffs)
+    assert set(entries["account"]) == {"411000", "658100"}
+    assert set(entries["journal"]) == {"ECA"}
+
+
+def test_config_with_an_unknown_writeoff_nature_exits_2(tmp_path, capsys):
+    source = tmp_path / "123456789FEC20251231.txt"
+    source.write_text(fec_text(GAP_ROWS), encoding="utf-8")
+    config = tmp_path / "lettrage.toml"
+    config.write_text('[writeoff_accounts]\nfees = "627"\n', encoding="utf-8")
+    assert main(["match", str(source), "-o", str(tmp_path / "o"), "--config", str(config)]) == 2
+    assert "fees" in capsys.readouterr().err
