@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ DEFAULT_NAME = "123456789FEC20251231.txt"
 
 #: Default relative frequency of each situation (cases, not lines).
 DEFAULT_MIX: dict[int, float] = {
-    1: 20, 2: 18, 3: 3, 4: 6, 5: 3, 6: 1.5, 7: 2, 8: 1.5, 9: 2, 10: 1, 11: 1, 12: 2,
+    1: 20, 2: 18, 3: 2, 4: 6, 5: 3, 6: 1.5, 7: 2, 8: 1.5, 9: 2, 10: 1, 11: 1, 12: 2,
     13: 2, 14: 8, 15: 1, 16: 0.5, 17: 0.5, 18: 0.5, 19: 10, 20: 0.5, 21: 1, 22: 0.5,
 }
 #: Situations whose group may be lettered when the tolerance covers its gap.
@@ -109,9 +110,7 @@ ACCOUNTS = (
     ("641000", "Rémunérations du personnel"), ("421000", "Personnel - rémunérations dues"),
     ("431000", "Sécurité sociale"),
 )
-TP, HT, VAT, BANK = range(4)  # roles of an entry's lines
-ROLE_ACCOUNT = {(CUSTOMER, TP): 0, (CUSTOMER, HT): 1, (CUSTOMER, VAT): 2, (SUPPLIER, TP): 3,
-                (SUPPLIER, HT): 4, (SUPPLIER, VAT): 5, (CUSTOMER, BANK): 6, (SUPPLIER, BANK): 6}
+TP, HT, VAT, BANK = range(4)  # roles of an entry's lines; account: side * 3 + role, bank 6
 ENTRY_ROLES = {  # (side, kind, foreign) -> roles of the entry's lines, in order
     (CUSTOMER, INV, 0): (TP, HT, VAT), (CUSTOMER, INV, 1): (TP, HT),
     (CUSTOMER, CREDIT, 0): (TP, HT, VAT), (CUSTOMER, CREDIT, 1): (TP, HT),
@@ -447,15 +446,25 @@ def _build(situation: np.ndarray, cases: np.ndarray, rng) -> dict[str, np.ndarra
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _ambiguous(party: np.ndarray, case: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Cases to re-draw: one per subset of at most 4 lines of one third party that balances
-    (``value`` are signed cents) across cases, and is not a union of balanced parts of them.
+def _ambiguous(party: np.ndarray, case: np.ndarray, value: np.ndarray,
+               block_pairs: int = 400_000) -> np.ndarray:
+    """Cases to re-draw: the highest case of each subset of at most 4 lines of one third
+    party that balances (``value`` are signed cents) across cases without each case's share
+    balancing on its own. Third parties are checked in blocks of about ``block_pairs`` pairs.
     """
     order = np.lexsort((case, party))
     p, c, v = party[order], case[order], value[order]
+    starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]]) if len(p) else np.empty(0, np.int64)
+    sizes = np.diff(np.r_[starts, len(p)])
+    block = np.cumsum(sizes * (sizes - 1) // 2) // block_pairs
+    cuts = np.r_[starts[np.r_[True, block[1:] != block[:-1]]] if len(p) else [], len(p)].astype(np.int64)
+    flags = [_ambiguous_block(p[a:b], c[a:b], v[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+    return np.unique(np.concatenate([np.empty(0, np.int64)] + flags)).astype(np.int64)
+
+
+def _ambiguous_block(p: np.ndarray, c: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """:func:`_ambiguous` on lines sorted by third party."""
     n = len(p)
-    if n == 0:
-        return np.empty(0, np.int64)
     count = np.searchsorted(p, p, side="right") - np.arange(n) - 1
     i = np.repeat(np.arange(n), count)
     j = i + 1 + np.arange(i.size) - np.repeat(np.cumsum(count) - count, count)
@@ -488,7 +497,7 @@ def _ambiguous(party: np.ndarray, case: np.ndarray, value: np.ndarray) -> np.nda
         share = sum(np.where(cl[:, m] == cl[:, k], vv[:, m], 0) for m in range(4))
         unbalanced |= valid[:, k] & (share != 0)
     flags.append(cl[unbalanced].max(axis=1))
-    return np.unique(np.concatenate(flags)).astype(np.int64)
+    return np.concatenate(flags)
 
 
 def _check_value(tp: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -510,7 +519,16 @@ def _draw_parties(rng, side, situation, n_parties, weights):
     return np.stack([first, np.where(situation == 17, second, -1)], axis=1)
 
 
-def _plan_and_build(lines: int, weights: np.ndarray, rng):
+class _Plan(NamedTuple):
+    """The cases: situation and side of each, its third parties (slot 0, slot 1 for 17)."""
+
+    situation: np.ndarray
+    side: np.ndarray
+    slots: np.ndarray
+    n_parties: tuple[int, int]
+
+
+def _plan_and_build(lines: int, weights: np.ndarray, rng) -> tuple[_Plan, dict[str, np.ndarray]]:
     """Cases and their third-party lines, about ``(1 - OTHER_SHARE)`` of ``lines``."""
     target = lines * (1 - OTHER_SHARE)
     per_case = _lines_per_case(weights)
@@ -525,10 +543,10 @@ def _plan_and_build(lines: int, weights: np.ndarray, rng):
     pw = [rng.lognormal(0, 0.6, k) for k in n_parties]
     pw = [w / w.sum() for w in pw]
     slots = _draw_parties(rng, side, situation, n_parties, pw)
-    cases = np.arange(n_cases)
+    plan = _Plan(situation, side, slots, n_parties)
     if n_cases == 0:
-        return situation, side, slots, n_parties, None
-    tp = _build(situation, cases, rng)
+        return plan, {k: np.empty(0, np.int64) for k in _Cases.FIELDS[:-1] + ("row", "case")}
+    tp = _build(situation, np.arange(n_cases), rng)
     watch = np.ones(len(tp["case"]), dtype=bool)
     for attempt in range(60):
         party = slots[tp["case"], tp["slot"]]
@@ -547,7 +565,7 @@ def _plan_and_build(lines: int, weights: np.ndarray, rng):
         watch |= np.isin(slots[tp["case"], tp["slot"]], watch_parties)
     else:  # still ambiguous after many draws: leave those cases out
         tp = {k: v[~np.isin(tp["case"], bad)] for k, v in tp.items()}
-    return situation, side, slots, n_parties, tp
+    return plan, tp
 
 
 def _trim(tp: dict[str, np.ndarray], n_cases: int, lines: int) -> tuple[dict[str, np.ndarray], int]:
@@ -706,160 +724,159 @@ def generate(lines: int, seed: int, mix: Mapping[int, float] | None = None
         raise ValueError("lines: 0, or at least 2 (every entry has two lines or more)")
     weights = _weights(mix)
     rng = np.random.default_rng(seed)
-    situation, side, slots, n_parties, tp = _plan_and_build(lines, weights, rng)
-    used = 0
-    if tp is not None:
-        tp, used = _trim(tp, len(situation), lines)
-    if tp is None or len(tp["case"]) == 0:
-        tp = {k: np.empty(0, np.int64) for k in _Cases.FIELDS[:-1] + ("row", "case")}
-    other = _other_entries(rng, lines - used)
-    return _render(tp, situation, side, slots, n_parties, other, rng)
+    plan, tp = _plan_and_build(lines, weights, rng)
+    tp, used = _trim(tp, len(plan.situation), lines)
+    tp = _place(tp, plan, rng)
+    names = _names(rng, sum(plan.n_parties))
+    aux = np.array([f"C{k + 1:06d}" for k in range(plan.n_parties[0])]
+                   + [f"F{k + 1:06d}" for k in range(plan.n_parties[1])], dtype=object)
+    refs = _references(tp, rng, plan.n_parties[0])
+    labels = _labels(tp, rng, names, refs)
+    out = _entries(tp, _other_entries(rng, lines - used))
+    letters = _existing_letters(tp)
+    return _fec_text(out, tp, aux, names, refs[0], labels, letters), _truth(out, tp, aux)
 
 
-def _render(tp, situation, side, slots, n_parties, other, rng) -> tuple[str, pd.DataFrame]:
-    order = np.lexsort((tp["row"], tp["case"]))
-    tp = {k: v[order] for k, v in tp.items()}
-    size = len(tp["case"])
+def _place(tp: dict[str, np.ndarray], plan: _Plan, rng) -> dict[str, np.ndarray]:
+    """Lines in case order, with their third party and their dates: each case somewhere in
+    2025 (unpaid invoices rather late, old letters rather early), weekends moved to Monday."""
+    tp = {k: v[np.lexsort((tp["row"], tp["case"]))] for k, v in tp.items()}
     case = tp["case"]
-    start = np.searchsorted(case, case, "left")
-    tp["start"], tp["end"] = start, np.searchsorted(case, case, "right")
-    tp["cite"] = np.where(tp["cite"] >= 0, start + tp["cite"], -1)
-    tp["party"] = slots[case, tp["slot"]]
-    tp["side"] = side[case]
-    tp["situation"] = situation[case]
-
-    # Dates: each case somewhere in 2025 (unpaid invoices late, old letters early), weekdays.
-    n_cases = len(situation)
-    span = np.zeros(n_cases, np.int64)
+    tp["start"], tp["end"] = np.searchsorted(case, case, "left"), np.searchsorted(case, case, "right")
+    tp["cite"] = np.where(tp["cite"] >= 0, tp["start"] + tp["cite"], -1)
+    tp["party"] = plan.slots[case, tp["slot"]]
+    tp["side"] = plan.side[case]
+    tp["situation"] = plan.situation[case]
+    span = np.zeros(len(plan.situation), np.int64)
     np.maximum.at(span, case, tp["day"])
-    u = rng.random(n_cases)
-    u = np.where(situation == 14, np.sqrt(u), np.where(situation == 19, 1 - np.sqrt(u), u))
+    u = rng.random(len(plan.situation))
+    u = np.where(plan.situation == 14, np.sqrt(u), np.where(plan.situation == 19, 1 - np.sqrt(u), u))
     anchor = (u * (N_DAYS - span)).astype(np.int64)
     tp["day"] = _shift_weekend(anchor[case] + tp["day"])
+    tp["group_key"] = np.where(tp["group"] >= 0, case * 32 + tp["group"], -1)
+    return tp
 
-    n_all = sum(n_parties)
-    names = _names(rng, n_all)
-    aux = np.array([f"C{k + 1:06d}" for k in range(n_parties[0])]
-                   + [f"F{k + 1:06d}" for k in range(n_parties[1])], dtype=object)
-    refs = _references(tp, rng, n_parties[0])
-    label = _labels(tp, rng, names, refs)
-    month = (np.datetime64("2025-01-01") + tp["day"]).astype("datetime64[M]").astype(np.int64) % 12
-    statement = np.array([f"REL2025-{m + 1:02d}" for m in range(12)], dtype=object)
-    piece = np.where(tp["kind"] == PAY, statement[month], refs[0])
 
-    # Entries: one per third-party line, then the other entries.
+def _entries(tp: Mapping[str, np.ndarray], other: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every line of the file, in file order: one entry per third-party line (its roles from
+    :data:`ENTRY_ROLES`), then the other entries; entries by date, journal, creation."""
+    size = len(tp["case"])
     foreign = (tp["fx"] >= 0).astype(np.int64)
-    sign = np.where(tp["kind"] == INV, 1, -1) * np.where(tp["side"] == CUSTOMER, 1, -1)
-    signed = sign * tp["amount"]
-    ht = np.where(foreign == 1, tp["amount"], (tp["amount"] * 5 + 3) // 6)
+    signed = tp["amount"] * np.where(tp["kind"] == INV, 1, -1) * np.where(tp["side"] == CUSTOMER, 1, -1)
+    ht = np.where(foreign == 1, tp["amount"], (tp["amount"] * 5 + 3) // 6)  # VAT 20 % inside
     role_amount = np.stack([signed, -np.sign(signed) * ht, -np.sign(signed) * (tp["amount"] - ht),
                             -signed], axis=1)
-    src, pos, role = [], [], []
-    for (s, kind, fgn), roles in ENTRY_ROLES.items():
-        rows = np.flatnonzero((tp["side"] == s) & (tp["kind"] == kind) & (foreign == fgn))
+    src, pos, role = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    for (side, kind, fgn), roles in ENTRY_ROLES.items():
+        rows = np.flatnonzero((tp["side"] == side) & (tp["kind"] == kind) & (foreign == fgn))
         for p, r in enumerate(roles):
             src.append(rows), pos.append(np.full(len(rows), p)), role.append(np.full(len(rows), r))
     src, pos, role = (np.concatenate(x).astype(np.int64) for x in (src, pos, role))
-    n_other = len(other["day"])
+    side_of = tp["side"][src]
     entry_day = np.concatenate([tp["day"], _shift_weekend(other["day"])])
     entry_journal = np.concatenate([
         np.where(tp["kind"] == PAY, BQ, np.where(tp["side"] == CUSTOMER, VT, HA)), other["journal"]])
-    entry_rank = np.empty(size + n_other, np.int64)
-    entry_order = np.lexsort((np.arange(size + n_other), entry_journal, entry_day))
-    entry_rank[entry_order] = np.arange(size + n_other)
-    number = np.zeros(size + n_other, np.int64)
-    for j in range(len(JOURNALS)):
-        in_j = entry_order[entry_journal[entry_order] == j]
-        number[in_j] = np.arange(1, len(in_j) + 1)
+    entries = len(entry_day)
+    entry_order = np.lexsort((np.arange(entries), entry_journal, entry_day))
+    entry_rank = np.empty(entries, np.int64)
+    entry_rank[entry_order] = np.arange(entries)
+    number = np.zeros(entries, np.int64)
+    for j in range(len(JOURNALS)):  # EcritureNum: 1, 2, … per journal
+        in_journal = entry_order[entry_journal[entry_order] == j]
+        number[in_journal] = np.arange(1, len(in_journal) + 1)
+    lines = {
+        "entry": np.concatenate([src, size + other["entry"]]),
+        "pos": np.concatenate([pos, other["pos"]]),
+        "account": np.concatenate([np.where(role == BANK, 6, side_of * 3 + role), other["account"]]),
+        "amount": np.concatenate([role_amount[src, role], other["amount"]]),
+        "tp": np.concatenate([src, np.full(len(other["pos"]), -1)]),
+        "is_tp": np.concatenate([role == TP, np.zeros(len(other["pos"]), bool)]),
+        "label": np.concatenate([np.full(len(src), "", dtype=object), other["label"][other["entry"]]]),
+        "ref": np.concatenate([np.full(len(src), "", dtype=object), other["ref"][other["entry"]]]),
+    }
+    order = np.lexsort((lines["pos"], entry_rank[lines["entry"]]))
+    lines = {k: v[order] for k, v in lines.items()}
+    lines["day"] = entry_day[lines["entry"]]
+    lines["journal"] = entry_journal[lines["entry"]]
+    lines["number"] = number[lines["entry"]]
+    return lines
 
-    line_entry = np.concatenate([src, size + other["entry"]])
-    line_pos = np.concatenate([pos, other["pos"]])
-    side_of = tp["side"][src]
-    account = np.concatenate([
-        np.select([role == TP, role == HT, role == VAT], [side_of * 3, side_of * 3 + 1,
-                  side_of * 3 + 2], 6), other["account"]])
-    amount = np.concatenate([role_amount[src, role], other["amount"]])
-    is_tp = np.concatenate([role == TP, np.zeros(len(other["pos"]), bool)])
-    tp_of = np.concatenate([src, np.full(len(other["pos"]), -1)])
-    out = np.lexsort((line_pos, entry_rank[line_entry]))
-    line_entry, account, amount, is_tp, tp_of = (x[out] for x in (line_entry, account, amount, is_tp, tp_of))
-    n_lines = len(out)
-    from_tp = tp_of >= 0
-    src_tp = np.maximum(tp_of, 0)
 
-    # Existing letters (situations 19, 22): per third party A, B, … by date; DateLet the
-    # latest date of the group.
+def _existing_letters(tp: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """EcritureLet and DateLet (day, -1 for none) of the lines lettered in the input
+    (situations 19, 22): per third party A, B, … by date; DateLet the group's latest date."""
     kept = tp["kept"] == 1
-    group_key = np.where(tp["group"] >= 0, case * 32 + tp["group"], -1)
-    letter = np.full(size, "", dtype=object)
-    date_let = np.full(size, -1, np.int64)
+    letter = np.full(len(kept), "", dtype=object)
+    date_let = np.full(len(kept), -1, np.int64)
     if kept.any():
-        frame = pd.DataFrame({"party": tp["party"][kept], "g": group_key[kept], "day": tp["day"][kept]})
-        groups = frame.groupby(["party", "g"]).agg(first=("day", "min"), last=("day", "max")).reset_index()
-        groups = groups.sort_values(["party", "first", "g"], kind="stable")
+        frame = pd.DataFrame({"party": tp["party"][kept], "g": tp["group_key"][kept],
+                              "day": tp["day"][kept]})
+        groups = frame.groupby(["party", "g"]).agg(first=("day", "min"), last=("day", "max"))
+        groups = groups.reset_index().sort_values(["party", "first", "g"], kind="stable")
         groups["code"] = [_letter_code(k + 1) for k in groups.groupby("party").cumcount()]
         looked = frame.merge(groups, on=["party", "g"], how="left")
         letter[kept], date_let[kept] = looked["code"].to_numpy(), looked["last"].to_numpy()
+    return letter, date_let
 
+
+def _take(values: np.ndarray, rows: np.ndarray, fill: object = "") -> np.ndarray:
+    """``values[rows]`` where ``rows >= 0``, ``fill`` elsewhere (an object array)."""
+    out = np.full(len(rows), fill, dtype=object)
+    has = rows >= 0
+    out[has] = values[rows[has]]
+    return out
+
+
+def _fec_text(out, tp, aux, names, refs, labels, letters) -> str:
+    """The file: header and the 18 columns, tab separated, LF, joined once."""
     dates = _date_texts()
-    day = np.concatenate([tp["day"], entry_day[size:]])[np.where(from_tp, src_tp, line_entry)]
-    day_text = dates[day]
-    blank = np.full(n_lines, "", dtype=object)
-    journal = entry_journal[line_entry]
-    party = tp["party"][src_tp] if size else np.zeros(n_lines, np.int64)
-    fx = np.where(is_tp, tp["fx"][src_tp] if size else -1, -1)
-    acc_num = np.array([a for a, _ in ACCOUNTS], dtype=object)
-    acc_lib = np.array([b for _, b in ACCOUNTS], dtype=object)
-    other_label = np.concatenate([np.full(size, "", dtype=object), other["label"]])
-    other_ref = np.concatenate([np.full(size, "", dtype=object), other["ref"]])
+    day = dates[out["day"]]
+    tp_line = np.where(out["is_tp"], out["tp"], -1)  # the 40x/41x line of a third-party entry
+    own = out["tp"]  # every line of a third-party entry
+    month = (np.datetime64("2025-01-01") + tp["day"]).astype("datetime64[M]").astype(np.int64) % 12
+    statement = np.array([f"REL2025-{m + 1:02d}" for m in range(12)], dtype=object)
+    piece = np.where(tp["kind"] == PAY, statement[month], refs)
+    party = _take(tp["party"], tp_line, -1).astype(np.int64)
+    fx = _take(tp["fx"], tp_line, -1).astype(np.int64)
+    letter, date_let = letters
+    let_day = _take(date_let, tp_line, -1).astype(np.int64)
+    journals = np.array(JOURNALS, dtype=object)
+    accounts = np.array(ACCOUNTS, dtype=object)
+    numbers = np.array([str(k) for k in range(int(out["number"].max(initial=0)) + 1)], dtype=object)
     columns = [
-        np.array([j for j, _ in JOURNALS], dtype=object)[journal],
-        np.array([lib for _, lib in JOURNALS], dtype=object)[journal],
-        np.array([str(k) for k in range(number.max() + 1 if number.size else 1)],
-                 dtype=object)[number[line_entry]],
-        day_text,
-        acc_num[account],
-        acc_lib[account],
-        np.where(is_tp, aux[party] if n_all else blank, blank),
-        np.where(is_tp, names[party] if n_all else blank, blank),
-        np.where(from_tp, piece[src_tp] if size else blank, other_ref[line_entry]),
-        day_text,
-        np.where(from_tp, label[src_tp] if size else blank, other_label[line_entry]),
-        _cents_text(np.maximum(amount, 0)),
-        _cents_text(np.maximum(-amount, 0)),
-        np.where(is_tp, letter[src_tp] if size else blank, blank),
-        np.where(is_tp & (date_let[src_tp] >= 0 if size else False),
-                 dates[np.maximum(date_let[src_tp], 0)] if size else blank, blank),
-        day_text,
-        np.where(fx >= 0, _cents_text(np.maximum(fx, 0)), blank),
-        np.where(fx >= 0, "USD", blank).astype(object),
+        journals[out["journal"], 0], journals[out["journal"], 1], numbers[out["number"]], day,
+        accounts[out["account"], 0], accounts[out["account"], 1],
+        _take(aux, party), _take(names, party),
+        np.where(own >= 0, _take(piece, own), out["ref"]), day,
+        np.where(own >= 0, _take(labels, own), out["label"]),
+        _cents_text(np.maximum(out["amount"], 0)), _cents_text(np.maximum(-out["amount"], 0)),
+        _take(letter, tp_line), _take(dates, let_day), day,
+        np.where(fx >= 0, _cents_text(np.maximum(fx, 0)), ""), np.where(fx >= 0, "USD", ""),
     ]
-    body = "\n".join(map("\t".join, zip(*columns)))
-    text = "\t".join(HEADER) + "\n" + (body + "\n" if n_lines else "")
+    body = "".join(row + "\n" for row in map("\t".join, zip(*columns)))
+    return "\t".join(HEADER) + "\n" + body
 
-    # Truth: one row per third-party line.
-    rows = np.flatnonzero(is_tp)
-    t = src_tp[rows]
-    has_group = group_key[t] >= 0
-    group_codes = np.full(len(t), "", dtype=object)
-    if has_group.any():
-        codes = pd.factorize(group_key[t][has_group])[0]
-        group_codes[has_group] = np.array([f"G{k + 1:06d}" for k in range(codes.max() + 1)],
-                                          dtype=object)[codes]
-    case_codes = pd.factorize(case[t])[0] if size else np.empty(0, np.int64)
-    truth = pd.DataFrame({
+
+def _truth(out, tp, aux) -> pd.DataFrame:
+    """One row per 40x/41x line; group and case ids numbered in order of first line."""
+    rows = np.flatnonzero(out["is_tp"])
+    t = out["tp"][rows]
+    key = tp["group_key"][t]
+    group = np.full(len(t), "", dtype=object)
+    codes, _ = pd.factorize(key[key >= 0])
+    group[key >= 0] = [f"G{k + 1:06d}" for k in codes]
+    case_codes, _ = pd.factorize(tp["case"][t])
+    return pd.DataFrame({
         "line": rows + 1,
-        "account": acc_num[account[rows]],
-        "aux": aux[party[rows]] if size else np.empty(0, object),
-        "group": group_codes,
+        "account": np.array(ACCOUNTS, dtype=object)[out["account"][rows], 0],
+        "aux": aux[tp["party"][t]],
+        "group": group,
         "situation": tp["situation"][t],
         "expect": EXPECT_NAMES[tp["expect"][t]],
         "gap": tp["gap"][t],
-        "case": np.array([f"K{k + 1:06d}" for k in range(int(case_codes.max()) + 1 if size else 0)],
-                         dtype=object)[case_codes] if size else np.empty(0, object),
-        "amount": amount[rows],
+        "case": np.array([f"K{k + 1:06d}" for k in case_codes], dtype=object),
+        "amount": out["amount"][rows],
     })
-    return text, truth
 
 
 def write(lines: int, seed: int, path: str | Path, truth_path: str | Path,

@@ -58,7 +58,8 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     log.info("%d third-party lines in %d third parties, %d open",
              len(selected), selected["party_id"].nunique(), len(open_lines))
     foreign = foreign_mask(open_lines, settings.company_currency)
-    exact = exact_pass(open_lines[~foreign], documents, cites)
+    # Exact pairs that are sure — references agree, or no other line of that amount competes.
+    exact = exact_pass(open_lines[~foreign], documents, cites, sure_only=True)
     log.info("exact pass: %d groups, %d lines (%.2f s)",
              len(exact.groups), len(exact.members), time.perf_counter() - started)
     remaining = open_lines[~open_lines["line"].isin(exact.lines)]
@@ -70,7 +71,20 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
         settings.company_currency, settings.jobs or 1)
     log.info("subset pass: %d groups, %d lines, %d proposals (%.2f s)", len(subset.groups),
              len(subset.members), len(proposals), time.perf_counter() - started)
-    return _result(ledger, lines, settings, [exact, subset], proposals, messages)
+    # Equal amounts that compete (situations 2-3) are paired last, oldest first, so that a
+    # FIFO guess never takes a line a unique group needed.
+    left = remaining[~remaining["line"].isin(subset.lines)]
+    fifo = exact_pass(left[~foreign_mask(left, settings.company_currency)], documents, cites)
+    proposals = _without_lines(proposals, set(fifo.lines.tolist()))
+    return _result(ledger, lines, settings, [exact, subset, fifo], proposals, messages)
+
+
+def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:
+    """Proposals that touch none of ``lettered``."""
+    if proposals.empty or not lettered:
+        return proposals
+    keep = [not (set(lines) & lettered) for lines in proposals["lines"]]
+    return proposals[keep].reset_index(drop=True)
 
 
 def _subset_settings(settings: Settings) -> SubsetSettings:

@@ -30,6 +30,7 @@ def exact_pass(
     cites: pd.DataFrame,
     *,
     max_days_early: int = MAX_DAYS_EARLY,
+    sure_only: bool = False,
 ) -> PassOutput:
     """Letter pairs of open lines that cancel exactly.
 
@@ -41,6 +42,8 @@ def exact_pass(
     max_days_early : a settlement dated more than this many days before its invoice is
         paired with it only when their references agree (a deposit is applied to the
         invoice it names; an old payment does not settle next year's invoice).
+    sure_only : make only the pairs that are sure — references agree, or neither line has
+        another candidate — and leave competing equal amounts for a later call.
     """
     pairs = candidate_pairs(open_lines)
     if pairs.empty:
@@ -48,7 +51,11 @@ def exact_pass(
     agree, contradict = pair_evidence(pairs, documents, cites)
     ranked = _ranked(pairs.assign(agree=agree), open_lines)
     too_early = ranked["days_early"].to_numpy() > max_days_early
-    chosen = mutual_best_pairs(ranked[~contradict & ~(too_early & ~agree)])
+    allowed = ranked[~contradict & ~(too_early & ~agree)]
+    if sure_only:
+        single = ~allowed["a"].duplicated(keep=False) & ~allowed["b"].duplicated(keep=False)
+        allowed = allowed[single | allowed["agree"]]
+    chosen = mutual_best_pairs(allowed)
     count = len(chosen)
     groups = pd.DataFrame(
         {
