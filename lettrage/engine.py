@@ -74,7 +74,8 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     # Equal amounts that compete (situations 2-3) are paired last, oldest first, so that a
     # FIFO guess never takes a line a unique group needed.
     left = remaining[~remaining["line"].isin(subset.lines)]
-    fifo = exact_pass(left[~foreign_mask(left, settings.company_currency)], documents, cites)
+    fifo = exact_pass(left[~foreign_mask(left, settings.company_currency)], documents, cites,
+                      name="fifo")
     proposals = _without_lines(proposals, set(fifo.lines.tolist()))
     return _result(ledger, lines, settings, [exact, subset, fifo], proposals, messages)
 

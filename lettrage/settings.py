@@ -42,10 +42,10 @@ class Settings:
         most common width of the codes already in the ledger.
     jobs : worker processes for the subset pass (default 1 in the library; the command
         line defaults to every core). Letters do not depend on it.
-    window_days : the date span a group may cover when the third party has no history of
-        its own (with history: twice its 90th-percentile span, 30 to ``max_window_days``).
-    learn_window : learn each third party's window from its history (default True);
-        False uses ``window_days`` everywhere.
+    window_days : the date span a group may cover (default 120 days).
+    learn_window : widen the window of a third party whose history shows slow payment:
+        twice the 90th percentile of its groups' spans, up to ``max_window_days``
+        (default True); never narrower than ``window_days``.
     max_window_days : the widest window ever searched.
     max_group_size : the most lines in one group of the subset pass.
     max_solutions : a search finding more candidate groups than this leaves its lines to

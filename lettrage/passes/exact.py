@@ -31,6 +31,7 @@ def exact_pass(
     *,
     max_days_early: int = MAX_DAYS_EARLY,
     sure_only: bool = False,
+    name: str = "exact",
 ) -> PassOutput:
     """Letter pairs of open lines that cancel exactly.
 
@@ -44,6 +45,7 @@ def exact_pass(
         invoice it names; an old payment does not settle next year's invoice).
     sure_only : make only the pairs that are sure — references agree, or neither line has
         another candidate — and leave competing equal amounts for a later call.
+    name : the pass name the groups record (``"fifo"`` for that later call).
     """
     pairs = candidate_pairs(open_lines)
     if pairs.empty:
@@ -60,7 +62,7 @@ def exact_pass(
     groups = pd.DataFrame(
         {
             "group": np.arange(count, dtype=np.int64),
-            "pass": "exact",
+            "pass": name,
             "gap": np.zeros(count, dtype=np.int64),
             "currency": "",
             "reason": np.where(

@@ -333,7 +333,9 @@ def party_windows(history: pd.DataFrame, parties: np.ndarray, fallback: int, wid
 
     ``history`` holds ``(party_id, group, date)`` of groups already made in the party
     (letters in the input, exact pairs of this run). With at least three of them: twice the
-    90th percentile of their spans, between 30 days and ``widest``; otherwise ``fallback``.
+    90th percentile of their spans when that is wider than ``fallback`` (a slow payer), at
+    most ``widest``; otherwise ``fallback``. A window is never narrower than ``fallback``:
+    a narrow one would hide equally good groups a little older, and letter a tie.
     """
     windows = pd.Series(fallback, index=pd.Index(np.unique(parties), name="party_id"), dtype=np.int64)
     if history.empty:
@@ -341,6 +343,6 @@ def party_windows(history: pd.DataFrame, parties: np.ndarray, fallback: int, wid
     spans = history.groupby(["party_id", "group"])["date"].agg(lambda d: (d.max() - d.min()).days)
     stats = spans.groupby(level="party_id").agg(["size", lambda s: s.quantile(0.9)])
     stats.columns = ["size", "p90"]
-    learned = (stats.loc[stats["size"] >= 3, "p90"] * 2).clip(lower=30, upper=widest)
+    learned = (stats.loc[stats["size"] >= 3, "p90"] * 2).clip(lower=fallback, upper=widest)
     windows.update(learned.astype(np.int64))
     return windows
