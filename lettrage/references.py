@@ -23,6 +23,7 @@ MAX_LINES_PER_DOCUMENT = 3
 MAX_WORDS_PER_CITATION = 4
 _WORD = re.compile(r"[0-9A-Z]+")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+_DATE_TOKEN = re.compile(r"^\d{1,2}[./-]\d{1,2}([./-]\d{2,4})?$")
 
 
 def words(text: str) -> list[str]:
@@ -67,13 +68,43 @@ def _pairs(lines: pd.Series, keys: Iterable) -> pd.DataFrame:
     return frame.astype({"line": np.int64, "key": object}).drop_duplicates()
 
 
+def label_numbers(text: str) -> set[str]:
+    """Keys of the space-separated tokens of a label that look like a document number: at
+    least four digits, not a year nor a date (``FA2025-000123`` → ``FA2025123``,
+    ``058340`` → ``58340``; not ``2022`` nor ``20220331``). A token is folded whole, like a
+    PieceRef, so a number is never cut into fragments that other documents share."""
+    found = set()
+    for token in text.split():
+        if _DATE_TOKEN.match(token):
+            continue
+        key = reference_key(token)
+        if sum(ch.isdigit() for ch in key) < 4 or _looks_like_date(key):
+            continue
+        found.add(key)
+    return found
+
+
+def _looks_like_date(key: str) -> bool:
+    """A year, or digits that start or end with one (``2022``, ``102022``, ``20220331``)."""
+    if not key.isdigit() or len(key) > 8:
+        return False
+    if len(key) == 4:
+        return 1990 <= int(key) <= 2099
+    return 1990 <= int(key[:4]) <= 2099 or 1990 <= int(key[-4:]) <= 2099
+
+
 def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
-    """``(line, key)`` for the reference of each line (PieceRef, NumFacture)."""
+    """``(line, key)``: the references of each line — its PieceRef and NumFacture, and for
+    the lines on the invoice side (column ``invoice_side``) the document numbers of their
+    label. A settlement's label numbers are what it *cites*, never its own."""
     columns = [c for c in ("piece_ref", "invoice_number") if c in lines.columns]
     frames = [
         _pairs(lines["line"], _per_unique(lines[column], lambda t: {reference_key(t)}))
         for column in columns
     ]
+    if "invoice_side" in lines.columns and "label" in lines.columns:
+        invoices = lines[lines["invoice_side"].to_numpy(dtype=bool)]
+        frames.append(_pairs(invoices["line"], _per_unique(invoices["label"], label_numbers)))
     return pd.concat(frames, ignore_index=True).drop_duplicates(ignore_index=True)
 
 

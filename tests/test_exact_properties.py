@@ -24,7 +24,9 @@ def ledgers(draw):
         rows.append({
             "line": line, "account": account, "aux": aux, "party": aux,
             "date": pd.Timestamp("2025-01-01") + pd.Timedelta(days=draw(st.integers(0, 200))),
-            "amount": cents, "piece_ref": ref, "label": f"REGLEMENT {cite}",
+            "amount": cents, "piece_ref": ref,
+            # Invoices carry no citation: the numbers of an invoice's label are its own.
+            "label": "FACTURE" if (cents > 0) == account.startswith("41") else f"REGLEMENT {cite}",
             "letter": draw(st.sampled_from(["", "", "", "", "A", "C"])),
             "letter_date": pd.NaT,
         })

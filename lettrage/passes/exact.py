@@ -44,7 +44,8 @@ def exact_pass(
         paired with it only when their references agree (a deposit is applied to the
         invoice it names; an old payment does not settle next year's invoice).
     sure_only : make only the pairs that are sure — references agree, or neither line has
-        another candidate — and leave competing equal amounts for a later call.
+        another candidate nor is a document some other line cites — and leave the rest
+        for a later call.
     name : the pass name the groups record (``"fifo"`` for that later call).
     """
     pairs = candidate_pairs(open_lines)
@@ -56,7 +57,9 @@ def exact_pass(
     allowed = ranked[~contradict & ~(too_early & ~agree)]
     if sure_only:
         single = ~allowed["a"].duplicated(keep=False) & ~allowed["b"].duplicated(keep=False)
-        allowed = allowed[single | allowed["agree"]]
+        claimed = _claimed_lines(documents, cites)
+        unclaimed = ~allowed["a"].isin(claimed) & ~allowed["b"].isin(claimed)
+        allowed = allowed[(single & unclaimed) | allowed["agree"]]
     chosen = mutual_best_pairs(allowed)
     count = len(chosen)
     groups = pd.DataFrame(
@@ -77,6 +80,13 @@ def exact_pass(
         }
     )
     return PassOutput(groups=groups, members=members)
+
+
+def _claimed_lines(documents: pd.DataFrame, cites: pd.DataFrame) -> np.ndarray:
+    """Lines whose document some line cites: a pair without that citation is not sure."""
+    if documents.empty or cites.empty:
+        return np.zeros(0, dtype=np.int64)
+    return documents.loc[documents["key"].isin(set(cites["key"])), "line"].to_numpy()
 
 
 def candidate_pairs(open_lines: pd.DataFrame) -> pd.DataFrame:
