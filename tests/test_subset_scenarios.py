@@ -237,3 +237,25 @@ def test_group_outside_the_window_is_not_searched(tmp_path):
         20250109|MU|V2|Virement|-50,00
     """), window_days=60)
     assert groups_of(result) == set()
+
+
+@both
+def test_one_payment_for_many_invoices_beyond_the_search_size(tmp_path, account):
+    invoices = [117.31, 245.80, 98.12, 310.45, 76.99, 150.03, 402.18, 233.67]
+    text = "\n".join(f"202501{10 + i:02d}|OMEGA|F{i}|Facture|{a:.2f}".replace(".", ",")
+                     for i, a in enumerate(invoices))
+    total = f"{sum(invoices):.2f}".replace(".", ",")
+    result = run(tmp_path, rows(account, text + f"\n20250215|OMEGA|VIR|Virement|-{total}"))
+    assert groups_of(result) == {frozenset(range(1, 10))}
+
+
+@both
+def test_one_payment_for_many_invoices_with_two_answers_letters_nothing(tmp_path, account):
+    invoices = [117.31, 245.80, 98.12, 310.45, 76.99, 150.03, 402.18, 233.67, 196.24]
+    # 98.12 + 98.12 = 196.24: the payment can take either the two 98.12 or the 196.24.
+    invoices.append(98.12)
+    text = "\n".join(f"202501{10 + i:02d}|OMEGA|F{i}|Facture|{a:.2f}".replace(".", ",")
+                     for i, a in enumerate(invoices))
+    total = f"{sum(invoices[:8]):.2f}".replace(".", ",")
+    result = run(tmp_path, rows(account, text + f"\n20250215|OMEGA|VIR|Virement|-{total}"))
+    assert groups_of(result) == set()

@@ -22,6 +22,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from lettrage.passes.large_groups import one_for_many
 from lettrage.passes.subset_search import can_enumerate, subsets_in_range
 from lettrage.solver import SearchStatus, enumerate_subsets
 
@@ -98,8 +99,10 @@ def search_party(
     outcome.timeouts = timeouts
     candidates = [c for c in (_judge(rows, lines, values, eur, evidence, settings, foreign)
                               for rows in sorted(found)) if c is not None]
+    candidates += _large_candidates(lines, values, eur, days, window, evidence, settings)
     used = np.zeros(len(lines), dtype=bool)
-    active = [c for c in candidates if not unsure[list(c.rows)].any()]
+    large = {c.rows for c in candidates if len(c.rows) > settings.max_group_size}
+    active = [c for c in candidates if c.rows in large or not unsure[list(c.rows)].any()]
     while active:
         safe = _safe(active)
         if not safe:
@@ -194,6 +197,31 @@ def _judge(rows, lines, values, eur, evidence, settings, foreign):
     shape = min(int((picked > 0).sum()), int((picked < 0).sum())) - 1
     return _Candidate(rows=tuple(rows), gap=gap, eur_gap=int(amounts_eur.sum()),
                       rank=(0 if gap == 0 else 1, 0 if agree else 1, shape))
+
+
+def _large_candidates(lines, values, eur, days, window, evidence, settings):
+    """One line settled exactly by more lines than the general search takes, when that is
+    the only way to settle it and no other one-for-many answer touches its lines (see
+    :mod:`lettrage.passes.large_groups`, which counts every answer of that shape)."""
+    found, contested = one_for_many(values, days, window)
+    groups = set(found)
+    touches = np.zeros(len(values), dtype=np.int64)
+    for rows in groups:
+        touches[list(rows)] += 1
+    out = []
+    for rows in sorted(groups):
+        if len(rows) <= settings.max_group_size:
+            continue  # the general search has it, with its rivals
+        if contested[list(rows)].any() or (touches[list(rows)] > 1).any():
+            continue
+        if days[list(rows)].max() - days[list(rows)].min() > window:
+            continue  # rivals were searched around the anchor; a group spans one window
+        agree, against = evidence.judge([int(lines[r]) for r in rows])
+        if against:
+            continue
+        out.append(_Candidate(rows=rows, gap=0, eur_gap=int(eur[list(rows)].sum()),
+                              rank=(0, 0 if agree else 1, 0)))
+    return out
 
 
 def _has_zero_part(picked: np.ndarray) -> bool:
