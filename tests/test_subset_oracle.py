@@ -75,7 +75,8 @@ def _valid_groups(frame: pd.DataFrame, tolerance: int) -> dict[frozenset, tuple[
 def test_subset_pass_against_brute_force(case):
     frame, tolerance = case
     result = lettrage.match(frame, tolerance=tolerance / 100, window_days=WINDOW,
-                            learn_window=False, max_window_days=WINDOW, max_group_size=MAX_SIZE)
+                            learn_window=False, max_window_days=WINDOW, max_group_size=MAX_SIZE,
+                            max_solutions=100_000)  # complete searches: recall is checkable
     assert violations(result) == []
     lines = result.lines
     exact_lines = set(lines.loc[lines["pass"] == "exact", "line"])

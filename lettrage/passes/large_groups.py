@@ -17,18 +17,33 @@ MAX_ITEMS = 40
 MAX_TARGET = 5_000_000
 
 
-def unique_subset(items: list[int], target: int) -> tuple[list[int] | None, bool]:
+def unique_subset(
+    items: list[int], target: int, large: int | None = None
+) -> tuple[list[int] | None, bool]:
     """The positions of the only subset of ``items`` (positive cents) summing to
-    ``target``; ``(None, True)`` when there are several, ``(None, False)`` when none."""
+    ``target``; ``(None, True)`` when there are several, ``(None, False)`` when none.
+
+    With ``large``, several answers count only when one of them has at least ``large``
+    items (smaller ones are the general search's to judge): otherwise ``(None, False)``.
+    """
     mask = (1 << (target + 1)) - 1
     once, twice = 1, 0
     prefixes = [once]
+    by_size = [1] + [0] * (large or 0)  # exact sizes 0..large-1, then "large or more"
     for amount in items:
         shifted = (once << amount) & mask
         twice = (twice | ((twice << amount) & mask) | (once & shifted)) & mask
         once = once | shifted
         prefixes.append(once)
+        if large:
+            top = by_size[large] | ((by_size[large] << amount) & mask) \
+                | ((by_size[large - 1] << amount) & mask)
+            for size in range(large - 1, 0, -1):
+                by_size[size] |= (by_size[size - 1] << amount) & mask
+            by_size[large] = top
     if (twice >> target) & 1:
+        if large and not (by_size[large] >> target) & 1:
+            return None, False
         return None, True
     if not (once >> target) & 1:
         return None, False
@@ -45,10 +60,12 @@ def unique_subset(items: list[int], target: int) -> tuple[list[int] | None, bool
 
 
 def one_for_many(
-    values: np.ndarray, days: np.ndarray, window: int
+    values: np.ndarray, days: np.ndarray, window: int, large: int
 ) -> tuple[list[tuple[int, ...]], np.ndarray]:
     """For every anchor settled by exactly one subset of the opposite-sign lines of its
-    window, that group (anchor included, any size); and the mask of contested lines.
+    window, that group (anchor included, any size); and the mask of contested lines: the
+    windows of anchors with several answers, one of them of ``large`` lines or more besides
+    the anchor (rivals the general search cannot see).
 
     Every one-for-many group with a unique answer is listed, whatever its size, so that a
     caller can check a large group against its rivals of the same shape."""
@@ -66,7 +83,8 @@ def one_for_many(
             contested[anchor] = True
             contested[near] = True
             continue
-        chosen, several = unique_subset(np.abs(values[near]).astype(int).tolist(), abs(value))
+        chosen, several = unique_subset(np.abs(values[near]).astype(int).tolist(), abs(value),
+                                        large)
         if several:
             contested[anchor] = True
             contested[near] = True

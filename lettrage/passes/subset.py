@@ -99,10 +99,13 @@ def search_party(
     outcome.timeouts = timeouts
     candidates = [c for c in (_judge(rows, lines, values, eur, evidence, settings, foreign)
                               for rows in sorted(found)) if c is not None]
-    candidates += _large_candidates(lines, values, eur, days, window, evidence, settings)
+    large, contested = _large_candidates(lines, values, eur, days, window, evidence, settings)
+    # A line with several one-for-many answers has rivals of any size: no group through it.
+    unsure |= contested
+    large_rows = {c.rows for c in large}
+    candidates += large
     used = np.zeros(len(lines), dtype=bool)
-    large = {c.rows for c in candidates if len(c.rows) > settings.max_group_size}
-    active = [c for c in candidates if c.rows in large or not unsure[list(c.rows)].any()]
+    active = [c for c in candidates if c.rows in large_rows or not unsure[list(c.rows)].any()]
     while active:
         safe = _safe(active)
         if not safe:
@@ -203,7 +206,7 @@ def _large_candidates(lines, values, eur, days, window, evidence, settings):
     """One line settled exactly by more lines than the general search takes, when that is
     the only way to settle it and no other one-for-many answer touches its lines (see
     :mod:`lettrage.passes.large_groups`, which counts every answer of that shape)."""
-    found, contested = one_for_many(values, days, window)
+    found, contested = one_for_many(values, days, window, settings.max_group_size)
     groups = set(found)
     touches = np.zeros(len(values), dtype=np.int64)
     for rows in groups:
@@ -221,7 +224,7 @@ def _large_candidates(lines, values, eur, days, window, evidence, settings):
             continue
         out.append(_Candidate(rows=rows, gap=0, eur_gap=int(eur[list(rows)].sum()),
                               rank=(0, 0 if agree else 1, 0)))
-    return out
+    return out, contested
 
 
 def _has_zero_part(picked: np.ndarray) -> bool:
