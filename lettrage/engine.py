@@ -237,6 +237,12 @@ def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFram
     return pd.concat(members, ignore_index=True), pd.concat(groups, ignore_index=True)
 
 
+def _joined_lines(lines: np.ndarray, sizes: np.ndarray) -> list[str]:
+    """Each group's line numbers, space-separated (``lines`` sorted by group, then line)."""
+    text = lines.astype(str)
+    return [" ".join(chunk) for chunk in np.split(text, np.cumsum(sizes)[:-1])]
+
+
 def _give_letters(
     groups: pd.DataFrame, members: pd.DataFrame, lines: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
@@ -246,13 +252,13 @@ def _give_letters(
     """
     info = lines.set_index("line")
     detail = members.join(info[["party_id", "account", "aux", "date", "amount"]], on="line")
+    detail = detail.assign(debit=detail["amount"].clip(lower=0)).sort_values(["group", "line"])
     per_group = detail.groupby("group").agg(
         party_id=("party_id", "first"), parties=("party_id", "nunique"),
         account=("account", "first"), aux=("aux", "first"), first_line=("line", "min"),
-        latest=("date", "max"), size=("line", "size"),
-        debit=("amount", lambda a: int(a[a > 0].sum())),
-        lines=("line", lambda l: " ".join(map(str, sorted(l)))),
+        latest=("date", "max"), size=("line", "size"), debit=("debit", "sum"),
     )
+    per_group["lines"] = _joined_lines(detail["line"].to_numpy(), per_group["size"].to_numpy())
     if (per_group["parties"] > 1).any():
         raise AssertionError("a group spans two third parties")
     groups = groups.join(per_group, on="group").sort_values(["party_id", "first_line"])

@@ -314,26 +314,37 @@ def subset_pass(
         _currency=np.where(foreign, remaining["currency"].astype(str), ""),
         _days=(remaining["date"].to_numpy().astype("datetime64[D]").astype(np.int64)),
     ).sort_values(["party_id", "_currency", "date", "line"], kind="stable")
-    for (party_id, currency), part in frame.groupby(["party_id", "_currency"], sort=True):
+    # Plain arrays and slice bounds: a DataFrame per third party costs more than its search.
+    party_ids = frame["party_id"].to_numpy()
+    currencies = frame["_currency"].to_numpy(dtype=object)
+    line_numbers = frame["line"].to_numpy()
+    amounts = frame["amount"].to_numpy(dtype=np.int64)
+    currency_amounts = frame["currency_amount"].fillna(0).to_numpy(dtype=np.int64)
+    days = frame["_days"].to_numpy()
+    accounts = frame["account"].to_numpy(dtype=object)
+    auxes = frame["aux"].to_numpy(dtype=object)
+    change = (party_ids[1:] != party_ids[:-1]) | (currencies[1:] != currencies[:-1])
+    bounds = np.concatenate(([0], np.flatnonzero(change) + 1, [len(frame)])) if len(frame) \
+        else np.zeros(1, dtype=np.int64)
+    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        party_id, currency = int(party_ids[start]), str(currencies[start])
         is_foreign = bool(currency)
-        values = (part["currency_amount"].to_numpy(dtype=np.int64) if is_foreign
-                  else part["amount"].to_numpy(dtype=np.int64))
+        values = currency_amounts[start:stop] if is_foreign else amounts[start:stop]
         outcome = search_party(
-            part["line"].to_numpy(), values, part["amount"].to_numpy(dtype=np.int64),
-            part["_days"].to_numpy(), int(windows.get(party_id, 0)), evidence, settings,
-            foreign=is_foreign,
+            line_numbers[start:stop], values, amounts[start:stop], days[start:stop],
+            int(windows.get(party_id, 0)), evidence, settings, foreign=is_foreign,
         )
         for group in outcome.groups:
             groups.append(Group(group.lines, group.gap, currency, group.reason))
         for lines, gap in outcome.ambiguous:
-            proposals.append(("ambiguous", lines, int(party_id), gap,
+            proposals.append(("ambiguous", lines, party_id, gap,
                               "nets to zero, but another group through the same lines is as good"))
         for line in outcome.unsure:
-            proposals.append(("unsure", (line,), int(party_id), 0,
+            proposals.append(("unsure", (line,), party_id, 0,
                               "too many possible groups around this line to decide"))
         if outcome.timeouts:
-            messages.append(f"third party {part['account'].iloc[0]}/{part['aux'].iloc[0]}: "
-                            f"{outcome.timeouts} searches hit the time limit; their lines go to review")
+            messages.append(f"third party {accounts[start]}/{auxes[start]}: {outcome.timeouts} "
+                            "searches hit the time limit; their lines go to review")
     count = len(groups)
     output = PassOutput(
         groups=pd.DataFrame({
@@ -371,9 +382,10 @@ def party_windows(history: pd.DataFrame, parties: np.ndarray, fallback: int, wid
     windows = pd.Series(fallback, index=pd.Index(np.unique(parties), name="party_id"), dtype=np.int64)
     if history.empty:
         return windows
-    spans = history.groupby(["party_id", "group"])["date"].agg(lambda d: (d.max() - d.min()).days)
-    stats = spans.groupby(level="party_id").agg(["size", lambda s: s.quantile(0.9)])
-    stats.columns = ["size", "p90"]
+    bounds = history.groupby(["party_id", "group"])["date"].agg(["min", "max"])
+    spans = (bounds["max"] - bounds["min"]).dt.days
+    by_party = spans.groupby(level="party_id")
+    stats = pd.DataFrame({"size": by_party.size(), "p90": by_party.quantile(0.9)})
     learned = (stats.loc[stats["size"] >= 3, "p90"] * 2).clip(lower=fallback, upper=widest)
     windows.update(learned.astype(np.int64))
     return windows
