@@ -167,21 +167,26 @@ def decode_check(data: bytes, path: str, encoding: str | None) -> str:
 
 def _decode_all(data: bytes, name: str) -> None:
     """Decode ``data`` as ``name`` to check it, raising the ``UnicodeDecodeError`` of
-    ``data.decode(name)``; the text is dropped as it goes (a whole file's text can weigh four
-    times its bytes)."""
-    if codecs.lookup(name).name not in _LINE_SAFE_CODECS:
+    ``data.decode(name)`` (its ``start`` included); the text is dropped as it goes (a whole
+    file's text can weigh four times its bytes)."""
+    codec = codecs.lookup(name).name
+    if codec not in _LINE_SAFE_CODECS:
         data.decode(name)
         return
+    skip = 0
+    if codec == "utf-8-sig":
+        # That codec drops a leading BOM, then counts error offsets from after it.
+        codec, skip = "utf-8", len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
     view = memoryview(data)
-    begin = 0
+    begin = skip
     while begin < len(data):
         cut = data.find(b"\n", begin + _BLOCK)
         end = len(data) if cut < 0 else cut + 1
         try:
-            str(view[begin:end], name)
+            str(view[begin:end], codec)
         except UnicodeDecodeError as exc:
             raise UnicodeDecodeError(
-                exc.encoding, data, begin + exc.start, begin + exc.end, exc.reason
+                name, data, begin - skip + exc.start, begin - skip + exc.end, exc.reason
             ) from None
         begin = end
 

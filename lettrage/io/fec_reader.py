@@ -171,7 +171,8 @@ def _build_frame(
             "currency_amount": signed_currency,
             "letter": text["EcritureLet"],
             "letter_date": letter_dates.values.astype("datetime64[s]"),
-        }
+        },
+        copy=False,  # every column is new here: no need for pandas to copy it again
     )
     _check_entries(frame, layout, log)
     _check_year(frame, layout, log)

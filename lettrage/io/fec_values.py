@@ -81,7 +81,7 @@ def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
     values = np.fromiter((p[0] for p in parsed), dtype=np.int64, count=len(parsed))
     reasons = np.array([p[1] for p in parsed], dtype=object)
     dotted = any(p[2] for p in parsed)
-    return ParsedColumn(values[codes], reasons[codes] != "", reasons[codes], dotted)
+    return ParsedColumn(values[codes], (reasons != "")[codes], reasons[codes], dotted)
 
 
 def parse_date(text: str) -> tuple[np.datetime64, str, str]:
@@ -111,4 +111,4 @@ def parse_dates(texts: pd.Series | np.ndarray | list[str]) -> tuple[ParsedColumn
     formats = pd.Series([p[2] for p in parsed])[np.bincount(codes, minlength=len(parsed)) > 0]
     formats = formats[formats != ""]
     common = formats.mode().iloc[0] if len(formats) else "%Y%m%d"
-    return ParsedColumn(values[codes], reasons[codes] != "", reasons[codes]), common
+    return ParsedColumn(values[codes], (reasons != "")[codes], reasons[codes]), common
