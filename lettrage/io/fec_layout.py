@@ -5,6 +5,7 @@ bytes, so that the reader can parse them and the writer can give every byte back
 """
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +18,15 @@ from lettrage.errors import FecError
 UTF8_BOM = b"\xef\xbb\xbf"
 SEPARATORS = (b"\t", b"|")
 _TERMINATOR = re.compile(rb"\r\r\n|\r\n|\n|\r")
+_NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
+# Passes over the bytes go block by block: the temporary arrays stay a few MiB whatever the
+# size of the file (a 170 MB file would otherwise cost several 170 MB masks at once).
+_BLOCK = 1 << 23
+# Encodings in which a LF byte is always a whole character: text cut after a LF decodes
+# piece by piece exactly as in one go.
+_LINE_SAFE_CODECS = frozenset(
+    {"utf-8", "utf-8-sig", "ascii", "cp1252", "iso8859-1", "iso8859-15"}
+)
 
 # Normalised header name -> canonical field. Normalising drops case, accents, padding and
 # anything that is not a letter or digit, so `CompteLIB`, ` Montant Devise ` and `IdDevise`
@@ -100,9 +110,7 @@ class FecLayout:
 
     @cached_property
     def _terminator_ends(self) -> np.ndarray:
-        return np.fromiter(
-            (m.end() for m in _TERMINATOR.finditer(self.data)), dtype=np.int64
-        )
+        return terminator_ends(self.data)
 
     def physical_line(self, offsets: np.ndarray | int) -> np.ndarray | int:
         """1-based line numbers, as an editor counts them, of byte offsets in the file."""
@@ -139,7 +147,7 @@ def decode_check(data: bytes, path: str, encoding: str | None) -> str:
     error: UnicodeDecodeError | None = None
     for name in candidates:
         try:
-            data.decode(name)
+            _decode_all(data, name)
         except LookupError:
             raise FecError(f"unknown encoding {name!r}", file=path) from None
         except UnicodeDecodeError as exc:
@@ -157,6 +165,43 @@ def decode_check(data: bytes, path: str, encoding: str | None) -> str:
     )
 
 
+def _decode_all(data: bytes, name: str) -> None:
+    """Decode ``data`` as ``name`` to check it, raising the ``UnicodeDecodeError`` of
+    ``data.decode(name)`` (its ``start`` included); the text is dropped as it goes (a whole
+    file's text can weigh four times its bytes)."""
+    codec = codecs.lookup(name).name
+    if codec not in _LINE_SAFE_CODECS:
+        data.decode(name)
+        return
+    skip = 0
+    if codec == "utf-8-sig":
+        # That codec drops a leading BOM, then counts error offsets from after it.
+        codec, skip = "utf-8", len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    view = memoryview(data)
+    begin = skip
+    while begin < len(data):
+        cut = data.find(b"\n", begin + _BLOCK)
+        end = len(data) if cut < 0 else cut + 1
+        try:
+            str(view[begin:end], codec)
+        except UnicodeDecodeError as exc:
+            raise UnicodeDecodeError(
+                name, data, begin - skip + exc.start, begin - skip + exc.end, exc.reason
+            ) from None
+        begin = end
+
+
+def _eol_offsets(raw: np.ndarray) -> np.ndarray:
+    """Offsets of every CR and LF byte."""
+    found = [np.zeros(0, dtype=np.int64)]
+    for begin in range(0, len(raw), _BLOCK):
+        block = raw[begin : begin + _BLOCK]
+        eol = block == 10
+        eol |= block == 13
+        found.append(np.flatnonzero(eol).astype(np.int64) + begin)
+    return np.concatenate(found)
+
+
 def content_runs(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Byte offsets (start, end) of every run of bytes that holds no CR or LF.
 
@@ -164,9 +209,10 @@ def content_runs(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     terminator the writer copies as it was.
     """
     raw = np.frombuffer(data, dtype=np.uint8)
-    is_eol = (raw == 10) | (raw == 13)
-    edges = np.diff(np.concatenate(([True], is_eol, [True])).astype(np.int8))
-    return np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)
+    bounds = np.concatenate(([-1], _eol_offsets(raw), [len(raw)]))
+    starts, ends = bounds[:-1] + 1, bounds[1:]
+    filled = ends > starts
+    return starts[filled], ends[filled]
 
 
 def blank_runs(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -174,15 +220,42 @@ def blank_runs(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     if not len(starts):
         return np.zeros(0, dtype=bool)
     raw = np.frombuffer(data, dtype=np.uint8)
-    filled = ~((raw == 32) | (raw == 9) | (raw == 124) | (raw == 10) | (raw == 13))
-    # Between two runs stand only CR/LF bytes (never "filled"), so OR-ing from one run's
-    # start to the next one's covers exactly that run.
-    return ~np.logical_or.reduceat(filled, starts)
+    blank = np.empty(len(starts), dtype=bool)
+    # Between two runs stand only CR/LF bytes (blank too), so AND-ing from one run's start
+    # to the next one's covers exactly that run. The runs go in groups of about _BLOCK bytes.
+    groups = np.unique(np.searchsorted(starts, np.arange(0, len(raw), _BLOCK))).tolist()
+    groups = [g for g in groups if g < len(starts)] + [len(starts)]
+    for first, stop in zip(groups[:-1], groups[1:]):
+        low = int(starts[first])
+        high = int(starts[stop]) if stop < len(starts) else len(raw)
+        block = raw[low:high]
+        empty = block == 32
+        for byte in (9, 124, 10, 13):
+            empty |= block == byte
+        blank[first:stop] = np.logical_and.reduceat(empty, starts[first:stop] - low)
+    return blank
+
+
+def terminator_ends(data: bytes) -> np.ndarray:
+    """End offsets of the line terminators (``\\r\\r\\n``, ``\\r\\n``, ``\\n`` or ``\\r``),
+    as ``re.finditer`` of them would give, tried in that order, from the left."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    eol = _eol_offsets(raw)
+    after = np.zeros((2, len(eol)), dtype=np.uint8)
+    for step in (1, 2):
+        inside = eol + step < len(raw)
+        after[step - 1, inside] = raw[eol[inside] + step]
+    # A LF always ends a terminator. A CR does unless a LF follows, or CR LF follows: then
+    # that CR starts a `\r\r\n` (it cannot be the middle of one, whose middle byte is
+    # followed by LF).
+    is_cr = raw[eol] == 13
+    held = is_cr & ((after[0] == 10) | ((after[0] == 13) & (after[1] == 10)))
+    return eol[~held] + 1
 
 
 def detect_layout(data: bytes, path: str, encoding: str | None = None) -> FecLayout:
     """Find encoding, separator, header and data lines of a FEC file held in ``data``."""
-    if not data.strip():
+    if _NOT_SPACE.search(data) is None:
         raise FecError("empty file: no header line", file=path)
     chosen = decode_check(data, path, encoding)
     starts, ends = content_runs(data)

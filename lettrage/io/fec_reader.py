@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from lettrage.errors import Fault, FecError
+from lettrage.io.fec_fields import field_texts
 from lettrage.io.fec_layout import FecLayout, detect_layout
 from lettrage.io.fec_values import parse_amounts, parse_dates
 from lettrage.ledger import (
@@ -64,59 +65,6 @@ def read_fec(
     return _build_frame(layout, accounts)
 
 
-def _split_fields(layout: FecLayout) -> list[list[bytes]]:
-    """Every data line cut into its fields; lines with a wrong field count are fatal."""
-    data, sep = layout.data, layout.separator
-    rows = [data[s:e].split(sep) for s, e in zip(layout.starts.tolist(), layout.ends.tolist())]
-    width = len(layout.header)
-    header_trails = layout.header[-1].strip() == ""
-    counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    odd = np.flatnonzero(counts != width).tolist()
-    # A trailing separator the header has and the lines not (or the reverse) is the style of
-    # the whole file. On a line here and there, the same count is a separator inside a value
-    # that shifted the fields after it: that line is refused like any other wrong count.
-    regular = len(rows) - len(odd)
-    longer = [i for i in odd if counts[i] == width + 1 and not rows[i][-1].strip()]
-    shorter = [i for i in odd if counts[i] == width - 1 and header_trails]
-    extra_style = len(longer) > regular
-    short_style = len(shorter) > regular
-    for index in odd:
-        row = rows[index]
-        if extra_style and len(row) == width + 1 and not row[-1].strip():
-            rows[index] = row[:-1]  # a trailing separator the header does not have
-        elif short_style and len(row) == width - 1 and header_trails:
-            rows[index] = row + [b""]  # the header has a trailing separator, this line not
-        else:
-            raise FecError(
-                f"{len(row)} fields where the header has {width}"
-                " (a separator inside a value?)",
-                file=layout.path,
-                line=int(layout.file_lines(index + 1)),
-                value=data[layout.starts[index] : layout.ends[index]][:80].decode(
-                    layout.encoding, "replace"
-                ),
-            )
-    return rows
-
-
-def _padded_width(layout: FecLayout, rows: list[list[bytes]], field: str) -> int:
-    """Byte width of a column the file pads with spaces (0 when no value of it is padded)."""
-    position = layout.fields[field]
-    padded = [len(row[position]) for row in rows if row[position].strip() != row[position]]
-    return max(padded, default=0)
-
-
-def _column(layout: FecLayout, rows: list[list[bytes]], field: str) -> pd.Series:
-    """One field of every line, decoded and stripped of its padding ('' when absent)."""
-    position = layout.fields.get(field)
-    if position is None:
-        return pd.Series([""] * len(rows), dtype="str")
-    encoding = "utf-8" if layout.encoding == "utf-8-sig" else layout.encoding
-    joined = b"\n".join([row[position] for row in rows]).decode(encoding)
-    values = joined.split("\n") if rows else []
-    return pd.Series(values, dtype="str").str.strip()
-
-
 class _FaultLog:
     """Collects faults with their physical line numbers."""
 
@@ -147,14 +95,14 @@ class _FaultLog:
             )
 
 
-def _build_frame(layout: FecLayout, accounts: Sequence[str] | None) -> pd.DataFrame:
-    rows = _split_fields(layout)
-    size = len(rows)
-    text = {field: _column(layout, rows, field) for field in (
-        "JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
-        "CompAuxLib", "PieceRef", "EcritureLib", "Debit", "Credit", "Montant", "Sens",
-        "EcritureLet", "DateLet", "Montantdevise", "Idevise", "DateLimitReglmt", "NumFacture",
-    )}
+def _build_frame(
+    layout: FecLayout, accounts: Sequence[str] | None, *, fast: bool = True
+) -> pd.DataFrame:
+    """The ledger frame of a laid-out file; ``fast=False`` cuts the fields the reference way
+    (see :mod:`lettrage.io.fec_fields`), for tests comparing both."""
+    fields = field_texts(layout, fast=fast)
+    size = len(layout.starts)
+    text = fields.columns
     log = _FaultLog(layout)
 
     if "Debit" in layout.fields and "Credit" in layout.fields:
@@ -223,7 +171,8 @@ def _build_frame(layout: FecLayout, accounts: Sequence[str] | None) -> pd.DataFr
             "currency_amount": signed_currency,
             "letter": text["EcritureLet"],
             "letter_date": letter_dates.values.astype("datetime64[s]"),
-        }
+        },
+        copy=False,  # every column is new here: no need for pandas to copy it again
     )
     _check_entries(frame, layout, log)
     _check_year(frame, layout, log)
@@ -241,8 +190,8 @@ def _build_frame(layout: FecLayout, accounts: Sequence[str] | None) -> pd.DataFr
         layout,
         original_letters=frame["letter"].to_numpy(dtype=object, copy=True),
         original_letter_dates=frame["letter_date"].to_numpy(copy=True),
-        letter_width=_padded_width(layout, rows, "EcritureLet"),
-        letter_date_width=_padded_width(layout, rows, "DateLet"),
+        letter_width=fields.letter_width,
+        letter_date_width=fields.letter_date_width,
     )
     frame.attrs[ATTR_DATE_FORMAT] = date_format
     frame.attrs[ATTR_FAULTS] = faults_frame(log.faults)

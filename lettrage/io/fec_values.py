@@ -63,14 +63,25 @@ def parse_amount(text: str) -> tuple[int, str, bool]:
     return cents, "", point == "."
 
 
+def _factorize(texts: pd.Series | np.ndarray | list[str]) -> tuple[np.ndarray, object]:
+    """Codes and distinct values of a column, in the order values first appear."""
+    if isinstance(texts, pd.Series) and isinstance(texts.dtype, pd.StringDtype) and (
+        not texts.hasnans
+    ):
+        # A text column without missing values: factorised where it lies (by pyarrow),
+        # without a million Python strings made first.
+        return pd.factorize(texts, use_na_sentinel=False)
+    return pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=False)
+
+
 def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
     """Parse a column of FEC amounts into an int64 array of cents (see :func:`parse_amount`)."""
-    codes, uniques = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=False)
+    codes, uniques = _factorize(texts)
     parsed = [parse_amount(str(value)) for value in uniques]
     values = np.fromiter((p[0] for p in parsed), dtype=np.int64, count=len(parsed))
     reasons = np.array([p[1] for p in parsed], dtype=object)
     dotted = any(p[2] for p in parsed)
-    return ParsedColumn(values[codes], reasons[codes] != "", reasons[codes], dotted)
+    return ParsedColumn(values[codes], (reasons != "")[codes], reasons[codes], dotted)
 
 
 def parse_date(text: str) -> tuple[np.datetime64, str, str]:
@@ -93,11 +104,11 @@ def parse_date(text: str) -> tuple[np.datetime64, str, str]:
 
 def parse_dates(texts: pd.Series | np.ndarray | list[str]) -> tuple[ParsedColumn, str]:
     """Parse a column of dates; also returns the most common format met (for write-back)."""
-    codes, uniques = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=False)
+    codes, uniques = _factorize(texts)
     parsed = [parse_date(str(value)) for value in uniques]
     values = np.array([p[0] for p in parsed], dtype="datetime64[D]")
     reasons = np.array([p[1] for p in parsed], dtype=object)
     formats = pd.Series([p[2] for p in parsed])[np.bincount(codes, minlength=len(parsed)) > 0]
     formats = formats[formats != ""]
     common = formats.mode().iloc[0] if len(formats) else "%Y%m%d"
-    return ParsedColumn(values[codes], reasons[codes] != "", reasons[codes]), common
+    return ParsedColumn(values[codes], (reasons != "")[codes], reasons[codes]), common

@@ -1,0 +1,283 @@
+"""The text of every field of every data line, column by column.
+
+Two ways cut the data lines the layout found into fields, and give the same columns:
+
+- the fast one hands the lines to pyarrow's CSV parser (no quoting, no escaping, every column
+  read as text), which cuts and decodes them in C++;
+- the reference one cuts each line in Python. It stays the definition of what a field is.
+
+The fast one takes only files whose lines are all alike (the same field count, trailing
+separator or not, a known encoding). On anything else — a line with a wrong field count, a
+trailing separator on some lines only, an encoding pyarrow would not decode the same way — it
+steps aside, and the reference decides, raising the error such a line deserves.
+"""
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from lettrage.errors import FecError
+from lettrage.io.fec_layout import UTF8_BOM, FecLayout
+
+#: The fields the reader turns into columns (absent ones read as '').
+TEXT_FIELDS: tuple[str, ...] = (
+    "JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
+    "CompAuxLib", "PieceRef", "EcritureLib", "Debit", "Credit", "Montant", "Sens",
+    "EcritureLet", "DateLet", "Montantdevise", "Idevise", "DateLimitReglmt", "NumFacture",
+)
+
+# Encodings the fast path reads: UTF-8 as is, the others transcoded by pyarrow through the
+# same Python codec. In the single-byte ones a field's byte width is its character count.
+_UTF8_CODECS = frozenset({"utf-8", "utf-8-sig"})
+_SINGLE_BYTE_CODECS = frozenset({"ascii", "cp1252", "iso8859-1", "iso8859-15"})
+# The bytes `bytes.strip()` removes that a field can hold (never CR or LF): a field starting
+# or ending with one is padded.
+_PADDING = " \t\x0b\x0c"
+_BLOCK_SIZE = 1 << 22  # bytes pyarrow parses at a time (a longer line: the reference reads)
+
+
+@dataclass(frozen=True)
+class FieldTexts:
+    """The fields of the data lines.
+
+    Attributes
+    ----------
+    columns : field name of :data:`TEXT_FIELDS` -> its text on every line, stripped of its
+        padding ('' on every line when the file lacks the field).
+    letter_width, letter_date_width : byte width of the EcritureLet / DateLet columns when
+        the file pads them with spaces (0 when no value is padded).
+    """
+
+    columns: dict[str, pd.Series]
+    letter_width: int
+    letter_date_width: int
+
+
+def field_texts(layout: FecLayout, *, fast: bool = True) -> FieldTexts:
+    """Cut every data line into its fields (fast path when it can, else the reference)."""
+    if fast:
+        found = fast_field_texts(layout)
+        if found is not None:
+            return found
+    return reference_field_texts(layout)
+
+
+def _empty_column(size: int) -> pd.Series:
+    """The column of a field the file lacks: '' on every line."""
+    return pd.Series("", index=pd.RangeIndex(size), dtype="str")
+
+
+# --- The reference: one line at a time, in Python ------------------------------------------
+
+
+def reference_field_texts(layout: FecLayout) -> FieldTexts:
+    """The reference cut: ``bytes.split`` of each line, a column decoded at a time."""
+    rows = _split_fields(layout)
+    return FieldTexts(
+        columns={field: _column(layout, rows, field) for field in TEXT_FIELDS},
+        letter_width=_padded_width(layout, rows, "EcritureLet"),
+        letter_date_width=_padded_width(layout, rows, "DateLet"),
+    )
+
+
+def _split_fields(layout: FecLayout) -> list[list[bytes]]:
+    """Every data line cut into its fields; lines with a wrong field count are fatal."""
+    data, sep = layout.data, layout.separator
+    rows = [data[s:e].split(sep) for s, e in zip(layout.starts.tolist(), layout.ends.tolist())]
+    width = len(layout.header)
+    header_trails = layout.header[-1].strip() == ""
+    counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    odd = np.flatnonzero(counts != width).tolist()
+    # A trailing separator the header has and the lines not (or the reverse) is the style of
+    # the whole file. On a line here and there, the same count is a separator inside a value
+    # that shifted the fields after it: that line is refused like any other wrong count.
+    regular = len(rows) - len(odd)
+    longer = [i for i in odd if counts[i] == width + 1 and not rows[i][-1].strip()]
+    shorter = [i for i in odd if counts[i] == width - 1 and header_trails]
+    extra_style = len(longer) > regular
+    short_style = len(shorter) > regular
+    for index in odd:
+        row = rows[index]
+        if extra_style and len(row) == width + 1 and not row[-1].strip():
+            rows[index] = row[:-1]  # a trailing separator the header does not have
+        elif short_style and len(row) == width - 1 and header_trails:
+            rows[index] = row + [b""]  # the header has a trailing separator, this line not
+        else:
+            raise FecError(
+                f"{len(row)} fields where the header has {width}"
+                " (a separator inside a value?)",
+                file=layout.path,
+                line=int(layout.file_lines(index + 1)),
+                value=data[layout.starts[index] : layout.ends[index]][:80].decode(
+                    layout.encoding, "replace"
+                ),
+            )
+    return rows
+
+
+def _padded_width(layout: FecLayout, rows: list[list[bytes]], field: str) -> int:
+    """Byte width of a column the file pads with spaces (0 when no value of it is padded)."""
+    position = layout.fields[field]
+    padded = [len(row[position]) for row in rows if row[position].strip() != row[position]]
+    return max(padded, default=0)
+
+
+def _column(layout: FecLayout, rows: list[list[bytes]], field: str) -> pd.Series:
+    """One field of every line, decoded and stripped of its padding ('' when absent)."""
+    position = layout.fields.get(field)
+    if position is None:
+        return _empty_column(len(rows))
+    encoding = "utf-8" if layout.encoding == "utf-8-sig" else layout.encoding
+    joined = b"\n".join([row[position] for row in rows]).decode(encoding)
+    values = joined.split("\n") if rows else []
+    return pd.Series(values, dtype="str").str.strip()
+
+
+# --- The fast path: pyarrow's CSV parser over the data lines ---------------------------------
+
+
+def fast_field_texts(layout: FecLayout) -> FieldTexts | None:
+    """The fields cut by pyarrow, or ``None`` when the file is not regular enough for it.
+
+    ``None`` means: use :func:`reference_field_texts`, which gives the answer (or the error)
+    for the file as it is.
+    """
+    size = len(layout.starts)
+    if not size:
+        return None
+    text_dtype = pd.api.types.pandas_dtype("str")
+    if getattr(text_dtype, "storage", None) != "pyarrow":
+        return None  # pandas keeps text otherwise (pandas 2, or mode.string_storage)
+    codec = codecs.lookup(layout.encoding).name
+    if codec not in _UTF8_CODECS | _SINGLE_BYTE_CODECS:
+        return None
+    data, sep = layout.data, layout.separator
+    first, first_end = int(layout.starts[0]), int(layout.ends[0])
+    if data.startswith(UTF8_BOM, first):
+        return None  # pyarrow would drop a BOM that opens its input; the reference keeps it
+
+    # The field count of the first line tells the file's style; every other line must share
+    # it (pyarrow refuses a row of another count, and the reference takes over).
+    width = len(layout.header)
+    count = data.count(sep, first, first_end) + 1
+    if count == width:
+        columns = width
+    elif count == width + 1 and not data[first:first_end].rsplit(sep, 1)[1].strip():
+        columns = width + 1  # a trailing separator the header does not have
+    elif count == width - 1 and layout.header[-1].strip() == "":
+        columns = width - 1  # the header has a trailing separator, the lines not
+    else:
+        return None
+    wanted = {field: layout.fields[field] for field in TEXT_FIELDS if field in layout.fields}
+    if any(position >= columns for position in wanted.values()):
+        return None
+    letters = (wanted["EcritureLet"], wanted["DateLet"])
+    cut = _cut(layout, columns, sorted(set(wanted.values())), letters, codec)
+    if cut is None:
+        return None
+    stripped, widths = cut
+    texts: dict[str, pd.Series] = {}
+    for field in TEXT_FIELDS:
+        position = wanted.get(field)
+        if position is None:
+            texts[field] = _empty_column(size)
+            continue
+        column = pa.chunked_array(stripped[position], pa.large_string())
+        if len(column) != size:
+            return None
+        texts[field] = pd.Series(pd.array(column, dtype=text_dtype))
+    return FieldTexts(texts, widths[letters[0]], widths[letters[1]])
+
+
+def _cut(
+    layout: FecLayout, columns: int, keep: list[int], measure: tuple[int, ...], codec: str
+) -> tuple[dict[int, list], dict[int, int]] | None:
+    """The fields of the data lines, cut by pyarrow a block of lines at a time.
+
+    Returns the values of the columns at positions ``keep``, stripped of their padding (as
+    lists of chunks), and for the positions ``measure`` the byte width of their widest padded
+    value (0 when none is); ``None`` when pyarrow refuses a line, or when the trailing
+    separator the first line showed turns out to hold a value on some line. Each block's raw
+    text is dropped once stripped: the file's text is never held twice.
+
+    pyarrow gets the bytes from the first data line on; it skips empty lines, so terminators
+    of every kind (CR, LF, CRLF, ``\\r\\r\\n``) between the data lines cost nothing. Blank
+    runs after the header (spaces, tabs, pipes) would make rows of their own: when there are
+    any, pyarrow gets a copy in which they are turned into line ends.
+    """
+    names = [f"c{i}" for i in range(columns)]
+    # A trailing separator the header lacks: the extra last column must be blank everywhere.
+    extra = [columns - 1] if columns == len(layout.header) + 1 else []
+    single_byte = codec in _SINGLE_BYTE_CODECS
+    stripped: dict[int, list] = {position: [] for position in keep}
+    widths = dict.fromkeys(measure, 0)
+    try:
+        reader = pacsv.open_csv(
+            pa.BufferReader(pa.py_buffer(_data_lines(layout))),
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                # One thread: as fast here, deterministic, and clear of the crashes seen with
+                # pyarrow 26's CSV reader on several threads (shared/FEC.md).
+                use_threads=False,
+                block_size=_BLOCK_SIZE,
+                encoding="utf8" if codec in _UTF8_CODECS else codec,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=layout.separator.decode("ascii"),
+                quote_char=False,
+                escape_char=False,
+                double_quote=False,
+                newlines_in_values=False,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.large_string() for name in names},
+                include_columns=[names[i] for i in keep + extra],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
+        )
+        for batch in reader:
+            for position in extra:
+                kept = pc.binary_length(pc.utf8_trim(batch.column(names[position]), _PADDING))
+                if pc.any(pc.greater(kept, 0)).as_py():
+                    return None
+            for position in measure:
+                raw = batch.column(names[position])
+                # The width in the file's bytes: one per character in a single-byte encoding.
+                lengths = pc.utf8_length(raw) if single_byte else pc.binary_length(raw)
+                padded = pc.not_equal(pc.binary_length(pc.utf8_trim(raw, _PADDING)),
+                                      pc.binary_length(raw))
+                widest = pc.max(pc.if_else(padded, lengths, 0)).as_py()
+                widths[position] = max(widths[position], int(widest or 0))
+            for position in keep:
+                # What pandas' Series.str.strip() does on a pyarrow-backed column.
+                stripped[position].append(pc.utf8_trim_whitespace(batch.column(names[position])))
+    except (pa.ArrowException, ValueError):
+        return None
+    return stripped, widths
+
+
+def _data_lines(layout: FecLayout) -> memoryview | np.ndarray:
+    """The bytes from the first data line on, with anything but data lines and CR/LF as LF."""
+    data = layout.data
+    first = int(layout.starts[0])
+    content = int((layout.ends - layout.starts).sum())
+    line_ends = data.count(b"\n", first) + data.count(b"\r", first)
+    if content + line_ends == len(data) - first:
+        return memoryview(data)[first:]  # no blank run after the header: no copy
+    # Overwrite every byte between two data lines, and after the last, with LF.
+    gap_starts = layout.ends - first
+    gap_ends = np.append(layout.starts[1:], len(data)) - first
+    lengths = gap_ends - gap_starts
+    offsets = np.repeat(gap_starts - (np.cumsum(lengths) - lengths), lengths)
+    cleaned = np.frombuffer(data, dtype=np.uint8)[first:].copy()
+    cleaned[offsets + np.arange(int(lengths.sum()))] = 10
+    return cleaned
