@@ -105,9 +105,12 @@ def search_party(
     large_rows = {c.rows for c in large}
     candidates += large
     used = np.zeros(len(lines), dtype=bool)
-    active = [c for c in candidates if c.rows in large_rows or not unsure[list(c.rows)].any()]
+    # Every candidate is a rival, lettered or not: a group touching an unsure line may not
+    # be lettered, but it still makes its rivals ties.
+    active = list(candidates)
     while active:
-        safe = _safe(active)
+        safe = [c for c in _safe(active)
+                if c.rows in large_rows or not unsure[list(c.rows)].any()]
         if not safe:
             break
         for candidate in safe:
