@@ -22,6 +22,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from lettrage.passes.base import PassOutput
 from lettrage.passes.large_groups import one_for_many
 from lettrage.passes.subset_search import can_enumerate, subsets_in_range
 from lettrage.solver import SearchStatus, enumerate_subsets
@@ -299,15 +300,13 @@ def subset_pass(
     cites: pd.DataFrame,
     settings: SubsetSettings,
     company_currency: str = "EUR",
-) -> tuple["PassOutput", pd.DataFrame, list[str]]:
+) -> tuple[PassOutput, pd.DataFrame, list[str]]:
     """Run :func:`search_party` over every third party (and foreign currency) of ``remaining``.
 
     Returns the groups, the proposals (tied groups, and lines whose search could not
     finish) as rows ``(kind, lines, party_id, gap, reason)``, and messages for the run's
     issues (timeouts).
     """
-    from lettrage.passes.base import PassOutput
-
     evidence = Evidence(documents, cites)
     groups: list[Group] = []
     proposals: list[tuple[str, tuple[int, ...], int, int, str]] = []
