@@ -56,7 +56,7 @@ def test_subset_pass_on_one_party(benchmark, open_lines):
     settings = SubsetSettings()
 
     def search():
-        return search_party(lines, values, values, days, 120, NO_EVIDENCE, settings, foreign=False)
+        return search_party(lines, values, values, days, 120, NO_EVIDENCE, settings)
 
     outcome = benchmark(search)
     lettered = {frozenset(group.lines) for group in outcome.groups}

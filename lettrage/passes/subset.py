@@ -87,15 +87,16 @@ def search_party(
     evidence: "Evidence",
     settings: SubsetSettings,
     *,
-    foreign: bool,
+    currency: str = "",
 ) -> PartyOutcome:
     """Letter what is safe among the open lines of one third party (one currency).
 
     ``values`` are the amounts matched (cents of the company currency, or of the foreign
-    currency when ``foreign``), ``eur`` the company-currency amounts, ``days`` the dates as
+    ``currency`` when one is given), ``eur`` the company-currency amounts, ``days`` the dates as
     day numbers; all sorted by (date, line).
     """
     outcome = PartyOutcome()
+    foreign = bool(currency)
     found, unsure, timeouts = _enumerate(values, days, window, settings, foreign)
     outcome.timeouts = timeouts
     candidates = [c for c in (_judge(rows, lines, values, eur, evidence, settings, foreign)
@@ -119,7 +120,7 @@ def search_party(
             outcome.groups.append(Group(
                 lines=tuple(sorted(int(lines[r]) for r in candidate.rows)),
                 gap=candidate.eur_gap,
-                currency="" if not foreign else "foreign",
+                currency=currency,
                 reason=_reason(candidate, values),
             ))
         active = [c for c in active if not used[list(c.rows)].any()]
@@ -334,10 +335,9 @@ def subset_pass(
         values = currency_amounts[start:stop] if is_foreign else amounts[start:stop]
         outcome = search_party(
             line_numbers[start:stop], values, amounts[start:stop], days[start:stop],
-            int(windows.get(party_id, 0)), evidence, settings, foreign=is_foreign,
+            int(windows.get(party_id, 0)), evidence, settings, currency=currency,
         )
-        for group in outcome.groups:
-            groups.append(Group(group.lines, group.gap, currency, group.reason))
+        groups.extend(outcome.groups)
         for lines, gap in outcome.ambiguous:
             proposals.append(("ambiguous", lines, party_id, gap,
                               "nets to zero, but another group through the same lines is as good"))
