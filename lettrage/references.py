@@ -9,6 +9,12 @@ Only *document keys* count as evidence: a key of at least four characters holdin
 digits, carried by the lines of one third party and by at most :data:`MAX_LINES_PER_DOCUMENT`
 of them. A journal-and-month reference shared by every sale (``VE 0123``) names no document
 and proves nothing.
+
+Customers shorten references: "REGL FACT 123" means FA2025-000123. So a document on the invoice
+side also has a *number*, the last digit run of its reference without leading zeros (``123``).
+A line that writes that number as a word of its label cites the document, provided the number
+has at least :data:`MIN_NUMBER_DIGITS` digits, is not a year, and names one document of the
+line's own third party — a number is too short to be trusted across the ledger.
 """
 from __future__ import annotations
 
@@ -21,9 +27,12 @@ import pandas as pd
 
 MAX_LINES_PER_DOCUMENT = 3
 MAX_WORDS_PER_CITATION = 4
+MIN_NUMBER_DIGITS = 3
 _WORD = re.compile(r"[0-9A-Z]+")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 _DATE_TOKEN = re.compile(r"^\d{1,2}[./-]\d{1,2}([./-]\d{2,4})?$")
+_TRAILING_DIGITS = re.compile(r"[0-9]+$")
+_AMOUNT_TOKEN = re.compile(r"^[-+]?\d[\d ]*[.,]\d{1,2}$")
 
 
 def words(text: str) -> list[str]:
@@ -55,6 +64,36 @@ def cited_keys(text: str) -> set[str]:
     return keys
 
 
+def document_number(text: str) -> str:
+    """The number of a reference: the trailing digits of its last word that has any, without
+    leading zeros (``FA2025-000123`` → ``123``, ``F0001234`` → ``1234``); ``""`` when it is
+    too short or a year to name a document."""
+    for word in reversed(words(text)):
+        found = _TRAILING_DIGITS.search(word)
+        if found:
+            return found.group() if _is_document_number(found.group()) else ""
+    return ""
+
+
+def cited_numbers(text: str) -> set[str]:
+    """The numbers a label may cite: the trailing digits of each of its words, except in
+    amounts and dates (``REGL FACT 123`` → ``{"123"}``, ``VIR FA2025-000123`` → ``{"123"}``,
+    ``TOTAL 227.43`` → nothing)."""
+    found = set()
+    for token in text.split():
+        if _AMOUNT_TOKEN.match(token) or _DATE_TOKEN.match(token):
+            continue
+        for word in words(token):
+            digits = _TRAILING_DIGITS.search(word)
+            if digits and _is_document_number(digits.group()):
+                found.add(digits.group())
+    return found
+
+
+def _is_document_number(digits: str) -> bool:
+    return len(digits) >= MIN_NUMBER_DIGITS and not _looks_like_date(digits)
+
+
 def _per_unique(texts: pd.Series, function) -> list:
     codes, uniques = pd.factorize(texts.fillna(""), use_na_sentinel=False)
     results = [function(str(text)) for text in uniques]
@@ -66,6 +105,15 @@ def _pairs(lines: pd.Series, keys: Iterable) -> pd.DataFrame:
     frame = frame.explode("key").dropna()
     frame = frame[frame["key"] != ""]
     return frame.astype({"line": np.int64, "key": object}).drop_duplicates()
+
+
+def _keyed_numbers(lines: pd.Series, pairs: Iterable) -> pd.DataFrame:
+    """``(line, key, number)`` from one set of ``(key, number)`` per line."""
+    frame = _pairs(lines, pairs)
+    split = list(frame["key"]) or [("", "")]
+    keys, numbers = zip(*split)
+    return pd.DataFrame({"line": frame["line"].to_numpy(), "key": keys[: len(frame)],
+                         "number": numbers[: len(frame)]})
 
 
 def label_numbers(text: str) -> set[str]:
@@ -94,43 +142,67 @@ def _looks_like_date(key: str) -> bool:
 
 
 def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
-    """``(line, key)``: the references of each line — its PieceRef and NumFacture, and for
-    the lines on the invoice side (column ``invoice_side``) the document numbers of their
-    label. A settlement's label numbers are what it *cites*, never its own."""
-    columns = [c for c in ("piece_ref", "invoice_number") if c in lines.columns]
-    frames = [
-        _pairs(lines["line"], _per_unique(lines[column], lambda t: {reference_key(t)}))
-        for column in columns
-    ]
-    if "invoice_side" in lines.columns and "label" in lines.columns:
-        invoices = lines[lines["invoice_side"].to_numpy(dtype=bool)]
-        frames.append(_pairs(invoices["line"], _per_unique(invoices["label"], label_numbers)))
-    return pd.concat(frames, ignore_index=True).drop_duplicates(ignore_index=True)
+    """``(line, key, number)``: the references of each line — its PieceRef and NumFacture,
+    and for the lines on the invoice side (column ``invoice_side``) the document numbers of
+    their label. A settlement's label numbers are what it *cites*, never its own. ``number``
+    (see :func:`document_number`) is filled on the invoice side only: a settlement is not
+    what a short number cites."""
+    def with_number(keys):
+        return lambda text: {(key, document_number(text) if key else "") for key in keys(text)}
+
+    invoice_side = (lines["invoice_side"].to_numpy(dtype=bool) if "invoice_side" in lines.columns
+                    else np.zeros(len(lines), dtype=bool))
+    frames = []
+    for column in ("piece_ref", "invoice_number"):
+        if column in lines.columns:
+            frames.append(_keyed_numbers(
+                lines["line"], _per_unique(lines[column], with_number(lambda t: {reference_key(t)}))))
+    if "label" in lines.columns:
+        invoices = lines[invoice_side]
+        frames.append(_keyed_numbers(invoices["line"], _per_unique(
+            invoices["label"],
+            lambda text: {(key, document_number(key_text)) for key_text in text.split()
+                          for key in label_numbers(key_text)})))
+    own = pd.concat(frames, ignore_index=True).drop_duplicates(ignore_index=True)
+    on_invoice_side = pd.Series(invoice_side, index=lines["line"].to_numpy())
+    own.loc[~on_invoice_side.reindex(own["line"]).fillna(False).to_numpy(dtype=bool), "number"] = ""
+    return own
 
 
 def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
-    """``(line, key)`` of the lines whose own reference names one document.
+    """``(line, key, party_id, number)`` of the lines whose own reference names one document.
 
     ``lines`` are the third-party lines of the whole ledger (lettered or not), with a
     ``party_id`` column: a key is a document key when it is numeric enough and carried by
-    at most :data:`MAX_LINES_PER_DOCUMENT` lines, all of one third party.
+    at most :data:`MAX_LINES_PER_DOCUMENT` lines, all of one third party. ``number`` is the
+    document's short number when it names that one document in its third party, else ``""``.
     """
     own = own_keys(lines)
     own = own[own["key"].map(is_document_key).astype(bool)]
     own = own.merge(lines[["line", "party_id"]], on="line")
     spread = own.groupby("key").agg(parties=("party_id", "nunique"), count=("line", "nunique"))
     good = spread[(spread["parties"] == 1) & (spread["count"] <= MAX_LINES_PER_DOCUMENT)].index
-    return own.loc[own["key"].isin(good), ["line", "key", "party_id"]].reset_index(drop=True)
+    documents = own.loc[own["key"].isin(good), ["line", "key", "party_id", "number"]]
+    numbered = documents[documents["number"] != ""]
+    keys_per_number = numbered.groupby(["party_id", "number"])["key"].nunique()
+    shared = keys_per_number[keys_per_number > 1].reset_index()[["party_id", "number"]]
+    clash = documents.merge(shared.assign(_shared=True), on=["party_id", "number"], how="left")
+    documents = documents.assign(number=np.where(clash["_shared"].notna().to_numpy(), "",
+                                                 documents["number"].to_numpy()))
+    return documents.drop_duplicates(["line", "key"]).reset_index(drop=True)
 
 
 def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
-    """``(line, key)``: the document keys each line cites in its label or PieceRef.
+    """``(line, key)``: the document keys each line cites — by the whole key, in its label or
+    PieceRef, anywhere in the ledger; or by the document's number, in its label, in its own
+    third party.
 
     A line's own document key is not a citation of itself.
     """
+    empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
     known = set(documents["key"])
     if not known:
-        return pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
+        return empty
 
     def cited(text: str) -> set[str]:
         return cited_keys(text) & known
@@ -139,9 +211,21 @@ def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
         _pairs(lines["line"], _per_unique(lines[column], cited))
         for column in ("label", "piece_ref")
     ]
+    numbered = documents.loc[documents["number"] != "", ["party_id", "number", "key"]]
+    if not numbered.empty:
+        known_numbers = set(numbered["number"])
+        for column in ("label",):  # a PieceRef is the line's own (bank) reference
+            by_number = _pairs(lines["line"], _per_unique(
+                lines[column], lambda text: cited_numbers(text) & known_numbers))
+            by_number = by_number.rename(columns={"key": "number"}).merge(
+                lines[["line", "party_id"]], on="line").merge(
+                numbered.drop_duplicates(), on=["party_id", "number"])
+            found.append(by_number[["line", "key"]])
     cites = pd.concat(found, ignore_index=True).drop_duplicates()
     mine = documents[["line", "key"]].assign(_own=True)
     cites = cites.merge(mine, on=["line", "key"], how="left")
+    if cites.empty:
+        return empty
     return cites.loc[cites["_own"].isna(), ["line", "key"]].reset_index(drop=True)
 
 

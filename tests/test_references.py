@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from lettrage.references import cited_keys, is_document_key, label_numbers, reference_key
+import pandas as pd
+
+from lettrage.references import (
+    cited_keys, cited_numbers, citations, document_keys, document_number, is_document_key,
+    label_numbers, reference_key,
+)
 
 
 @pytest.mark.parametrize("text", ["FA2025-000123", "fa 2025/123", "FA2025 00123", "FA-2025-000123"])
@@ -35,3 +40,47 @@ def test_document_keys_need_digits_and_length():
     assert is_document_key("FA2720")
     assert not is_document_key("VE1")
     assert not is_document_key("RAN")
+
+
+@pytest.mark.parametrize("reference, number", [
+    ("FA2025-000123", "123"), ("F0001234", "1234"), ("INV-2025-01234", "1234"),
+    ("FA  220099", "220099"), ("AV2025-000012", ""),  # too short to name a document
+    ("LOYER 2022", ""),  # a year
+])
+def test_document_number_is_the_last_digit_run(reference, number):
+    assert document_number(reference) == number
+
+
+@pytest.mark.parametrize("label, numbers", [
+    ("REGL FACT 123", {"123"}),
+    ("VIR SEPA ACME FA2025-000123", {"123"}),
+    ("FA2025 00123", {"123"}),
+    ("JEAN STALAVEN 227.43", set()),  # an amount
+    ("ECHEANCE 1/3 FA 12", set()),  # too short
+    ("PRLV 31.10.2022", set()),  # a date
+])
+def test_cited_numbers(label, numbers):
+    assert cited_numbers(label) == numbers
+
+
+def _lines(rows):
+    return pd.DataFrame(rows, columns=["line", "party_id", "piece_ref", "label", "invoice_side"])
+
+
+def test_a_short_number_cites_a_document_of_the_same_third_party_only():
+    lines = _lines([
+        (1, 0, "FA2025-000123", "FACTURE ACME", True),
+        (2, 0, "BQ1", "REGL FACT 123", False),
+        (3, 1, "BQ2", "REGL FACT 123", False),  # another customer: the number names nothing
+    ])
+    cites = citations(lines, document_keys(lines))
+    assert cites.to_dict("records") == [{"line": 2, "key": "FA2025123"}]
+
+
+def test_a_number_two_documents_share_names_neither():
+    lines = _lines([
+        (1, 0, "FA2025-000123", "FACTURE", True),
+        (2, 0, "FC2025-000123", "FACTURE", True),
+        (3, 0, "BQ1", "REGL 123", False),
+    ])
+    assert citations(lines, document_keys(lines)).empty
