@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -720,6 +720,23 @@ def generate(lines: int, seed: int, mix: Mapping[int, float] | None = None
     (text, truth) : the FEC as text (UTF-8 when encoded, tab separated, LF) and one truth
         row per 40x/41x line, columns :data:`TRUTH_COLUMNS`, ordered by ``line``.
     """
+    drawn = _draw(lines, seed, mix)
+    return "".join(_fec_chunks(drawn)), _truth(drawn.out, drawn.tp, drawn.aux)
+
+
+class _Drawn(NamedTuple):
+    """Everything random of a ledger, drawn; rendering it to text draws nothing more."""
+
+    out: dict[str, np.ndarray]
+    tp: dict[str, np.ndarray]
+    aux: np.ndarray
+    names: np.ndarray
+    refs: np.ndarray
+    labels: np.ndarray
+    letters: tuple[np.ndarray, np.ndarray]
+
+
+def _draw(lines: int, seed: int, mix: Mapping[int, float] | None) -> _Drawn:
     if lines < 0 or lines == 1:
         raise ValueError("lines: 0, or at least 2 (every entry has two lines or more)")
     weights = _weights(mix)
@@ -734,7 +751,7 @@ def generate(lines: int, seed: int, mix: Mapping[int, float] | None = None
     labels = _labels(tp, rng, names, refs)
     out = _entries(tp, _other_entries(rng, lines - used))
     letters = _existing_letters(tp)
-    return _fec_text(out, tp, aux, names, refs[0], labels, letters), _truth(out, tp, aux)
+    return _Drawn(out, tp, aux, names, refs[0], labels, letters)
 
 
 def _place(tp: dict[str, np.ndarray], plan: _Plan, rng) -> dict[str, np.ndarray]:
@@ -827,34 +844,45 @@ def _take(values: np.ndarray, rows: np.ndarray, fill: object = "") -> np.ndarray
     return out
 
 
-def _fec_text(out, tp, aux, names, refs, labels, letters) -> str:
-    """The file: header and the 18 columns, tab separated, LF, joined once."""
+#: Lines rendered to text at a time: the text of a 10⁷-line ledger is never whole in memory.
+CHUNK_LINES = 250_000
+
+
+def _fec_chunks(drawn: _Drawn, chunk_lines: int | None = None) -> Iterator[str]:
+    """The file as text pieces: the header, then the lines ``chunk_lines`` at a time (18
+    columns, tab separated, LF). Joined, the pieces are the same whatever ``chunk_lines``
+    (default :data:`CHUNK_LINES`)."""
+    chunk_lines = chunk_lines or CHUNK_LINES
+    out, tp = drawn.out, drawn.tp
     dates = _date_texts()
-    day = dates[out["day"]]
-    tp_line = np.where(out["is_tp"], out["tp"], -1)  # the 40x/41x line of a third-party entry
-    own = out["tp"]  # every line of a third-party entry
     month = (np.datetime64("2025-01-01") + tp["day"]).astype("datetime64[M]").astype(np.int64) % 12
     statement = np.array([f"REL2025-{m + 1:02d}" for m in range(12)], dtype=object)
-    piece = np.where(tp["kind"] == PAY, statement[month], refs)
-    party = _take(tp["party"], tp_line, -1).astype(np.int64)
-    fx = _take(tp["fx"], tp_line, -1).astype(np.int64)
-    letter, date_let = letters
-    let_day = _take(date_let, tp_line, -1).astype(np.int64)
+    piece = np.where(tp["kind"] == PAY, statement[month], drawn.refs)
+    letter, date_let = drawn.letters
     journals = np.array(JOURNALS, dtype=object)
     accounts = np.array(ACCOUNTS, dtype=object)
     numbers = np.array([str(k) for k in range(int(out["number"].max(initial=0)) + 1)], dtype=object)
-    columns = [
-        journals[out["journal"], 0], journals[out["journal"], 1], numbers[out["number"]], day,
-        accounts[out["account"], 0], accounts[out["account"], 1],
-        _take(aux, party), _take(names, party),
-        np.where(own >= 0, _take(piece, own), out["ref"]), day,
-        np.where(own >= 0, _take(labels, own), out["label"]),
-        _cents_text(np.maximum(out["amount"], 0)), _cents_text(np.maximum(-out["amount"], 0)),
-        _take(letter, tp_line), _take(dates, let_day), day,
-        np.where(fx >= 0, _cents_text(np.maximum(fx, 0)), ""), np.where(fx >= 0, "USD", ""),
-    ]
-    body = "".join(row + "\n" for row in map("\t".join, zip(*columns)))
-    return "\t".join(HEADER) + "\n" + body
+    yield "\t".join(HEADER) + "\n"
+    size = len(out["day"])
+    for start in range(0, size, chunk_lines):
+        o = {k: v[start:start + chunk_lines] for k, v in out.items()}
+        day = dates[o["day"]]
+        tp_line = np.where(o["is_tp"], o["tp"], -1)  # the 40x/41x line of a third-party entry
+        own = o["tp"]  # every line of a third-party entry
+        party = _take(tp["party"], tp_line, -1).astype(np.int64)
+        fx = _take(tp["fx"], tp_line, -1).astype(np.int64)
+        let_day = _take(date_let, tp_line, -1).astype(np.int64)
+        columns = [
+            journals[o["journal"], 0], journals[o["journal"], 1], numbers[o["number"]], day,
+            accounts[o["account"], 0], accounts[o["account"], 1],
+            _take(drawn.aux, party), _take(drawn.names, party),
+            np.where(own >= 0, _take(piece, own), o["ref"]), day,
+            np.where(own >= 0, _take(drawn.labels, own), o["label"]),
+            _cents_text(np.maximum(o["amount"], 0)), _cents_text(np.maximum(-o["amount"], 0)),
+            _take(letter, tp_line), _take(dates, let_day), day,
+            np.where(fx >= 0, _cents_text(np.maximum(fx, 0)), ""), np.where(fx >= 0, "USD", ""),
+        ]
+        yield "".join(row + "\n" for row in map("\t".join, zip(*columns)))
 
 
 def _truth(out, tp, aux) -> pd.DataFrame:
@@ -881,9 +909,17 @@ def _truth(out, tp, aux) -> pd.DataFrame:
 
 def write(lines: int, seed: int, path: str | Path, truth_path: str | Path,
           mix: Mapping[int, float] | None = None) -> pd.DataFrame:
-    """Generate and write the FEC (UTF-8, LF) and its truth (CSV); returns the truth."""
-    text, truth = generate(lines, seed, mix)
-    Path(path).write_bytes(text.encode("utf-8"))
+    """Generate and write the FEC (UTF-8, LF) and its truth (CSV); returns the truth.
+
+    The same bytes as ``generate(lines, seed, mix)``, written a chunk of lines at a time
+    (:data:`CHUNK_LINES`), so that 10⁷ lines fit in a few GB.
+    """
+    drawn = _draw(lines, seed, mix)
+    with open(path, "wb") as handle:
+        for piece in _fec_chunks(drawn):
+            handle.write(piece.encode("utf-8"))
+    truth = _truth(drawn.out, drawn.tp, drawn.aux)
+    del drawn
     truth.to_csv(truth_path, index=False, lineterminator="\n")
     return truth
 

@@ -54,6 +54,17 @@ def test_same_seed_same_bytes(tmp_path):
     pd.testing.assert_frame_equal(first, second)
 
 
+def test_text_is_the_same_whatever_the_chunk_size(tmp_path, monkeypatch):
+    """write() renders the lines a chunk at a time: the bytes do not depend on the chunk."""
+    text, _ = gen.generate(2500, 6)
+    drawn = gen._draw(2500, 6, None)
+    for chunk in (1, 7, 1000, 10_000):
+        assert "".join(gen._fec_chunks(drawn, chunk)) == text
+    monkeypatch.setattr(gen, "CHUNK_LINES", 333)
+    gen.write(2500, 6, tmp_path / "a.txt", tmp_path / "a.csv")
+    assert (tmp_path / "a.txt").read_bytes() == text.encode("utf-8")
+
+
 def test_different_seeds_differ():
     assert gen.generate(2000, 1)[0] != gen.generate(2000, 2)[0]
 
