@@ -13,6 +13,7 @@ from lettrage.ledger import ATTR_FAULTS, FAULT_COLUMNS, is_third_party, raise_fa
 from lettrage.letters import first_number, highest_codes, number_to_code, usual_width
 from lettrage.passes.base import PassOutput
 from lettrage.passes.exact import exact_pass
+from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
 from lettrage.parallel import run_subset_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
 from lettrage.references import citations, document_keys, reference_key
@@ -77,7 +78,13 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     fifo = exact_pass(left[~foreign_mask(left, settings.company_currency)], documents, cites,
                       name="fifo")
     proposals = _without_lines(proposals, set(fifo.lines.tolist()))
-    return _result(ledger, lines, settings, [exact, subset, fifo], proposals, messages)
+    outputs = [exact, subset, fifo]
+    members, groups = _number_groups(outputs)
+    groups = _give_letters(groups, members, lines, settings)
+    review = review_pass(_after_lettering(selected, members, groups), documents, cites, proposals,
+                         _review_settings(settings))
+    log.info("review pass: %d proposals (%.2f s)", len(review), time.perf_counter() - started)
+    return _result(ledger, lines, settings, members, groups, review, messages)
 
 
 def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:
@@ -86,6 +93,25 @@ def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:
         return proposals
     keep = [not (set(lines) & lettered) for lines in proposals["lines"]]
     return proposals[keep].reset_index(drop=True)
+
+
+def _review_settings(settings: Settings) -> ReviewSettings:
+    return ReviewSettings(review_gap=settings.review_gap, review_gap_pct=settings.review_gap_pct,
+                          top=settings.review_top)
+
+
+def _after_lettering(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """The selected lines with their letters after this run: ``letter`` (input or new),
+    ``kept`` (lettered in the input) and ``left`` (still open)."""
+    new_letter = members["group"].map(groups.set_index("group")["letter"])
+    letter = pd.Series(new_letter.to_numpy(dtype=object), index=members["line"].to_numpy(),
+                       dtype=object).reindex(selected["line"]).fillna("").to_numpy(dtype=object)
+    lettered = letter != ""
+    return selected.assign(
+        kept=(selected["letter"] != "").to_numpy(),
+        left=selected["open"].to_numpy() & ~lettered,
+        letter=np.where(lettered, letter, selected["letter"].to_numpy(dtype=object)),
+    )
 
 
 def _subset_settings(settings: Settings) -> SubsetSettings:
@@ -175,12 +201,11 @@ def _result(
     ledger: pd.DataFrame,
     lines: pd.DataFrame,
     settings: Settings,
-    outputs: list[PassOutput],
+    members: pd.DataFrame,
+    groups: pd.DataFrame,
     proposals: pd.DataFrame,
     messages: list[str],
 ) -> MatchResult:
-    members, groups = _number_groups(outputs)
-    groups = _give_letters(groups, members, lines, settings)
     review = review_frame(proposals, lines)
     row_of_line = pd.Series(np.arange(len(lines)), index=lines["line"].to_numpy())
     rows = row_of_line.reindex(members["line"]).to_numpy()
@@ -199,9 +224,10 @@ def _result(
 
     status = np.where(lines["selected"], OPEN, OTHER).astype(object)
     status[(lines["letter"] != "").to_numpy() & lines["selected"].to_numpy()] = KEPT
-    proposed_lines = np.array(sorted({l for ls in proposals["lines"] for l in ls}), dtype=np.int64)
+    proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
+    proposed_lines = np.array(sorted({l for ls in proposing["lines"] for l in ls}), dtype=np.int64)
     proposed_rows = row_of_line.reindex(proposed_lines).to_numpy()
-    status[proposed_rows] = PROPOSED
+    status[proposed_rows[status[proposed_rows] == OPEN]] = PROPOSED  # kept letters stay kept
     status[rows] = LETTERED
     out_lines = pd.DataFrame(
         {

@@ -17,29 +17,32 @@ OPEN = "open"  # third-party line left on the to-do list
 OTHER = "other"  # not a third-party line of the selected accounts: never lettered
 STATUSES = [KEPT, LETTERED, PROPOSED, OPEN, OTHER]
 
-REVIEW_COLUMNS = ["proposal", "rank", "lines", "party", "kind", "gap", "score", "reason"]
+REVIEW_COLUMNS = ["proposal", "for_line", "rank", "lines", "party", "kind", "gap", "score", "reason"]
 
 
 def review_frame(proposals: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
-    """The review list from a pass's proposals ``(kind, lines, party_id, gap, reason)``.
+    """The review list from the review pass's proposals (see :mod:`lettrage.passes.review`).
 
-    One row per proposal, columns :data:`REVIEW_COLUMNS`; ``lines`` holds data line
-    numbers separated by spaces; ``rank`` orders the proposals of one third party.
+    One row per proposal, columns :data:`REVIEW_COLUMNS`: ``for_line`` is the open line the
+    proposal is for, ``rank`` orders that line's proposals (1 = best), ``lines`` holds the
+    proposal's data line numbers separated by spaces, ``party`` is ``account/aux``, ``gap``
+    the proposal's debit − credit in cents, ``score`` from 0 to 1.
     """
     if proposals.empty:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in REVIEW_COLUMNS})
     parties = lines.drop_duplicates("party_id").set_index("party_id")
-    party = (parties["account"] + "/" + parties["aux"]).reindex(proposals["party_id"]).to_numpy()
+    party = (parties["account"] + "/" + parties["aux"]).str.rstrip("/")
     frame = pd.DataFrame({
+        "for_line": proposals["anchor"].to_numpy(dtype=np.int64),
+        "rank": proposals["rank"].to_numpy(dtype=np.int64),
         "lines": [" ".join(map(str, sorted(ls))) for ls in proposals["lines"]],
-        "party": party,
+        "party": party.reindex(proposals["party_id"]).to_numpy(),
         "kind": proposals["kind"].to_numpy(),
         "gap": proposals["gap"].to_numpy(dtype=np.int64),
-        "score": np.where(proposals["kind"].to_numpy() == "ambiguous", 0.5, 0.0),
+        "score": proposals["score"].to_numpy(dtype=float),
         "reason": proposals["reason"].to_numpy(),
-    }).sort_values(["party", "kind", "lines"], ignore_index=True)
+    }).sort_values(["party", "for_line", "rank"], ignore_index=True, kind="stable")
     frame.insert(0, "proposal", np.arange(1, len(frame) + 1))
-    frame.insert(1, "rank", frame.groupby("party").cumcount() + 1)
     return frame[REVIEW_COLUMNS]
 
 
@@ -57,7 +60,7 @@ class MatchResult:
     groups : one row per new group: ``group``, ``account``, ``aux``, ``letter``,
         ``letter_date``, ``pass``, ``lines`` (data line numbers, space-separated),
         ``size``, ``debit`` (cents), ``gap`` (cents), ``reason``.
-    review : ranked proposals for a person (filled by the review pass).
+    review : ranked proposals for a person, one row per proposal (see :func:`review_frame`).
     writeoffs : balanced entries proposed for gaps (filled by the subset pass).
     issues : the data problems met (warnings), one row each.
     """

@@ -33,9 +33,8 @@ class Settings:
     Attributes
     ----------
     accounts : prefixes of the third-party accounts to letter (default 40, 41).
-    tolerance : absolute gap, in cents, a group may leave (default 0). Used by the subset
-        pass (not yet built: the exact pass only letters exact matches).
-    tolerance_pct : gap allowed as a percentage of the group (default 0; subset pass).
+    tolerance : absolute gap, in cents, a group may leave and still be lettered (default 0).
+    tolerance_pct : gap allowed as a percentage of the group (default 0).
     date_let : ``"latest"`` (the latest EcritureDate of the group) or ``"today"``.
     today : the run date used by ``date_let="today"`` (default: the current date).
     letter_width : minimum width of new codes (``3`` → AAA, AAB…); ``None`` follows the
@@ -53,6 +52,11 @@ class Settings:
     solve_time_limit : limit per CP-SAT search, in the solver's deterministic seconds (about
         wall-clock seconds, but the same on every machine); a search that reaches it sends
         its lines to review and is reported in the run's issues.
+    review_gap, review_gap_pct : the review pass proposes an invoice and a settlement this
+        far apart (the larger of cents and percent of the invoice; default 10.00 and 5 %)
+        as a ``gap`` — a discount, fees — rather than a partial payment.
+    review_top : proposals kept per open line in the review list (default 3; every tied
+        group is kept).
     company_currency : lines in another ``Idevise`` are matched on ``Montantdevise``.
     writeoff_journal : journal code of the write-off entries.
     writeoff_accounts : account per write-off nature (see ``WRITEOFF_ACCOUNTS``).
@@ -71,6 +75,9 @@ class Settings:
     max_group_size: int = 6
     max_solutions: int = 16
     solve_time_limit: float = 0.5
+    review_gap: int = 1_000
+    review_gap_pct: Decimal = Decimal(5)
+    review_top: int = 3
     company_currency: str = "EUR"
     writeoff_journal: str = "OD"
     writeoff_accounts: Mapping[str, str] = dataclasses.field(
@@ -82,6 +89,8 @@ class Settings:
             raise SettingsError(f"accounts: {list(self.accounts)!r} — give prefixes like 401,411")
         if self.tolerance < 0 or self.tolerance_pct < 0:
             raise SettingsError("tolerance: must not be negative")
+        if self.review_gap < 0 or self.review_gap_pct < 0 or self.review_top < 1:
+            raise SettingsError("review_gap, review_gap_pct: not negative; review_top: at least 1")
         if self.date_let not in ("latest", "today"):
             raise SettingsError(f"date_let: {self.date_let!r} — use 'latest' or 'today'")
         if self.letter_width is not None and not 1 <= self.letter_width <= 8:
@@ -136,12 +145,12 @@ def _convert(name: str, value: object, source: str) -> object:
             if not isinstance(items, Sequence):
                 raise ValueError("a list of prefixes")
             return tuple(str(item).strip() for item in items if str(item).strip())
-        if name == "tolerance":
+        if name in ("tolerance", "review_gap"):
             return to_cents(value, name=name)
-        if name == "tolerance_pct":
+        if name in ("tolerance_pct", "review_gap_pct"):
             return Decimal(str(value).replace(",", "."))
         if name in ("letter_width", "jobs", "window_days", "max_window_days",
-                    "max_group_size", "max_solutions"):
+                    "max_group_size", "max_solutions", "review_top"):
             return int(value)  # type: ignore[call-overload]
         if name == "solve_time_limit":
             return float(value)  # type: ignore[arg-type]

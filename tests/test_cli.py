@@ -118,6 +118,7 @@ def test_writeoffs_file_is_a_fec_in_the_input_layout(tmp_path):
 
 def test_review_csv_lists_tied_groups_safely(tmp_path):
     import csv
+    import re
 
     source = tmp_path / "123456789FEC20251231.txt"
     source.write_text(fec_text(GAP_ROWS), encoding="utf-8")
@@ -128,7 +129,9 @@ def test_review_csv_lists_tied_groups_safely(tmp_path):
         rows = list(csv.DictReader(handle))
     assert {r["lines"] for r in rows if r["kind"] == "ambiguous"} == {"3 4 7", "5 6 7"}
     assert set(rows[0]) >= {"proposal", "rank", "lines", "party", "kind", "gap", "score", "reason"}
-    assert not any(value.startswith(("=", "+", "-", "@")) for r in rows for value in r.values())
+    assert not any(value.startswith(("=", "+", "-", "@"))
+                   for r in rows for name, value in r.items() if name != "gap")
+    assert all(re.fullmatch(r"-?\d+\.\d\d", r["gap"]) for r in rows)
     json_review = tmp_path / "review.json"
     assert main(["match", str(source), "-o", str(tmp_path / "out2.txt"), "--review",
                  str(json_review), "-q"]) == 0

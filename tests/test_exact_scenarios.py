@@ -69,7 +69,9 @@ def test_15_double_payment_letters_one_and_leaves_the_other(tmp_path):
         20250203|411000|BIS|VIR2|VIR BIS FA2025-0900|      |100,00
     """)
     assert groups_of(result) == {frozenset({1, 2})}
-    assert result.lines.set_index("line").loc[3, "status"] == "open"
+    assert result.lines.set_index("line").loc[3, "status"] == "proposed"
+    top = result.review[result.review["rank"] == 1].set_index("lines")
+    assert top.loc["1 3", "kind"] == "double_payment"
 
 
 def test_17_misallocated_payment_is_not_lettered(tmp_path):

@@ -15,6 +15,7 @@ import pandas as pd
 from lettrage.io.fec_layout import FecLayout
 from lettrage.io.fec_writer import write_atomically
 from lettrage.ledger import ATTR_DATE_FORMAT, ATTR_LAYOUT
+from lettrage.money import format_cents
 from lettrage.result import REVIEW_COLUMNS, MatchResult
 
 FEC_FIELDS = ["JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
@@ -73,10 +74,12 @@ def write_writeoffs(result: MatchResult, path: str | os.PathLike[str]) -> int:
 def write_review(result: MatchResult, path: str | os.PathLike[str]) -> int:
     """Write the review list: CSV (UTF-8), or JSON lines when ``path`` ends in ``.json``.
 
-    Cells beginning with ``=``, ``+``, ``-`` or ``@`` are prefixed with ``'`` in the CSV so
-    that a spreadsheet shows them as text instead of running them as formulas.
+    ``gap`` is written as an amount (``-20.00``). Text cells beginning with ``=``, ``+``,
+    ``-`` or ``@`` are prefixed with ``'`` in the CSV so that a spreadsheet shows them as
+    text instead of running them as formulas.
     """
-    review = result.review[REVIEW_COLUMNS]
+    review = result.review[REVIEW_COLUMNS].copy()
+    review["gap"] = [_Amount(format_cents(int(cents))) for cents in review["gap"]]
     target = Path(path)
     if target.suffix.lower() in (".json", ".jsonl"):
         lines = [json.dumps(record, ensure_ascii=False, default=str)
@@ -93,8 +96,12 @@ def write_review(result: MatchResult, path: str | os.PathLike[str]) -> int:
     return len(review)
 
 
+class _Amount(str):
+    """An amount we formatted ourselves: a number to a spreadsheet, never neutralised."""
+
+
 def _neutralise(value: object) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and not isinstance(value, _Amount) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
 

@@ -1,0 +1,435 @@
+"""Review pass: ranked, explained proposals for what the lettering passes left open.
+
+It never letters. For each open line it gathers candidates of its own third party — and, for
+a payment citing another third party's invoice, of that one — scores them on references
+(exact, by number, or nearly cited: rapidfuzz), amount gap and date distance, and explains
+each in plain words. The kinds of proposal:
+
+============================  =====================================================  =========
+kind                          what it proposes                                        situation
+============================  =====================================================  =========
+``ambiguous``                 one of several equally good groups (from the subset      16
+                              pass): a person picks one
+``match``                     an invoice and a settlement of the same amount that      2, 3
+                              nothing could tell apart from another pair
+``gap``                       an invoice and a settlement a little apart (discount,    9, 10, 21
+                              fees, rounding) beyond the tolerance, with the
+                              write-off nature
+``partial``                   a settlement smaller than its invoice: the amount        12
+                              still due
+``overpaid``                  a settlement larger than the invoice it cites            15
+``reference_conflict``        same amount, but the settlement cites another document   18
+``misallocated``              a payment citing an invoice of another third party,      17
+                              proposed with that invoice
+``double_payment``            a payment citing an invoice already settled              15
+``existing_group``            a line that would complete (or reduce) a group lettered  22
+                              in the input that does not balance
+``unapplied``                 a settlement with no candidate: deposit, unapplied       13
+                              payment, unused credit note (a report: the line stays
+                              open)
+``supplier_debit``            the open debit lines of a supplier whose open balance    —
+                              is a debit (a report: the lines stay open)
+``unsure``                    a line whose subset search could not finish, when no     —
+                              other proposal holds it
+============================  =====================================================  =========
+
+Scores run from 0 to 1 (how likely the proposal is right); each line's proposals are ranked
+by score. Pairs are formed within one third party only (blocked by ``party_id``), and across
+third parties only through an exact document key, so the work never grows as the square of
+the ledger.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from lettrage.money import format_cents
+from lettrage.references import reference_key
+from lettrage.writeoffs import nature_of
+
+#: Kinds that report a situation rather than propose a group: their lines stay ``open``.
+REPORT_KINDS = frozenset({"unapplied", "supplier_debit"})
+PROPOSAL_COLUMNS = ["anchor", "kind", "lines", "party_id", "gap", "score", "reason"]
+#: Beyond this many settlement × invoice combinations, a third party's pairs are limited to
+#: the ones an amount or a reference links.
+FULL_PAIRS_PER_PARTY = 250_000
+#: A key nearly cited counts when rapidfuzz's partial ratio reaches this (a typo or two).
+NEAR_CITATION = 88
+MIN_NEAR_KEY = 8
+DAYS_EARLY = 60  # a settlement this far before its invoice is unlikely to be for it
+#: Tied groups listed per line: beyond, the reason says how many more are as good.
+MAX_TIED_SHOWN = 10
+_KIND_ORDER = {kind: order for order, kind in enumerate((
+    "misallocated", "double_payment", "existing_group", "ambiguous", "match", "gap", "partial",
+    "overpaid", "reference_conflict", "unsure", "unapplied", "supplier_debit"))}
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """What the review pass needs of :class:`lettrage.Settings` (cents, percent, counts)."""
+
+    review_gap: int = 1_000
+    review_gap_pct: Decimal = Decimal(5)
+    top: int = 3
+
+
+def review_pass(
+    lines: pd.DataFrame,
+    documents: pd.DataFrame,
+    cites: pd.DataFrame,
+    tied: pd.DataFrame,
+    settings: ReviewSettings,
+) -> pd.DataFrame:
+    """Proposals for the open lines, one row each (columns :data:`PROPOSAL_COLUMNS`).
+
+    Parameters
+    ----------
+    lines : the selected third-party lines after the lettering passes, with ``line``,
+        ``party_id``, ``account``, ``aux``, ``date``, ``amount``, ``invoice_side``,
+        ``piece_ref``, ``label``, ``letter`` (input or new, ``""`` when none), ``kept``
+        (lettered in the input) and ``left`` (still open after this run).
+    documents, cites : reference evidence (see :mod:`lettrage.references`).
+    tied : the subset pass's proposals ``(kind, lines, party_id, gap, reason)`` — equally good
+        groups (``ambiguous``) and lines it could not decide (``unsure``).
+    """
+    evidence = _Links(lines, documents, cites)
+    found = [
+        _tied_groups(tied, lines),
+        _pairs(lines, evidence, settings),
+        _misallocated(lines, evidence),
+        _double_payments(lines, evidence),
+        _existing_groups(lines, evidence, settings),
+    ]
+    proposals = pd.concat([f for f in found if not f.empty] or [_empty()], ignore_index=True)
+    covered = {line for group in proposals["lines"] for line in group}
+    reports = [_unsure(tied, covered), _unapplied(lines, covered), _supplier_debits(lines)]
+    proposals = pd.concat([proposals, *reports], ignore_index=True)
+    return _ranked(proposals, settings.top)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in PROPOSAL_COLUMNS})
+
+
+def _frame(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS) if rows else _empty()
+
+
+class _Links:
+    """Which document each line carries and cites, and who carries each key."""
+
+    def __init__(self, lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
+        own = documents[["line", "key"]].astype({"line": np.int64, "key": object})
+        cites = cites[["line", "key"]].astype({"line": np.int64, "key": object})
+        #: (citing line, cited line, key): a line whose label names another line's document.
+        cited = cites.merge(own.rename(columns={"line": "target"}), on="key")
+        self.cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
+        self.citing_lines = set(cites["line"].tolist())
+        self.keys_of = own.groupby("line")["key"].first()
+        self.piece_ref = lines.set_index("line")["piece_ref"]
+
+    def name(self, line: int) -> str:
+        """How a person recognises a line's document: its PieceRef, else its key."""
+        text = str(self.piece_ref.get(line, "")).strip()
+        return text or str(self.keys_of.get(line, f"line {line}"))
+
+
+# --- settlement × invoice pairs of one third party ---------------------------------------
+
+def _pairs(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.DataFrame:
+    """Top candidates per open settlement among its third party's open invoices."""
+    left = lines[lines["left"]]
+    columns = ["line", "party_id", "amount", "date", "label"]
+    settlements = left.loc[~left["invoice_side"], columns]
+    invoices = left.loc[left["invoice_side"], columns]
+    if settlements.empty or invoices.empty:
+        return _empty()
+    pairs = _candidate_pairs(settlements, invoices, links, settings)
+    if pairs.empty:
+        return _empty()
+    pairs = _scored(pairs, links, settings)
+    pairs = pairs.sort_values(["s", "score", "i"], ascending=[True, False, True], kind="stable")
+    pairs = pairs.groupby("s", sort=False).head(settings.top)
+    rows = []
+    for pair in pairs.itertuples(index=False):
+        lines_ = (int(min(pair.s, pair.i)), int(max(pair.s, pair.i)))
+        rows.append((int(pair.s), pair.kind, lines_, int(pair.party_id), int(pair.gap),
+                     float(pair.score), _pair_reason(pair, links)))
+    return _frame(rows)
+
+
+def _candidate_pairs(settlements, invoices, links, settings) -> pd.DataFrame:
+    """Every pair of a third party, or — in a crowded one — the pairs an amount within the
+    review gap or a reference links."""
+    sizes = (settlements.groupby("party_id").size()
+             * invoices.groupby("party_id").size()).dropna()
+    crowded = set(sizes[sizes > FULL_PAIRS_PER_PARTY].index.tolist())
+    plain_s = settlements[~settlements["party_id"].isin(crowded)]
+    pairs = [plain_s.merge(invoices, on="party_id", suffixes=("_s", "_i"))]
+    for party in sorted(crowded):
+        pairs.append(_banded_pairs(settlements[settlements["party_id"] == party],
+                                   invoices[invoices["party_id"] == party], links, settings))
+    out = pd.concat(pairs, ignore_index=True)
+    return out.rename(columns={"line_s": "s", "line_i": "i"})
+
+
+def _banded_pairs(settlements, invoices, links, settings) -> pd.DataFrame:
+    order = np.argsort(np.abs(invoices["amount"].to_numpy()), kind="stable")
+    sorted_inv = invoices.iloc[order]
+    size = np.abs(sorted_inv["amount"].to_numpy())
+    target = np.abs(settlements["amount"].to_numpy())
+    band = np.maximum(settings.review_gap, target * float(settings.review_gap_pct) / 100)
+    lo = np.searchsorted(size, target - band, side="left")
+    hi = np.searchsorted(size, target + band, side="right")
+    rows_s = np.repeat(np.arange(len(settlements)), hi - lo)
+    rows_i = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if len(lo) else []
+    banded = pd.concat([settlements.iloc[rows_s].add_suffix("_s").reset_index(drop=True),
+                        sorted_inv.iloc[rows_i].add_suffix("_i").reset_index(drop=True)], axis=1)
+    cited = links.cited.rename(columns={"line": "line_s", "target": "line_i"})[["line_s", "line_i"]]
+    linked = cited.merge(settlements.add_suffix("_s"), on="line_s").merge(
+        invoices.add_suffix("_i"), on="line_i")
+    out = pd.concat([banded, linked], ignore_index=True).drop_duplicates(["line_s", "line_i"])
+    return out.rename(columns={"party_id_s": "party_id"}).drop(columns=["party_id_i"])
+
+
+def _scored(pairs: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.DataFrame:
+    """Kind, gap and score of each pair (vectorised)."""
+    amount_i = pairs["amount_i"].to_numpy(dtype=np.int64)
+    amount_s = pairs["amount_s"].to_numpy(dtype=np.int64)
+    gap = amount_i + amount_s  # debit − credit of the pair
+    due = np.sign(amount_i) * gap  # > 0: the invoice is not fully paid
+    size = np.abs(amount_i)
+    band = np.maximum(settings.review_gap, size * float(settings.review_gap_pct) / 100)
+    exact = _pair_in(pairs, links.cited[["line", "target"]].rename(columns={"line": "s", "target": "i"}))
+    against = pairs["s"].isin(links.citing_lines).to_numpy() & ~exact
+    near = _near_citation(pairs, links, ~exact)
+    days = (pairs["date_s"] - pairs["date_i"]).dt.days.to_numpy()
+    kind = np.select(
+        [(due == 0) & against, due == 0, np.abs(due) <= band, due > 0],
+        ["reference_conflict", "match", "gap", "partial"], "overpaid").astype(object)
+    # A settlement much larger than an invoice pays several: only its cited ones are pairs.
+    keep = (kind != "overpaid") | exact
+    ref_score = np.where(exact, 1.0, near / 100 * 0.8)
+    amount_score = np.select(
+        [due == 0, np.abs(due) <= band, due > 0],
+        [1.0, 0.8 - 0.3 * np.abs(due) / band, 0.3 * (1 - due / np.maximum(size, 1))], 0.2)
+    date_score = np.where(days >= -DAYS_EARLY, np.exp(-np.maximum(days, 0) / 90), 0.1)
+    score = 0.45 * ref_score + 0.4 * amount_score + 0.15 * date_score
+    score = np.where(against, score * 0.5, score)
+    out = pairs.assign(gap=gap, due=due, kind=kind, exact=exact, near=near, days=days,
+                       score=np.round(score, 3), against=against)
+    return out[keep]
+
+
+def _pair_in(pairs: pd.DataFrame, linked: pd.DataFrame) -> np.ndarray:
+    if linked.empty:
+        return np.zeros(len(pairs), dtype=bool)
+    hit = pairs[["s", "i"]].merge(linked.drop_duplicates().assign(_hit=True), on=["s", "i"], how="left")
+    return hit["_hit"].notna().to_numpy()
+
+
+def _near_citation(pairs: pd.DataFrame, links: _Links, candidates: np.ndarray) -> np.ndarray:
+    """rapidfuzz partial ratio (0–100) of each invoice's document key inside the folded label
+    of its settlement; 0 when the key is too short to judge."""
+    keys = links.keys_of.reindex(pairs["i"]).fillna("").to_numpy(dtype=object)
+    ok = candidates & (np.array([len(k) for k in keys]) >= MIN_NEAR_KEY)
+    out = np.zeros(len(pairs))
+    if ok.any():
+        labels = pairs["label_s"].to_numpy(dtype=object)[ok]
+        folded, codes = np.unique(labels.astype(str), return_inverse=True)
+        folded = np.array([reference_key(text) for text in folded], dtype=object)
+        scores = process.cpdist(list(keys[ok]), list(folded[codes]), scorer=fuzz.partial_ratio,
+                                workers=-1)
+        out[ok] = np.where(scores >= NEAR_CITATION, scores, 0)
+    return out
+
+
+def _pair_reason(pair, links: _Links) -> str:
+    invoice = links.name(int(pair.i))
+    if pair.kind in ("match", "reference_conflict"):
+        amount = "amount equal"
+    elif pair.kind == "gap":
+        nature = nature_of(int(pair.gap), False, str(pair.label_s))
+        share = 100 * abs(int(pair.due)) / max(abs(int(pair.amount_i)), 1)
+        amount = (f"gap {format_cents(abs(int(pair.gap)))} ({share:.1f} %), "
+                  f"a {nature.replace('_', ' ')} write-off")
+    elif pair.kind == "partial":
+        amount = (f"pays {format_cents(abs(int(pair.amount_s)))} of "
+                  f"{format_cents(abs(int(pair.amount_i)))}, {format_cents(int(pair.due))} still due")
+    else:
+        amount = f"pays {format_cents(-int(pair.due))} more than the invoice"
+    if pair.exact:
+        reference = f"{invoice} cited in the label"
+    elif pair.near:
+        reference = f"{invoice} nearly cited ({pair.near:.0f} % alike)"
+    elif pair.against:
+        reference = "the label cites another document"
+    else:
+        reference = "no reference"
+    days = int(pair.days)
+    when = f"{days} days apart" if days >= 0 else f"paid {-days} days before the invoice"
+    return f"{amount}, {reference}, {when}"
+
+
+# --- groups from the subset pass, other third parties, the input's letters ---------------
+
+def _tied_groups(tied: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """Each of several equally good groups, anchored on the line they share."""
+    ambiguous = tied[tied["kind"] == "ambiguous"] if not tied.empty else tied
+    if ambiguous.empty:
+        return _empty()
+    invoice_side = lines.set_index("line")["invoice_side"]
+    counts: dict[int, int] = {}
+    for group in ambiguous["lines"]:
+        for line in group:
+            counts[line] = counts.get(line, 0) + 1
+    rows = []
+    for row in ambiguous.itertuples(index=False):
+        group = tuple(sorted(int(x) for x in row.lines))
+        settlements = [x for x in group if not invoice_side.get(x, True)]
+        shared = max(group, key=lambda x: (counts[x], -x))
+        anchor = settlements[0] if len(settlements) == 1 else shared
+        rivals = counts[anchor]
+        rows.append((anchor, "ambiguous", group, int(row.party_id), int(row.gap), 0.6,
+                     f"{len(group)} lines net to {'zero' if row.gap == 0 else format_cents(int(row.gap))},"
+                     f" but {rivals - 1} other group(s) through line {anchor} are as good: pick one"))
+    return _frame(rows)
+
+
+def _misallocated(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
+    """An open settlement citing an invoice of another third party (situation 17)."""
+    info = lines.set_index("line")
+    cited = links.cited
+    if cited.empty:
+        return _empty()
+    citing = info.reindex(cited["line"])
+    target = info.reindex(cited["target"])
+    mask = (citing["left"].fillna(False).to_numpy(dtype=bool)
+            & ~citing["invoice_side"].fillna(True).to_numpy(dtype=bool)
+            & target["invoice_side"].fillna(False).to_numpy(dtype=bool)
+            & (citing["party_id"].to_numpy() != target["party_id"].to_numpy()))
+    rows = []
+    for s, i in zip(cited["line"].to_numpy()[mask].tolist(), cited["target"].to_numpy()[mask].tolist()):
+        gap = int(info.at[s, "amount"] + info.at[i, "amount"])
+        home = f"{info.at[i, 'account']}/{info.at[i, 'aux']}".rstrip("/")
+        status = "open" if info.at[i, "left"] else f"lettered {info.at[i, 'letter']}"
+        amount = "amount equal" if gap == 0 else f"gap {format_cents(abs(gap))}"
+        rows.append((s, "misallocated", tuple(sorted((s, i))), int(info.at[s, "party_id"]), gap,
+                     0.95 if gap == 0 else 0.75,
+                     f"cites {links.name(i)}, an invoice of {home} (line {i}, {status}); {amount}:"
+                     f" move the payment to {home}"))
+    return _frame(rows)
+
+
+def _double_payments(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
+    """An open settlement citing an invoice of its third party already lettered (15)."""
+    info = lines.set_index("line")
+    cited = links.cited
+    if cited.empty:
+        return _empty()
+    citing = info.reindex(cited["line"])
+    target = info.reindex(cited["target"])
+    mask = (citing["left"].fillna(False).to_numpy(dtype=bool)
+            & ~citing["invoice_side"].fillna(True).to_numpy(dtype=bool)
+            & target["invoice_side"].fillna(False).to_numpy(dtype=bool)
+            & ~target["left"].fillna(True).to_numpy(dtype=bool)
+            & (target["letter"].fillna("").to_numpy() != "")
+            & (citing["party_id"].to_numpy() == target["party_id"].to_numpy()))
+    rows = []
+    for s, i in zip(cited["line"].to_numpy()[mask].tolist(), cited["target"].to_numpy()[mask].tolist()):
+        gap = int(info.at[s, "amount"] + info.at[i, "amount"])
+        same = gap == 0
+        rows.append((s, "double_payment", tuple(sorted((s, i))), int(info.at[s, "party_id"]), gap,
+                     0.85 if same else 0.6,
+                     f"cites {links.name(i)} (line {i}), already lettered {info.at[i, 'letter']}"
+                     f"{' for the same amount' if same else ''}: a second payment — refund it or"
+                     " keep it as a credit"))
+    return _frame(rows)
+
+
+def _existing_groups(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.DataFrame:
+    """An open line that completes or reduces a letter of the input that does not balance (22)."""
+    kept = lines[lines["kept"]]
+    if kept.empty:
+        return _empty()
+    key = kept["letter"].str.upper()
+    nets = kept.groupby(["party_id", key])["amount"].agg(["sum", "size"])
+    nets = nets[nets["sum"] != 0]
+    if nets.empty:
+        return _empty()
+    members = kept.assign(_letter=key).groupby(["party_id", "_letter"])["line"].agg(tuple)
+    left = lines[lines["left"]]
+    cited = links.cited.groupby("line")["target"].agg(set)
+    rows = []
+    for (party, letter), (net, size) in nets.iterrows():
+        group = members[(party, letter)]
+        candidates = left[(left["party_id"] == party) & (np.sign(left["amount"]) == -np.sign(net))
+                          & (left["amount"].abs() <= abs(net) + settings.review_gap)]
+        for line, amount, date in zip(candidates["line"], candidates["amount"], candidates["date"]):
+            after = int(net + amount)
+            refers = bool(cited.get(line, set()) & set(group))
+            closeness = 1 - abs(after) / abs(net)
+            score = round(0.5 * refers + 0.35 * closeness + 0.15, 3)
+            outcome = "closes it exactly" if after == 0 else f"{format_cents(abs(after))} would remain"
+            rows.append((int(line), "existing_group", tuple(sorted((*group, int(line)))), int(party),
+                         after, score,
+                         f"adds to letter {letter} of the input ({size} lines, "
+                         f"{format_cents(abs(int(net)))} open): {outcome}"
+                         f"{', its document cited' if refers else ''}"))
+    return _frame(rows)
+
+
+# --- reports --------------------------------------------------------------------------
+
+def _unsure(tied: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
+    unsure = tied[tied["kind"] == "unsure"] if not tied.empty else tied
+    rows = [(int(row.lines[0]), "unsure", tuple(row.lines), int(row.party_id), int(row.gap), 0.0,
+             row.reason) for row in unsure.itertuples(index=False) if row.lines[0] not in covered]
+    return _frame(rows)
+
+
+def _unapplied(lines: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
+    """Open settlements nothing could be proposed with (13)."""
+    left = lines[lines["left"] & ~lines["invoice_side"] & ~lines["line"].isin(covered)]
+    rows = [(int(line), "unapplied", (int(line),), int(party), int(amount), 0.0,
+             f"{format_cents(abs(int(amount)))} matches no open invoice: a deposit, an unapplied "
+             "payment or an unused credit note")
+            for line, party, amount in zip(left["line"], left["party_id"], left["amount"])]
+    return _frame(rows)
+
+
+def _supplier_debits(lines: pd.DataFrame) -> pd.DataFrame:
+    """Suppliers whose open lines leave a debit balance: overpaid, or a credit note due."""
+    left = lines[lines["left"] & lines["account"].str.startswith("40")]
+    if left.empty:
+        return _empty()
+    balance = left.groupby("party_id")["amount"].sum()
+    rows = []
+    for party in balance[balance > 0].index.tolist():
+        debits = left[(left["party_id"] == party) & (left["amount"] > 0)]
+        group = tuple(sorted(debits["line"].tolist()))
+        rows.append((group[0], "supplier_debit", group, int(party), int(balance[party]), 0.0,
+                     f"supplier in debit by {format_cents(int(balance[party]))} on its open lines: "
+                     "overpaid, a credit note to receive, or a payment posted to the wrong supplier"))
+    return _frame(rows)
+
+
+def _ranked(proposals: pd.DataFrame, top: int) -> pd.DataFrame:
+    """One row per (anchor, kind, lines); each anchor's proposals best first: ``top`` at most,
+    and up to :data:`MAX_TIED_SHOWN` tied groups."""
+    if proposals.empty:
+        return proposals.assign(rank=pd.Series(dtype=np.int64))
+    frame = proposals.assign(
+        _order=proposals["kind"].map(_KIND_ORDER).fillna(len(_KIND_ORDER)),
+        _lines=[" ".join(map(str, group)) for group in proposals["lines"]],
+    ).sort_values(["anchor", "score", "_order", "_lines"], ascending=[True, False, True, True],
+                  kind="stable")
+    frame = frame.drop_duplicates(["anchor", "kind", "_lines"])
+    frame["rank"] = frame.groupby("anchor").cumcount() + 1
+    frame = frame[(frame["rank"] <= top)
+                  | ((frame["kind"] == "ambiguous") & (frame["rank"] <= MAX_TIED_SHOWN))]
+    return frame.drop(columns=["_order", "_lines"]).reset_index(drop=True)
