@@ -15,6 +15,8 @@ import numpy as np
 MAX_ITEMS = 40
 #: Largest amount searched, in cents (the bitsets hold one bit per cent).
 MAX_TARGET = 5_000_000
+#: Up to this many items, every subset's sum is listed instead (cheaper than the bitsets).
+SMALL_ITEMS = 6
 
 
 def unique_subset(
@@ -26,37 +28,87 @@ def unique_subset(
     With ``large``, several answers count only when one of them has at least ``large``
     items (smaller ones are the general search's to judge): otherwise ``(None, False)``.
     """
-    mask = (1 << (target + 1)) - 1
-    once, twice = 1, 0
+    total = sum(items)
+    if total < target:
+        return None, False
+    if total == target and target > 0:  # every item and only they (amounts are positive)
+        return list(range(len(items))), False
+    if len(items) <= SMALL_ITEMS:
+        return _every_subset(items, target, large)
+    # Bit r of a state: some subset leaves r cents of the target to find (bit 0: reached).
+    # Adding an item shifts right, which drops the subsets that overshoot; the bits above
+    # what the items still to come add up to are dropped too. Largest items first: the
+    # states shrink soonest.
+    order = sorted(range(len(items)), key=lambda j: -items[j])
+    amounts = [items[j] for j in order]
+    left = total
+    once, twice = 1 << target, 0
     prefixes = [once]
-    by_size = [1] + [0] * (large or 0)  # exact sizes 0..large-1, then "large or more"
-    for amount in items:
-        shifted = (once << amount) & mask
-        twice = (twice | ((twice << amount) & mask) | (once & shifted)) & mask
-        once = once | shifted
+    for amount in amounts:
+        left -= amount
+        shifted = once >> amount
+        twice |= (twice >> amount) | (once & shifted)
+        once |= shifted
+        if left < target:
+            keep = (1 << (left + 1)) - 1
+            once &= keep
+            twice &= keep
         prefixes.append(once)
-        if large:
-            top = by_size[large] | ((by_size[large] << amount) & mask) \
-                | ((by_size[large - 1] << amount) & mask)
-            for size in range(large - 1, 0, -1):
-                by_size[size] |= (by_size[size - 1] << amount) & mask
-            by_size[large] = top
-    if (twice >> target) & 1:
-        if large and not (by_size[large] >> target) & 1:
+    if twice & 1:
+        if large and not _large_reaches(items, target, large):
             return None, False
         return None, True
-    if not (once >> target) & 1:
+    if not once & 1:
         return None, False
     chosen: list[int] = []
     remaining = target
-    for position in range(len(items) - 1, -1, -1):
+    for position in range(len(amounts) - 1, -1, -1):
         before = prefixes[position]
-        if (before >> remaining) & 1:
+        if (before >> (target - remaining)) & 1:
             continue  # formed without this item
-        chosen.append(position)
-        remaining -= items[position]
+        chosen.append(order[position])
+        remaining -= amounts[position]
     assert remaining == 0
     return sorted(chosen), False
+
+
+def _every_subset(
+    items: list[int], target: int, large: int | None
+) -> tuple[list[int] | None, bool]:
+    """:func:`unique_subset` by listing the sums of every subset (a few items)."""
+    sums = [0]
+    for amount in items:  # subset number k holds item j when bit j of k is set
+        sums += [total + amount for total in sums]
+    hits = [subset for subset, total in enumerate(sums) if total == target]
+    if len(hits) >= 2:
+        if large and all(bin(subset).count("1") < large for subset in hits):
+            return None, False
+        return None, True
+    if not hits:
+        return None, False
+    return [j for j in range(len(items)) if hits[0] >> j & 1], False
+
+
+def _large_reaches(items: list[int], target: int, large: int) -> bool:
+    """True when a subset of at least ``large`` items sums to ``target``."""
+    if len(items) < large or sum(sorted(items)[:large]) > target:
+        return False
+    # As in unique_subset, bit r: r cents left to find; by exact size, then "large or more";
+    # largest items first, and the bits above what the items to come can add dropped.
+    amounts = sorted(items, reverse=True)
+    left = sum(amounts)
+    by_size = [1 << target] + [0] * large
+    for amount in amounts:
+        left -= amount
+        by_size[large] |= (by_size[large] >> amount) | (by_size[large - 1] >> amount)
+        if by_size[large] & 1:
+            return True
+        for size in range(large - 1, 0, -1):
+            by_size[size] |= by_size[size - 1] >> amount
+        if left < target:
+            keep = (1 << (left + 1)) - 1
+            by_size = [state & keep for state in by_size]
+    return False
 
 
 def one_for_many(
@@ -72,22 +124,31 @@ def one_for_many(
     size = len(values)
     contested = np.zeros(size, dtype=bool)
     found: list[tuple[int, ...]] = []
+    firsts = np.searchsorted(days, days - window, side="left").tolist()
+    lasts = np.searchsorted(days, days + window, side="right").tolist()
+    signs = np.sign(values)
+    magnitudes = np.abs(values)
+    # Plain lists for the windows of a few lines: cheaper than an array operation each.
+    sign_list, magnitude_list = signs.tolist(), magnitudes.tolist()
     for anchor in range(size):
-        value = int(values[anchor])
-        near = np.flatnonzero((np.abs(days - days[anchor]) <= window)
-                              & (np.sign(values) == -np.sign(value)))
-        near = near[np.abs(values[near]) <= abs(value)]
-        if not len(near):
+        sign, magnitude = sign_list[anchor], magnitude_list[anchor]
+        first, last = firsts[anchor], lasts[anchor]
+        if last - first <= 64:
+            near = [j for j in range(first, last)
+                    if sign_list[j] == -sign and magnitude_list[j] <= magnitude]
+        else:
+            near = (np.flatnonzero((signs[first:last] == -sign)
+                                   & (magnitudes[first:last] <= magnitude)) + first).tolist()
+        if not near:
             continue
-        if len(near) > MAX_ITEMS or abs(value) > MAX_TARGET:
+        if len(near) > MAX_ITEMS or magnitude > MAX_TARGET:
             contested[anchor] = True
             contested[near] = True
             continue
-        chosen, several = unique_subset(np.abs(values[near]).astype(int).tolist(), abs(value),
-                                        large)
+        chosen, several = unique_subset([magnitude_list[j] for j in near], magnitude, large)
         if several:
             contested[anchor] = True
             contested[near] = True
         elif chosen is not None:
-            found.append(tuple(sorted([anchor, *near[chosen].tolist()])))
+            found.append(tuple(sorted([anchor, *(near[j] for j in chosen)])))
     return found, contested

@@ -17,6 +17,7 @@ none of which is in the group (evidence against it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 
 import numpy as np
@@ -24,7 +25,8 @@ import pandas as pd
 
 from lettrage.passes.base import PassOutput
 from lettrage.passes.large_groups import one_for_many
-from lettrage.passes.subset_search import can_enumerate, subsets_in_range
+from lettrage.passes.subset_search import can_enumerate, first_solutions, subsets_in_range
+from lettrage.passes.window_search import window_subsets
 from lettrage.solver import SearchStatus, enumerate_subsets
 
 MAX_CROWDED_SEARCHES_PER_PARTY = 20
@@ -84,7 +86,7 @@ def search_party(
     eur: np.ndarray,
     days: np.ndarray,
     window: int,
-    evidence: "Evidence",
+    evidence: Evidence,
     settings: SubsetSettings,
     *,
     currency: str = "",
@@ -99,8 +101,7 @@ def search_party(
     foreign = bool(currency)
     found, unsure, timeouts = _enumerate(values, days, window, settings, foreign)
     outcome.timeouts = timeouts
-    candidates = [c for c in (_judge(rows, lines, values, eur, evidence, settings, foreign)
-                              for rows in sorted(found)) if c is not None]
+    candidates = _judge_all(sorted(found), lines, values, eur, evidence, settings, foreign)
     large, contested = _large_candidates(lines, values, eur, days, window, evidence, settings)
     # A line with several one-for-many answers has rivals of any size: no group through it.
     unsure |= contested
@@ -139,14 +140,32 @@ def _enumerate(values, days, window, settings, foreign):
     crowded = 0
     spread = 0 if foreign else _enumeration_tolerance(values, settings)
     ends = np.searchsorted(days, days + window, side="right")
-    for anchor in range(size):
+    pick = settings.max_group_size - 1
+    room = ends - np.arange(size) - 1
+    exact = (room > 0) & (room <= _largest_enumerable(pick))
+    # Every anchor an exact method can search, at once; the others one by one. A search
+    # with more solutions than the limit reports the same first ones as the one-by-one
+    # search would, and leaves its lines unsure.
+    limit = settings.max_solutions
+    handled, counts, groups = window_subsets(values, ends, np.flatnonzero(exact), spread,
+                                             settings.max_group_size)
+    over: dict[int, list[tuple[int, ...]]] = {}
+    for group in groups:
+        if counts[group[0]] <= limit:
+            found.add(group)
+        else:
+            over.setdefault(group[0], []).append(group)
+    for anchor, solutions in over.items():
+        offset = anchor + 1
+        relative = [tuple(row - offset for row in group[1:]) for group in solutions]
+        for solution in first_solutions(values[offset:ends[anchor]], relative, pick, limit):
+            found.add((anchor, *(offset + i for i in solution)))
+        unsure[anchor:ends[anchor]] = True
+    for anchor in np.flatnonzero((room > 0) & ~handled).tolist():
         candidates = np.arange(anchor + 1, ends[anchor])
-        if not len(candidates):
-            continue
         low = -int(values[anchor]) - spread
         high = -int(values[anchor]) + spread
-        pick = settings.max_group_size - 1
-        if can_enumerate(len(candidates), pick):
+        if exact[anchor]:
             solutions, complete = subsets_in_range(
                 values[candidates], low, high, pick, settings.max_solutions)
         elif (len(candidates) <= MAX_SOLVER_CANDIDATES and crowded < MAX_CROWDED_SEARCHES_PER_PARTY
@@ -167,6 +186,18 @@ def _enumerate(values, days, window, settings, foreign):
     return found, unsure, timeouts
 
 
+@lru_cache(maxsize=16)
+def _largest_enumerable(pick: int) -> int:
+    """The most candidates an exact method searches (:func:`can_enumerate` is monotone)."""
+    low, high = 0, 1
+    while can_enumerate(high, pick):
+        low, high = high, high * 2
+    while high - low > 1:  # can_enumerate(low) and not can_enumerate(high)
+        middle = (low + high) // 2
+        low, high = (middle, high) if can_enumerate(middle, pick) else (low, middle)
+    return low
+
+
 def group_base(amounts: np.ndarray) -> int:
     """The larger of a group's debit and credit totals: what a percentage applies to."""
     return int(max(amounts[amounts > 0].sum(), -amounts[amounts < 0].sum()))
@@ -180,8 +211,69 @@ def _enumeration_tolerance(values: np.ndarray, settings: SubsetSettings) -> int:
     return allowed_gap(largest * settings.max_group_size, settings)
 
 
+def _judge_all(found, lines, values, eur, evidence, settings, foreign):
+    """The candidates the subsets ``found`` (sorted row tuples) make, in their order: those
+    that may be lettered (see :func:`_judge`, their one-by-one twin), judged by size at once."""
+    by_size: dict[int, list[int]] = {}
+    for index, rows in enumerate(found):
+        by_size.setdefault(len(rows), []).append(index)
+    kept: list[tuple[int, _Candidate]] = []
+    cites = evidence.cites_any(lines)
+    for size, indices in by_size.items():
+        rows = np.array([found[i] for i in indices], dtype=np.int64).reshape(len(indices), size)
+        picked = values[rows]
+        gaps = picked.sum(axis=1)
+        debits, credits = (picked > 0).sum(axis=1), (picked < 0).sum(axis=1)
+        ok = (debits > 0) & (credits > 0)
+        if size == 2 and not foreign:
+            ok &= gaps != 0  # a pair the exact pass owns: what it refused stays refused
+        amounts_eur = eur[rows]
+        if foreign:
+            ok &= gaps == 0
+        else:
+            within = np.abs(gaps) <= settings.tolerance
+            if settings.tolerance_pct:
+                for i in np.flatnonzero(ok & ~within).tolist():
+                    within[i] = abs(int(gaps[i])) <= allowed_gap(group_base(amounts_eur[i]), settings)
+            ok &= within
+        ok &= ~_zero_parts(picked, ok)  # not minimal: it splits into smaller groups
+        eur_gaps = amounts_eur.sum(axis=1)
+        shapes = np.minimum(debits, credits) - 1
+        cited = cites[rows].any(axis=1)
+        for i in np.flatnonzero(ok).tolist():
+            agree = False
+            if cited[i]:
+                agree, against = evidence.judge([int(lines[r]) for r in found[indices[i]]])
+                if against:
+                    continue
+            gap = int(gaps[i])
+            # Rank, lower is better: exact before a gap; references agreeing before none;
+            # one settlement for several invoices (or the reverse) before several against
+            # several.
+            kept.append((indices[i], _Candidate(
+                rows=found[indices[i]], gap=gap, eur_gap=int(eur_gaps[i]),
+                rank=(0 if gap == 0 else 1, 0 if agree else 1, int(shapes[i])))))
+    kept.sort(key=lambda pair: pair[0])
+    return [candidate for _, candidate in kept]
+
+
+def _zero_parts(picked: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Rows of ``picked`` (one group per row, the rows flagged in ``among``) of which a
+    proper, non-empty part nets to zero on its own."""
+    size = picked.shape[1]
+    out = np.zeros(len(picked), dtype=bool)
+    which = np.flatnonzero(among)
+    if size < 2 or not len(which):
+        return out
+    masks = np.arange(1, (1 << size) - 1, dtype=np.int64)
+    bits = (masks[:, None] >> np.arange(size)) & 1
+    out[which] = ((picked[which] @ bits.T) == 0).any(axis=1)
+    return out
+
+
 def _judge(rows, lines, values, eur, evidence, settings, foreign):
-    """The candidate a subset makes, or None when it may not be lettered."""
+    """The candidate a subset makes, or None when it may not be lettered (the reference
+    for :func:`_judge_all`)."""
     picked = values[list(rows)]
     gap = int(picked.sum())
     if len(rows) == 2 and gap == 0 and not foreign:
@@ -276,6 +368,13 @@ class Evidence:
         self.cited: dict[int, set[str]] = {}
         for line, key in zip(cites["line"].tolist(), cites["key"].tolist()):
             self.cited.setdefault(line, set()).add(key)
+        self._citing = np.array(sorted(self.cited), dtype=np.int64)
+
+    def cites_any(self, lines: np.ndarray) -> np.ndarray:
+        """Which of ``lines`` cite a document (only they can make a group agree or not)."""
+        lines = np.asarray(lines, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._citing, lines), max(len(self._citing) - 1, 0))
+        return self._citing[at] == lines if len(self._citing) else np.zeros(len(lines), bool)
 
     def judge(self, lines: list[int]) -> tuple[bool, bool]:
         """(references agree inside the group, a line cites documents none of which is in it)."""

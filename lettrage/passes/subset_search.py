@@ -35,6 +35,7 @@ def _combinations(size: int, pick: int) -> np.ndarray:
     return flat.reshape(-1, pick)
 
 
+@lru_cache(maxsize=1024)
 def can_enumerate(size: int, max_pick: int) -> bool:
     """True when :func:`subsets_in_range` handles this search without a solver."""
     if combination_count(size, max_pick) <= DIRECT_LIMIT:
@@ -61,6 +62,24 @@ def subsets_in_range(
     return _meet_in_the_middle(amounts, low, high, max_pick, limit)
 
 
+def first_solutions(
+    amounts: np.ndarray, solutions: list[tuple[int, ...]], max_pick: int, limit: int
+) -> list[tuple[int, ...]]:
+    """The ``limit`` solutions :func:`subsets_in_range` reports when it finds more than
+    ``limit``, given every solution (index tuples, sorted): the first in its search order."""
+    values = [int(a) for a in amounts]
+    if combination_count(len(values), max_pick) <= DIRECT_LIMIT:
+        return sorted(solutions, key=lambda s: (len(s), s))[:limit]  # by size, then in order
+    middle = len(values) // 2
+
+    def order(solution):  # by halves' sizes, then each half by sum, then in order
+        left = tuple(i for i in solution if i < middle)
+        right = tuple(i - middle for i in solution if i >= middle)
+        return (len(left), len(right), sum(values[i] for i in left), left,
+                sum(values[middle + i] for i in right), right)
+    return sorted(solutions, key=order)[:limit]
+
+
 def _direct(amounts, low, high, max_pick, limit):
     found: list[tuple[int, ...]] = []
     for pick in range(1, min(len(amounts), max_pick) + 1):
@@ -76,7 +95,7 @@ def _direct(amounts, low, high, max_pick, limit):
 def _half(amounts: np.ndarray, offset: int, max_pick: int):
     """Every subset (empty included) of one half: sums, sizes, and index rows by size."""
     per_size = []
-    for pick in range(0, min(len(amounts), max_pick) + 1):
+    for pick in range(min(len(amounts), max_pick) + 1):
         rows = _combinations(len(amounts), pick)
         sums = amounts[rows].sum(axis=1) if pick else np.zeros(1, dtype=np.int64)
         order = np.argsort(sums, kind="stable")

@@ -1,0 +1,207 @@
+"""Every anchor of a third party searched at once: the groups of 2 to ``max_size`` lines,
+the earliest of them the anchor and the others dated within its window, that net to zero
+within a spread.
+
+The per-anchor search (:mod:`lettrage.passes.subset_search`) rebuilds the subset sums of
+nearly the same candidates for every anchor. Here a group of ``g`` lines, in line order, is
+cut into its first ``floor(g / 2)`` lines (the *head*, which starts at the anchor) and the
+others (the *tail*); heads and tails are both *windowed tuples* — lines ``x1 < ... < xk``
+with ``xk`` in the window of ``x1`` — built once for the whole party. Tails are sorted by
+sum, and each head finds the tails that complete it by binary search; a pair is a group
+when the tail starts after the head ends and ends inside the anchor's window. Each group is
+found once, by its one cut. The counts are exact, so a caller proves an answer unique as
+before.
+
+The work is bounded: anchors whose heads, tails or sum matches would cost too much are
+left to the caller (``handled`` False), who searches them one by one.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import combinations
+from math import comb
+
+import numpy as np
+
+#: Most windowed tuples built for one chunk of anchors (heads and tails of every size).
+CHUNK_BUDGET = 400_000
+#: Up to this many subsets in all, the anchors' subsets are simply listed, one by one.
+LISTED_SUBSETS = 600
+#: Most head-tail pairs with the right sum examined for one anchor; beyond, the anchor is
+#: left to the per-anchor search (crowded amounts: it stops at its solution limit).
+PAIRS_PER_ANCHOR = 4_000
+
+
+@lru_cache(maxsize=64)
+def _colex(size: int, pick: int) -> np.ndarray:
+    """The ``pick``-element combinations of ``range(size)`` in colex order: those within
+    ``range(j)`` are the first ``comb(j, pick)`` rows, for every ``j``."""
+    if pick == 0:
+        return np.zeros((1, 0), dtype=np.int64)
+    flat = np.fromiter((i for combo in combinations(range(size), pick) for i in combo),
+                       dtype=np.int64, count=comb(size, pick) * pick)
+    rows = flat.reshape(-1, pick)
+    order = np.lexsort(rows.T)  # last column is the primary key: colex
+    rows = rows[order]
+    rows.flags.writeable = False
+    return rows
+
+
+def _comb_table(size: int, pick: int) -> np.ndarray:
+    """``comb(j, pick)`` for ``j`` in ``0..size``."""
+    return np.array([comb(j, pick) for j in range(size + 1)], dtype=np.int64)
+
+
+class _Tuples:
+    """The windowed tuples of one size starting at some lines, sorted by sum: each one by
+    its first line and its rank among the combinations of the lines after it (colex), its
+    lines spelt out only for the few that match."""
+
+    def __init__(self, values: np.ndarray, starts: np.ndarray, room: np.ndarray, size: int):
+        widest = int(room.max()) if len(room) else 0
+        self.offsets = _colex(widest, size - 1).T.copy()  # one row per line after the first
+        counts = _comb_table(widest, size - 1)[room]
+        total = int(counts.sum())
+        first = np.repeat(starts, counts)
+        within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        sums = values[first]
+        after = first + 1
+        for column in self.offsets:
+            sums = sums + values[after + column[within]]
+        order = _order(sums)
+        self.first, self.within, self.sums = first[order], within[order], sums[order]
+
+    def rows(self, picked: np.ndarray) -> np.ndarray:
+        """The lines of the tuples at ``picked`` (sorted positions), one row each."""
+        first = self.first[picked]
+        rows = np.empty((len(picked), len(self.offsets) + 1), dtype=np.int64)
+        rows[:, 0] = first
+        for column, offsets in enumerate(self.offsets, start=1):
+            rows[:, column] = first + 1 + offsets[self.within[picked]]
+        return rows
+
+
+def _order(sums: np.ndarray) -> np.ndarray:
+    """An order sorting ``sums`` (a plain sort of sum and position packed in one integer
+    when they fit: several times faster than an argsort)."""
+    count = len(sums)
+    bits = max(count - 1, 1).bit_length()
+    if count and int(np.abs(sums).max()) < 1 << (61 - bits):
+        packed = np.sort((sums << bits) | np.arange(count, dtype=np.int64))
+        return packed & ((1 << bits) - 1)
+    return np.argsort(sums)
+
+
+def window_subsets(
+    values: np.ndarray, ends: np.ndarray, anchors: np.ndarray, spread: int, max_size: int,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]]:
+    """Search the groups anchored at ``anchors`` (positions, increasing).
+
+    ``values`` are the amounts in cents, ``ends[i]`` one past the last line in the window of
+    line ``i`` (non-decreasing). A group is the anchor and 1 to ``max_size - 1`` lines after
+    it, before ``ends[anchor]``, whose amounts sum into ``[-spread, spread]``.
+
+    Returns ``(handled, counts, groups)``: which anchors were searched here, how many groups
+    each has, and every group of the handled anchors (sorted positions, anchor first).
+    Anchors not handled are for the caller to search one by one.
+    """
+    size = len(values)
+    values = np.asarray(values, dtype=np.int64)
+    room = np.maximum(ends - np.arange(size) - 1, 0)
+    handled = np.zeros(size, dtype=bool)
+    counts = np.zeros(size, dtype=np.int64)
+    groups: list[tuple[int, ...]] = []
+    if not len(anchors) or max_size < 2:
+        return handled, counts, groups
+    anchors = np.asarray(anchors, dtype=np.int64)
+    subsets = sum(_subset_count(int(r), max_size - 1) for r in room[anchors].tolist())
+    if subsets <= LISTED_SUBSETS:
+        _list_subsets(values, ends, anchors, spread, max_size, handled, counts, groups)
+        return handled, counts, groups
+    # Heads no longer than tails: every anchor's heads search the tails, fewer searches.
+    cuts = [(g // 2, (g + 1) // 2) for g in range(2, max_size + 1)]
+    sizes = sorted({k for cut in cuts for k in cut})
+    # Windowed tuples starting at each line, all sizes: the cost of a line as head or tail.
+    widest = int(room.max())
+    cost = np.zeros(size, dtype=np.int64)
+    for k in sizes:
+        cost += _comb_table(widest, k - 1)[room] if k > 1 else 1
+    prefix = np.concatenate(([0], np.cumsum(cost)))
+    # Runs of anchors whose heads and tails fit the budget: the cost up to the end of an
+    # anchor's window grows with the anchor.
+    reach = prefix[ends[anchors]]
+    begin = prefix[anchors]
+    start = 0
+    while start < len(anchors):
+        stop = int(np.searchsorted(reach, begin[start] + CHUNK_BUDGET, side="right"))
+        if stop <= start:
+            start += 1  # one anchor alone is too costly: the caller searches it
+            continue
+        chunk = anchors[start:stop]
+        _search_chunk(values, ends, room, chunk, spread, cuts, handled, counts, groups)
+        start = stop
+    return handled, counts, groups
+
+
+@lru_cache(maxsize=4096)
+def _subset_count(size: int, max_pick: int) -> int:
+    """How many subsets of 1 to ``max_pick`` elements a set of ``size`` has."""
+    return sum(comb(size, k) for k in range(1, max_pick + 1))
+
+
+def _list_subsets(values, ends, anchors, spread, max_size, handled, counts, groups):
+    """Few subsets in all: every one of them, summed in plain Python."""
+    amounts = values.tolist()
+    for anchor in anchors.tolist():
+        need = -amounts[anchor]
+        window = range(anchor + 1, int(ends[anchor]))
+        for pick in range(1, min(max_size - 1, len(window)) + 1):
+            for combo in combinations(window, pick):
+                if abs(sum(amounts[i] for i in combo) - need) <= spread:
+                    groups.append((anchor, *combo))
+                    counts[anchor] += 1
+        handled[anchor] = True
+
+
+def _search_chunk(values, ends, room, chunk, spread, cuts, handled, counts, groups):
+    # Windowed tuples of each size starting from the first anchor to the end of the last
+    # window, sorted by sum: the tails; those starting at an anchor: the heads, by
+    # decreasing sum, so that the sums they need come in increasing order (a merge).
+    starts = np.arange(int(chunk[0]), int(ends[chunk[-1]]), dtype=np.int64)
+    is_anchor = np.zeros(len(values), dtype=bool)
+    is_anchor[chunk] = True
+    tuples, heads = {}, {}
+    for size in sorted({k for cut in cuts for k in cut}):
+        tuples[size] = _Tuples(values, starts, room[starts], size)
+        if size in {head for head, _ in cuts}:
+            heads[size] = np.flatnonzero(is_anchor[tuples[size].first])[::-1]
+    # Matches by sum, per cut; an anchor with too many is left to the caller.
+    matched = []
+    load = np.zeros(len(values), dtype=np.int64)
+    for head_size, tail_size in cuts:
+        head, tail = tuples[head_size], tuples[tail_size]
+        picked = heads[head_size]
+        head_sums = head.sums[picked]
+        lows = np.searchsorted(tail.sums, -spread - head_sums, side="left")
+        highs = np.searchsorted(tail.sums, spread - head_sums, side="right")
+        spans = highs - lows
+        hit = np.flatnonzero(spans)
+        anchors = head.first[picked[hit]]
+        load += np.bincount(anchors, weights=spans[hit], minlength=len(values)).astype(np.int64)
+        matched.append((head, tail, picked[hit], anchors, lows[hit], spans[hit]))
+    crowded = load > PAIRS_PER_ANCHOR
+    handled[chunk] = ~crowded[chunk]
+    for head, tail, picked, anchors, lows, spans in matched:
+        keep = ~crowded[anchors]
+        if not keep.any():
+            continue
+        picked, lows, spans = picked[keep], lows[keep], spans[keep]
+        pair_heads = np.repeat(picked, spans)
+        pair_tails = np.repeat(lows - np.cumsum(spans) + spans, spans) + np.arange(int(spans.sum()))
+        head_part, tail_part = head.rows(pair_heads), tail.rows(pair_tails)
+        # The tail follows the head and ends inside the anchor's window.
+        fits = (tail_part[:, 0] > head_part[:, -1]) & (tail_part[:, -1] < ends[head_part[:, 0]])
+        if fits.any():
+            head_part, tail_part = head_part[fits], tail_part[fits]
+            counts += np.bincount(head_part[:, 0], minlength=len(values))
+            groups.extend(map(tuple, np.hstack((head_part, tail_part)).tolist()))
