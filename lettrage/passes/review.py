@@ -130,12 +130,13 @@ class _Links:
         self.cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
         self.citing_lines = set(cites["line"].tolist())
         self.keys_of = own.groupby("line")["key"].first()
-        self.piece_ref = lines.set_index("line")["piece_ref"]
+        self._names = dict(zip(lines["line"].tolist(),
+                               lines["piece_ref"].astype(str).str.strip().tolist()))
+        self._keys = self.keys_of.to_dict()
 
     def name(self, line: int) -> str:
         """How a person recognises a line's document: its PieceRef, else its key."""
-        text = str(self.piece_ref.get(line, "")).strip()
-        return text or str(self.keys_of.get(line, f"line {line}"))
+        return self._names.get(line) or self._keys.get(line, f"line {line}")
 
 
 # --- settlement × invoice pairs of one third party ---------------------------------------
