@@ -24,14 +24,20 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 MAX_LINES_PER_DOCUMENT = 3
 MAX_WORDS_PER_CITATION = 4
 MIN_NUMBER_DIGITS = 3
+#: A key nearly held in a label (rapidfuzz partial ratio, 0–100) is a mistyped citation when
+#: the key is this long and the ratio this high.
+NEAR_CITATION = 88
+MIN_NEAR_KEY = 8
 _WORD = re.compile(r"[0-9A-Z]+")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 _DATE_TOKEN = re.compile(r"^\d{1,2}[./-]\d{1,2}([./-]\d{2,4})?$")
 _TRAILING_DIGITS = re.compile(r"[0-9]+$")
+_DIGIT_RUN = re.compile(r"[0-9]{3}")
 _AMOUNT_TOKEN = re.compile(r"^[-+]?\d[\d ]*[.,]\d{1,2}$")
 
 
@@ -229,27 +235,75 @@ def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     return cites.loc[cites["_own"].isna(), ["line", "key"]].reset_index(drop=True)
 
 
+def near_citations(lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> pd.DataFrame:
+    """``(line, key)``: mistyped citations. A line that cites no document, but one of whose
+    label's runs of words is nearly the key of exactly one document of its third party —
+    about as long (±1 character) and rapidfuzz ``ratio`` ≥ :data:`NEAR_CITATION`, for keys
+    of :data:`MIN_NEAR_KEY` characters or more (one wrong or two swapped characters in
+    ``FA2025-000123``) — cites that document. Two documents nearly named make no citation."""
+    empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
+    keys = documents.loc[documents["key"].str.len() >= MIN_NEAR_KEY, ["party_id", "key"]]
+    if keys.empty:
+        return empty
+    digits = _per_unique(lines["label"], lambda text: bool(_DIGIT_RUN.search(text)))
+    quiet = lines[np.asarray(digits, dtype=bool) & ~lines["line"].isin(cites["line"]).to_numpy()
+                  & lines["party_id"].isin(keys["party_id"]).to_numpy()]
+    if quiet.empty:
+        return empty
+    grams = _pairs(quiet["line"], _per_unique(
+        quiet["label"], lambda text: {k for k in cited_keys(text) if len(k) >= MIN_NEAR_KEY - 1}))
+    grams = grams.merge(quiet[["line", "party_id"]], on="line").sort_values(["party_id", "line", "key"])
+    party_keys = {party: sorted(set(frame["key"])) for party, frame in keys.groupby("party_id")}
+    parties = grams["party_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, parties[1:] != parties[:-1]]) if len(parties) else []
+    stops = np.r_[starts[1:], len(parties)] if len(parties) else []
+    found: list[tuple[int, str]] = []
+    gram_lines, gram_texts = grams["line"].to_numpy(), grams["key"].to_numpy(dtype=object)
+    for start, stop in zip(list(starts), list(stops)):
+        names = party_keys[int(parties[start])]
+        texts = gram_texts[start:stop].tolist()
+        scores = process.cdist(texts, names, scorer=fuzz.ratio, score_cutoff=NEAR_CITATION)
+        lengths = np.array([len(t) for t in texts])[:, None] - np.array([len(n) for n in names])
+        hits = (scores > 0) & (np.abs(lengths) <= 1)
+        for row, column in zip(*np.nonzero(hits)):
+            found.append((int(gram_lines[start + row]), names[column]))
+    if not found:
+        return empty
+    near = pd.DataFrame(found, columns=["line", "key"]).drop_duplicates()
+    near = near[~near["line"].duplicated(keep=False)]  # one document nearly named, not two
+    mine = documents[["line", "key"]].assign(_own=True)
+    near = near.merge(mine, on=["line", "key"], how="left")
+    return near.loc[near["_own"].isna(), ["line", "key"]].astype({"line": np.int64}).reset_index(drop=True)
+
+
 def pair_evidence(
     pairs: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
     """For pairs of lines ``(a, b)``: do their references agree, and do they contradict?
 
-    They *agree* when one cites the other's document key. They *contradict* when they do not
-    agree and one of them cites a document that is not the other (situations 17 and 18).
+    They *agree* when one cites the other's document key. They *contradict* when neither
+    cites the other's document and one of them cites a document that is not the other
+    (situations 17 and 18). A mistyped citation (``cites["near"]``, see
+    :func:`near_citations`) never makes a pair agree, but it contradicts a pair without the
+    document it nearly names.
     """
     if pairs.empty or cites.empty:
         size = len(pairs)
         return np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
     indexed = pairs[["a", "b"]].reset_index(drop=True).rename_axis("pair").reset_index()
     own = documents[["line", "key"]]
+    near = cites["near"].to_numpy(dtype=bool) if "near" in cites.columns else np.zeros(len(cites), bool)
+    cited = cites[["line", "key"]].assign(_near=near)
     agree = np.zeros(len(indexed), dtype=bool)
-    for citer, cited in (("a", "b"), ("b", "a")):
-        hits = indexed.merge(cites, left_on=citer, right_on="line").merge(
-            own, left_on=[cited, "key"], right_on=["line", "key"]
+    named = np.zeros(len(indexed), dtype=bool)
+    for citer, other in (("a", "b"), ("b", "a")):
+        hits = indexed.merge(cited, left_on=citer, right_on="line").merge(
+            own, left_on=[other, "key"], right_on=["line", "key"]
         )
-        agree[hits["pair"].to_numpy()] = True
+        named[hits["pair"].to_numpy()] = True
+        agree[hits.loc[~hits["_near"].to_numpy(dtype=bool), "pair"].to_numpy()] = True
     citing = np.zeros(len(indexed), dtype=bool)
     citing_lines = set(cites["line"].tolist())
     for side in ("a", "b"):
         citing |= indexed[side].isin(citing_lines).to_numpy()
-    return agree, citing & ~agree
+    return agree, citing & ~named

@@ -7,7 +7,7 @@ import pandas as pd
 
 from lettrage.references import (
     cited_keys, cited_numbers, citations, document_keys, document_number, is_document_key,
-    label_numbers, reference_key,
+    label_numbers, near_citations, pair_evidence, reference_key,
 )
 
 
@@ -84,3 +84,37 @@ def test_a_number_two_documents_share_names_neither():
         (3, 0, "BQ1", "REGL 123", False),
     ])
     assert citations(lines, document_keys(lines)).empty
+
+
+def test_a_mistyped_reference_nearly_cites_the_one_document_it_resembles():
+    lines = _lines([
+        (1, 0, "FA2025-004567", "FACTURE", True),
+        (2, 0, "FA2025-009999", "FACTURE", True),
+        (3, 0, "VIR1", "VIR ZETA FA2025-04576", False),  # two digits swapped
+        (4, 0, "VIR2", "VIR ZETA FA2025-0045", False),  # too short to be 4567
+        (5, 0, "VIR3", "VIR ZETA FA2025-004567", False),  # exact: not a near citation
+        (6, 1, "VIR4", "VIR ZETA FA2025-04576", False),  # another third party
+    ])
+    documents = document_keys(lines)
+    cites = citations(lines, documents)
+    near = near_citations(lines, documents, cites)
+    assert near.to_dict("records") == [{"line": 3, "key": "FA20254567"}]
+
+
+def test_a_reference_near_two_documents_cites_neither():
+    lines = _lines([
+        (1, 0, "FA2025-004567", "FACTURE", True),
+        (2, 0, "FA2025-004568", "FACTURE", True),
+        (3, 0, "VIR1", "VIR FA2025-004569", False),
+    ])
+    documents = document_keys(lines)
+    assert near_citations(lines, documents, citations(lines, documents)).empty
+
+
+def test_a_near_citation_contradicts_other_pairs_but_never_agrees():
+    documents = pd.DataFrame({"line": [1, 2], "key": ["FA20254567", "FA20259999"]})
+    cites = pd.DataFrame({"line": [3], "key": ["FA20254567"], "near": [True]})
+    pairs = pd.DataFrame({"a": [1, 2], "b": [3, 3]})
+    agree, contradict = pair_evidence(pairs, documents, cites)
+    assert agree.tolist() == [False, False]
+    assert contradict.tolist() == [False, True]
