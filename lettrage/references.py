@@ -43,9 +43,10 @@ _AMOUNT_TOKEN = re.compile(r"^[-+]?\d[\d ]*[.,]\d{1,2}$")
 
 def words(text: str) -> list[str]:
     """The words of a text, folded: upper case, no accents, no leading zeros in numbers."""
-    decomposed = unicodedata.normalize("NFKD", text.upper())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return [_LEADING_ZEROS.sub("", word) for word in _WORD.findall(plain)]
+    upper = text.upper()
+    if not upper.isascii():  # accents off; other letters are not word characters anyway
+        upper = unicodedata.normalize("NFKD", upper).encode("ascii", "ignore").decode("ascii")
+    return _WORD.findall(_LEADING_ZEROS.sub("", upper))
 
 
 def reference_key(text: str) -> str:
