@@ -16,8 +16,8 @@ in its own process, so that peaks do not mix:
 - ``lettrage match``: the command line, end to end (interpreter start and imports included),
   ``--jobs N``.
 
-A step's peak memory is the largest sum of the resident sizes of its process and all its
-children (worker processes included), sampled every 20 ms from ``/proc``, or the kernel's
+A step's peak memory is the largest sum of the proportional set sizes (``Pss``) of its process
+and all its children (worker processes included), sampled every 20 ms from ``/proc``, or the kernel's
 ``ru_maxrss`` of the process (``os.wait4``) if larger. Every step is checked: the floor writes the input back
 byte for byte; the letters of the library's lettered file, read back in another process,
 score against the generator's truth (precision, recall); the lettered file equals the input but for EcritureLet and DateLet; the command line
@@ -61,14 +61,16 @@ class Measured:
 
 
 def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants (0 for a process already gone)."""
+    """Memory of ``pid`` and all its descendants (0 for a process already gone): the sum of
+    their proportional set sizes (``Pss``: a page shared by forked workers counted once
+    over all of them, where summing ``VmRSS`` would count it in each)."""
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
         try:
-            with open(f"/proc/{current}/status", "rb") as handle:
+            with open(f"/proc/{current}/smaps_rollup", "rb") as handle:
                 for line in handle:
-                    if line.startswith(b"VmRSS:"):
+                    if line.startswith(b"Pss:"):
                         total += int(line.split()[1]) * 1024
                         break
             with open(f"/proc/{current}/task/{current}/children", "rb") as handle:
@@ -260,7 +262,8 @@ def machine() -> dict[str, str]:
                                 capture_output=True, text=True, check=False).stdout.strip()
     except OSError:
         commit = ""
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "ram": ram,
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else ""
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "ram": ram, "load": load,
             "python": platform.python_version(), "os": f"{platform.system()} {platform.release()}",
             "commit": commit}
 
@@ -359,9 +362,11 @@ def _mb(value) -> str:
 def markdown(rows: list[dict], info: dict[str, str], jobs_rows: list[dict] | None,
              jobs_lines: int | None) -> str:
     today = dt.date.today().isoformat()
+    load_after = "/".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else ""
     out = [f"Measured {today} with `python -m benchmarks.speed_report` on: {info['cpu']}, "
            f"{info['cores']} cores, {info['ram']} RAM, Python {info['python']}, {info['os']}"
-           f" (commit {info['commit']}).", "",
+           f" (commit {info['commit'] or 'unknown'}; load average 1/5/15 min {info['load']} at "
+           f"the start, {load_after} at the end).", "",
            "| lines | step | seconds | × I/O floor | peak MB | × floor peak | check |",
            "|---:|---|---:|---:|---:|---:|---|"]
     for row in rows:

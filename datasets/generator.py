@@ -8,6 +8,7 @@ entries fill the ledger up to exactly the number of lines asked for.
 
     python datasets/generator.py --lines 100000 --seed 1 -o 123456789FEC20251231.txt \
         --truth truth.csv [--mix "1=20,2=18,4=6"]
+    python -m datasets.generator ...   (the same, from the repository's root)
 
 The truth has one row per 40x/41x line: ``line`` (1-based data line, header excluded),
 ``account``, ``aux``, ``group`` (id of the true group, empty for none), ``situation``,
@@ -19,6 +20,11 @@ Within a third party a group meant to be lettered is the only answer: after draw
 subset of at most four open lines of one third party that balances across cases (two invoices
 of equal amounts, a deposit equal to two unpaid invoices…) makes the case re-drawn.
 Money is integer cents throughout; the same seed gives the same bytes.
+
+Everything is drawn with numpy over whole arrays; the text is then rendered and written
+:data:`CHUNK_LINES` lines at a time (the bytes do not depend on the chunk), so the whole
+file is never in memory: see ``datasets/generated/README.md`` for time and peak memory at
+10⁶ and 10⁷ lines.
 """
 from __future__ import annotations
 
