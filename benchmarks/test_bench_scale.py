@@ -101,7 +101,9 @@ def ledgers(tmp_path_factory):
 @pytest.fixture(params=SIZES)
 def size(request) -> int:
     lines = request.param
-    disabled = request.config.getoption("benchmark_disable", default=False)
+    config = request.config
+    disabled = (config.getoption("benchmark_disable", default=False)
+                and not config.getoption("benchmark_enable", default=False))
     if lines > 10_000 and disabled and not LARGE:
         pytest.skip("benchmarks disabled: only 10⁴ lines run as a test")
     return lines
