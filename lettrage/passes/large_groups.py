@@ -81,7 +81,7 @@ def _every_subset(
         sums += [total + amount for total in sums]
     hits = [subset for subset, total in enumerate(sums) if total == target]
     if len(hits) >= 2:
-        if large and all(bin(subset).count("1") < large for subset in hits):
+        if large and all(subset.bit_count() < large for subset in hits):
             return None, False
         return None, True
     if not hits:

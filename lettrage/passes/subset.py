@@ -17,15 +17,19 @@ none of which is in the group (evidence against it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from lettrage.passes.base import PassOutput
 from lettrage.passes.large_groups import one_for_many
-from lettrage.passes.subset_search import can_enumerate, first_solutions, subsets_in_range
+from lettrage.passes.subset_search import (
+    can_enumerate,
+    first_solutions,
+    subsets_in_range,
+)
 from lettrage.passes.window_search import window_subsets
 from lettrage.solver import SearchStatus, enumerate_subsets
 
@@ -150,8 +154,9 @@ def _enumerate(values, days, window, settings, foreign):
     handled, counts, groups = window_subsets(values, ends, np.flatnonzero(exact), spread,
                                              settings.max_group_size)
     over: dict[int, list[tuple[int, ...]]] = {}
+    within_limit = (counts <= limit).tolist()
     for group in groups:
-        if counts[group[0]] <= limit:
+        if within_limit[group[0]]:
             found.add(group)
         else:
             over.setdefault(group[0], []).append(group)

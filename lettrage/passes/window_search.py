@@ -32,24 +32,30 @@ LISTED_SUBSETS = 600
 PAIRS_PER_ANCHOR = 4_000
 
 
-@lru_cache(maxsize=64)
+_COLEX: dict[int, tuple[int, np.ndarray]] = {}
+
+
 def _colex(size: int, pick: int) -> np.ndarray:
     """The ``pick``-element combinations of ``range(size)`` in colex order: those within
-    ``range(j)`` are the first ``comb(j, pick)`` rows, for every ``j``."""
+    ``range(j)`` are the first ``comb(j, pick)`` rows, for every ``j`` (so one table per
+    ``pick``, grown when needed, serves every size)."""
     if pick == 0:
         return np.zeros((1, 0), dtype=np.int64)
-    flat = np.fromiter((i for combo in combinations(range(size), pick) for i in combo),
-                       dtype=np.int64, count=comb(size, pick) * pick)
-    rows = flat.reshape(-1, pick)
-    order = np.lexsort(rows.T)  # last column is the primary key: colex
-    rows = rows[order]
-    rows.flags.writeable = False
-    return rows
+    known, table = _COLEX.get(pick, (-1, None))
+    if size > known:
+        grown = max(size, 2 * known)
+        flat = np.fromiter((i for combo in combinations(range(grown), pick) for i in combo),
+                           dtype=np.int64, count=comb(grown, pick) * pick)
+        rows = flat.reshape(-1, pick)
+        table = rows[np.lexsort(rows.T)]  # last column is the primary key: colex
+        table.flags.writeable = False
+        _COLEX[pick] = (grown, table)
+    return table[:comb(size, pick)]
 
 
 def _comb_table(size: int, pick: int) -> np.ndarray:
-    """``comb(j, pick)`` for ``j`` in ``0..size``."""
-    return np.array([comb(j, pick) for j in range(size + 1)], dtype=np.int64)
+    """``comb(j, pick)`` for ``j`` in ``0..size`` (at most ``2**62``: beyond any budget)."""
+    return np.array([min(comb(j, pick), 1 << 62) for j in range(size + 1)], dtype=np.int64)
 
 
 class _Tuples:
@@ -70,6 +76,12 @@ class _Tuples:
             sums = sums + values[after + column[within]]
         order = _order(sums)
         self.first, self.within, self.sums = first[order], within[order], sums[order]
+
+    def last(self, picked: np.ndarray) -> np.ndarray:
+        """The last line of the tuples at ``picked`` (sorted positions)."""
+        if not len(self.offsets):
+            return self.first[picked]
+        return self.first[picked] + 1 + self.offsets[-1][self.within[picked]]
 
     def rows(self, picked: np.ndarray) -> np.ndarray:
         """The lines of the tuples at ``picked`` (sorted positions), one row each."""
@@ -125,7 +137,7 @@ def window_subsets(
     widest = int(room.max())
     cost = np.zeros(size, dtype=np.int64)
     for k in sizes:
-        cost += _comb_table(widest, k - 1)[room] if k > 1 else 1
+        cost += np.minimum(_comb_table(widest, k - 1)[room], CHUNK_BUDGET + 1) if k > 1 else 1
     prefix = np.concatenate(([0], np.cumsum(cost)))
     # Runs of anchors whose heads and tails fit the budget: the cost up to the end of an
     # anchor's window grows with the anchor.
@@ -150,15 +162,20 @@ def _subset_count(size: int, max_pick: int) -> int:
 
 
 def _list_subsets(values, ends, anchors, spread, max_size, handled, counts, groups):
-    """Few subsets in all: every one of them, summed in plain Python."""
+    """Few subsets in all: every one of them, summed in plain Python (each from the one a
+    line shorter)."""
     amounts = values.tolist()
     for anchor in anchors.tolist():
-        need = -amounts[anchor]
-        window = range(anchor + 1, int(ends[anchor]))
-        for pick in range(1, min(max_size - 1, len(window)) + 1):
-            for combo in combinations(window, pick):
-                if abs(sum(amounts[i] for i in combo) - need) <= spread:
-                    groups.append((anchor, *combo))
+        need, end = -amounts[anchor], int(ends[anchor])
+        level = [((anchor,), 0)]
+        for _ in range(max_size - 1):
+            level = [(lines + (j,), total + amounts[j])
+                     for lines, total in level for j in range(lines[-1] + 1, end)]
+            if not level:
+                break
+            for lines, total in level:
+                if abs(total - need) <= spread:
+                    groups.append(lines)
                     counts[anchor] += 1
         handled[anchor] = True
 
@@ -167,12 +184,14 @@ def _search_chunk(values, ends, room, chunk, spread, cuts, handled, counts, grou
     # Windowed tuples of each size starting from the first anchor to the end of the last
     # window, sorted by sum: the tails; those starting at an anchor: the heads, by
     # decreasing sum, so that the sums they need come in increasing order (a merge).
-    starts = np.arange(int(chunk[0]), int(ends[chunk[-1]]), dtype=np.int64)
+    stop = int(ends[chunk[-1]])
+    starts = np.arange(int(chunk[0]), stop, dtype=np.int64)
     is_anchor = np.zeros(len(values), dtype=bool)
     is_anchor[chunk] = True
     tuples, heads = {}, {}
     for size in sorted({k for cut in cuts for k in cut}):
-        tuples[size] = _Tuples(values, starts, room[starts], size)
+        # A tuple ending past the last anchor's window is no one's tail.
+        tuples[size] = _Tuples(values, starts, np.minimum(room[starts], stop - starts - 1), size)
         if size in {head for head, _ in cuts}:
             heads[size] = np.flatnonzero(is_anchor[tuples[size].first])[::-1]
     # Matches by sum, per cut; an anchor with too many is left to the caller.
@@ -198,10 +217,10 @@ def _search_chunk(values, ends, room, chunk, spread, cuts, handled, counts, grou
         picked, lows, spans = picked[keep], lows[keep], spans[keep]
         pair_heads = np.repeat(picked, spans)
         pair_tails = np.repeat(lows - np.cumsum(spans) + spans, spans) + np.arange(int(spans.sum()))
-        head_part, tail_part = head.rows(pair_heads), tail.rows(pair_tails)
         # The tail follows the head and ends inside the anchor's window.
-        fits = (tail_part[:, 0] > head_part[:, -1]) & (tail_part[:, -1] < ends[head_part[:, 0]])
-        if fits.any():
-            head_part, tail_part = head_part[fits], tail_part[fits]
+        fits = np.flatnonzero((tail.first[pair_tails] > head.last(pair_heads))
+                              & (tail.last(pair_tails) < ends[head.first[pair_heads]]))
+        if len(fits):
+            head_part, tail_part = head.rows(pair_heads[fits]), tail.rows(pair_tails[fits])
             counts += np.bincount(head_part[:, 0], minlength=len(values))
             groups.extend(map(tuple, np.hstack((head_part, tail_part)).tolist()))
