@@ -59,6 +59,7 @@ INV, CREDIT, PAY = 0, 1, 2
 LETTER, REVIEW, OPEN, KEPT = 0, 1, 2, 3
 EXPECT_NAMES = np.array(["letter", "review", "open", "kept"], dtype=object)
 FULL, SHORT, ALT, NONE = 0, 1, 2, 3  # ALT folds to the same reference key as FULL
+TYPO_EVERY = 10  # one full citation in ten is mistyped
 CUSTOMER, SUPPLIER = 0, 1
 N_DAYS = 365  # 2025
 FIRST_WEEKDAY = 2  # 2025-01-01 is a Wednesday
@@ -646,6 +647,14 @@ def _references(tp, rng, n_customers: int) -> tuple[np.ndarray, ...]:
     return full, short, alt
 
 
+def _swap_first_letters(reference: str) -> str:
+    """``FA2025-000123`` → ``AF2025-000123``; references shorter than 8 characters, or not
+    starting with two different letters, are left as they are (too short to recognise)."""
+    if len(reference) < 8 or not reference[:2].isalpha() or reference[0] == reference[1]:
+        return reference
+    return reference[1] + reference[0] + reference[2:]
+
+
 def _labels(tp, rng, names, refs) -> np.ndarray:
     full, short, alt = refs
     size = len(tp["kind"])
@@ -653,6 +662,12 @@ def _labels(tp, rng, names, refs) -> np.ndarray:
     cited = np.full(size, "", dtype=object)
     has = tp["cite"] >= 0
     cited[has] = forms[tp["cite"][has], tp["style"][has]]
+    # Customers mistype: one full citation in TYPO_EVERY has its first two letters swapped
+    # (FA2025-000123 -> AF2025-000123), chosen by the line's position (no random draw, so
+    # the rest of the ledger is the same with or without typos).
+    typo = np.flatnonzero(has & (tp["style"] == FULL)
+                          & (np.arange(size) * 7_919 % TYPO_EVERY == TYPO_EVERY - 1))
+    cited[typo] = [_swap_first_letters(text) for text in cited[typo]]
     tag = tp["tag"].copy()
     multi = np.flatnonzero((tag == T["multi"]) & (tp["style"] != NONE))
     for i in multi:  # the payment names every invoice of its case
