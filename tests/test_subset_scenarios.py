@@ -259,3 +259,22 @@ def test_one_payment_for_many_invoices_with_two_answers_letters_nothing(tmp_path
     total = f"{sum(invoices[:8]):.2f}".replace(".", ",")
     result = run(tmp_path, rows(account, text + f"\n20250215|OMEGA|VIR|Virement|-{total}"))
     assert groups_of(result) == set()
+
+
+@both
+def test_a_large_group_that_cannot_be_proved_the_only_one_still_makes_a_tie(tmp_path, account):
+    # Found by the oracle: {1, 2, 5} nets to zero, and so does the six-line group that
+    # settles line 7 with lines 1, 2, 3, 4, 6 (beyond max_group_size 4). Both go through
+    # lines 1 and 2, equally good: letter neither.
+    result = run(tmp_path, rows(account, """
+        20250105|PSI|V1|Virement|-100,00
+        20250105|PSI|V2|Virement|-100,00
+        20250105|PSI|V3|Virement|-300,00
+        20250105|PSI|V4|Virement|-250,00
+        20250105|PSI|F1|Facture|200,00
+        20250105|PSI|V5|Virement|-250,00
+        20250105|PSI|F2|Facture|1000,00
+    """), max_group_size=4)
+    assert groups_of(result) == set()
+    proposed = set(result.review.loc[result.review["kind"] == "ambiguous", "lines"])
+    assert proposed == {"1 2 5", "1 2 3 4 6 7"}

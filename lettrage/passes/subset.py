@@ -106,18 +106,22 @@ def search_party(
     found, unsure, timeouts = _enumerate(values, days, window, settings, foreign)
     outcome.timeouts = timeouts
     candidates = _judge_all(sorted(found), lines, values, eur, evidence, settings, foreign)
-    large, contested = _large_candidates(lines, values, eur, days, window, evidence, settings)
+    large, rivals, contested = _large_candidates(lines, values, eur, days, window, evidence,
+                                                 settings)
     # A line with several one-for-many answers has rivals of any size: no group through it.
     unsure |= contested
     large_rows = {c.rows for c in large}
-    candidates += large
+    rival_rows = {c.rows for c in rivals}
+    candidates += large + rivals
     used = np.zeros(len(lines), dtype=bool)
     # Every candidate is a rival, lettered or not: a group touching an unsure line may not
-    # be lettered, but it still makes its rivals ties.
+    # be lettered, but it still makes its rivals ties; so does a large group that cannot
+    # be proved the only one.
     active = list(candidates)
     while active:
         safe = [c for c in _safe(active)
-                if c.rows in large_rows or not unsure[list(c.rows)].any()]
+                if c.rows in large_rows
+                or (c.rows not in rival_rows and not unsure[list(c.rows)].any())]
         if not safe:
             break
         for candidate in safe:
@@ -305,28 +309,34 @@ def _judge(rows, lines, values, eur, evidence, settings, foreign):
 
 
 def _large_candidates(lines, values, eur, days, window, evidence, settings):
-    """One line settled exactly by more lines than the general search takes, when that is
-    the only way to settle it and no other one-for-many answer touches its lines (see
-    :mod:`lettrage.passes.large_groups`, which counts every answer of that shape)."""
+    """Groups of one line settled exactly by more lines than the general search takes (see
+    :mod:`lettrage.passes.large_groups`, which counts every answer of that shape).
+
+    Returns the ones that may be lettered — the only way to settle their line, touched by
+    no other one-for-many answer — the ones that are only rivals (another answer touches
+    them: they may not be lettered, but a smaller group through their lines is then not the
+    only one either), and the contested lines."""
     found, contested = one_for_many(values, days, window, settings.max_group_size)
     groups = set(found)
     touches = np.zeros(len(values), dtype=np.int64)
     for rows in groups:
         touches[list(rows)] += 1
-    out = []
+    out, rivals = [], []
     for rows in sorted(groups):
         if len(rows) <= settings.max_group_size:
             continue  # the general search has it, with its rivals
-        if contested[list(rows)].any() or (touches[list(rows)] > 1).any():
-            continue
         if days[list(rows)].max() - days[list(rows)].min() > window:
             continue  # rivals were searched around the anchor; a group spans one window
         agree, against = evidence.judge([int(lines[r]) for r in rows])
         if against:
             continue
-        out.append(_Candidate(rows=rows, gap=0, eur_gap=int(eur[list(rows)].sum()),
-                              rank=(0, 0 if agree else 1, 0)))
-    return out, contested
+        candidate = _Candidate(rows=rows, gap=0, eur_gap=int(eur[list(rows)].sum()),
+                               rank=(0, 0 if agree else 1, 0))
+        if contested[list(rows)].any() or (touches[list(rows)] > 1).any():
+            rivals.append(candidate)
+        else:
+            out.append(candidate)
+    return out, rivals, contested
 
 
 def _has_zero_part(picked: np.ndarray) -> bool:
@@ -364,16 +374,24 @@ def _reason(candidate: _Candidate, values: np.ndarray) -> str:
 
 
 class Evidence:
-    """References of one ledger: which document keys each line carries and cites."""
+    """References of one ledger: which document keys each line carries and cites.
+
+    A mistyped citation (``cites["near"]``, see :func:`lettrage.references.near_citations`)
+    never makes a group agree, but a group without the document it nearly names is against
+    it.
+    """
 
     def __init__(self, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
         self.own: dict[int, set[str]] = {}
         for line, key in zip(documents["line"].tolist(), documents["key"].tolist()):
             self.own.setdefault(line, set()).add(key)
+        near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
+                else np.zeros(len(cites), dtype=bool))
         self.cited: dict[int, set[str]] = {}
-        for line, key in zip(cites["line"].tolist(), cites["key"].tolist()):
-            self.cited.setdefault(line, set()).add(key)
-        self._citing = np.array(sorted(self.cited), dtype=np.int64)
+        self.near: dict[int, set[str]] = {}
+        for line, key, mistyped in zip(cites["line"].tolist(), cites["key"].tolist(), near.tolist()):
+            (self.near if mistyped else self.cited).setdefault(line, set()).add(key)
+        self._citing = np.array(sorted(set(self.cited) | set(self.near)), dtype=np.int64)
 
     def cites_any(self, lines: np.ndarray) -> np.ndarray:
         """Which of ``lines`` cite a document (only they can make a group agree or not)."""
@@ -389,12 +407,13 @@ class Evidence:
         agree = against = False
         for line in lines:
             cited = self.cited.get(line)
-            if not cited:
-                continue
-            if cited & inside:
-                agree = True
-            else:
-                against = True
+            if cited:
+                if cited & inside:
+                    agree = True
+                else:
+                    against = True
+            elif self.near.get(line) and not self.near[line] & inside:
+                against = True  # it nearly names a document that is not in the group
         return agree, against
 
 
