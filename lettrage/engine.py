@@ -16,7 +16,7 @@ from lettrage.passes.exact import exact_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
 from lettrage.parallel import run_subset_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
-from lettrage.references import citations, document_keys, reference_key
+from lettrage.references import citations, document_keys, near_citations, reference_key
 from lettrage.result import (
     KEPT, LETTERED, OPEN, OTHER, PROPOSED, STATUSES, MatchResult, review_frame,
 )
@@ -52,7 +52,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     lines = _prepare(ledger, settings)
     selected = lines[lines["selected"]]
     documents = document_keys(selected)
-    cites = citations(selected, documents)
+    cites = _with_near_citations(selected, documents, citations(selected, documents))
     open_lines = selected[selected["open"]].assign(
         ref_key=lambda f: _per_unique_key(f["piece_ref"])
     )
@@ -85,6 +85,15 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
                          _review_settings(settings))
     log.info("review pass: %d proposals (%.2f s)", len(review), time.perf_counter() - started)
     return _result(ledger, lines, settings, members, groups, review, messages)
+
+
+def _with_near_citations(selected: pd.DataFrame, documents: pd.DataFrame,
+                         cites: pd.DataFrame) -> pd.DataFrame:
+    """The citations, and the mistyped ones flagged ``near`` (they only count against)."""
+    if documents.empty:
+        return cites.assign(near=False)
+    near = near_citations(selected, documents, cites)
+    return pd.concat([cites.assign(near=False), near.assign(near=True)], ignore_index=True)
 
 
 def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:

@@ -124,11 +124,17 @@ class _Links:
 
     def __init__(self, lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
         own = documents[["line", "key"]].astype({"line": np.int64, "key": object})
-        cites = cites[["line", "key"]].astype({"line": np.int64, "key": object})
+        citing_lines = set(cites["line"].tolist())
+        near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
+                else np.zeros(len(cites), dtype=bool))
+        #: (line, target): a mistyped citation — not evidence for, but not against either.
+        self.nearly = cites.loc[near, ["line", "key"]].astype({"line": np.int64, "key": object}) \
+            .merge(own.rename(columns={"line": "target"}), on="key")[["line", "target"]]
+        cites = cites.loc[~near, ["line", "key"]].astype({"line": np.int64, "key": object})
         #: (citing line, cited line, key): a line whose label names another line's document.
         cited = cites.merge(own.rename(columns={"line": "target"}), on="key")
         self.cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
-        self.citing_lines = set(cites["line"].tolist())
+        self.citing_lines = citing_lines
         self.keys_of = own.groupby("line")["key"].first()
         self._names = dict(zip(lines["line"].tolist(),
                                lines["piece_ref"].astype(str).str.strip().tolist()))
@@ -206,7 +212,8 @@ def _scored(pairs: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.
     size = np.abs(amount_i)
     band = np.maximum(settings.review_gap, size * float(settings.review_gap_pct) / 100)
     exact = _pair_in(pairs, links.cited[["line", "target"]].rename(columns={"line": "s", "target": "i"}))
-    against = pairs["s"].isin(links.citing_lines).to_numpy() & ~exact
+    nearly = _pair_in(pairs, links.nearly.rename(columns={"line": "s", "target": "i"}))
+    against = pairs["s"].isin(links.citing_lines).to_numpy() & ~exact & ~nearly
     near = _near_citation(pairs, links, ~exact)
     days = (pairs["date_s"] - pairs["date_i"]).dt.days.to_numpy()
     kind = np.select(
