@@ -197,3 +197,16 @@ def test_the_review_pass_never_letters(tmp_path):
     """)
     result = run(tmp_path, text)
     assert result.groups.empty and (result.lines["letter"] == "").all()
+
+
+@both
+def test_a_mistyped_citation_protects_the_pair_from_the_wrong_invoice(tmp_path, account):
+    # Two open invoices of 900.00; the payment swaps two digits of the newer one's number.
+    # Oldest first would pair it with the other invoice: the near citation forbids that.
+    result = run(tmp_path, rows(account, """
+        20250201|ZETA|FA2025-004567|Facture|900,00
+        20250105|ZETA|FA2025-009999|Facture|900,00
+        20250220|ZETA|VIR1|VIR ZETA FA2025-04576|-900,00
+    """))
+    assert groups_of(result) == {frozenset({1, 3})}
+    assert status(result, 2) == "open"
