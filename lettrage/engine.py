@@ -195,9 +195,9 @@ def _aux(ledger: pd.DataFrame, account: pd.Series) -> pd.Series:
 
 
 def _per_unique_key(texts: pd.Series) -> np.ndarray:
-    codes, uniques = pd.factorize(texts, use_na_sentinel=False)
-    keys = np.array([reference_key(str(text)) for text in uniques] + [""], dtype=object)
-    return keys[codes]
+    from lettrage.references import reference_keys  # vectorised reference_key
+
+    return reference_keys(texts)
 
 
 def _text(ledger: pd.DataFrame, column: str) -> np.ndarray:

@@ -20,11 +20,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
+
+from lettrage import reference_text as _rt
 
 MAX_LINES_PER_DOCUMENT = 3
 MAX_WORDS_PER_CITATION = 4
@@ -101,28 +105,6 @@ def _is_document_number(digits: str) -> bool:
     return len(digits) >= MIN_NUMBER_DIGITS and not _looks_like_date(digits)
 
 
-def _per_unique(texts: pd.Series, function) -> list:
-    codes, uniques = pd.factorize(texts.fillna(""), use_na_sentinel=False)
-    results = [function(str(text)) for text in uniques]
-    return [results[code] for code in codes]
-
-
-def _pairs(lines: pd.Series, keys: Iterable) -> pd.DataFrame:
-    frame = pd.DataFrame({"line": lines.to_numpy(), "key": list(keys)})
-    frame = frame.explode("key").dropna()
-    frame = frame[frame["key"] != ""]
-    return frame.astype({"line": np.int64, "key": object}).drop_duplicates()
-
-
-def _keyed_numbers(lines: pd.Series, pairs: Iterable) -> pd.DataFrame:
-    """``(line, key, number)`` from one set of ``(key, number)`` per line."""
-    frame = _pairs(lines, pairs)
-    split = list(frame["key"]) or [("", "")]
-    keys, numbers = zip(*split)
-    return pd.DataFrame({"line": frame["line"].to_numpy(), "key": keys[: len(frame)],
-                         "number": numbers[: len(frame)]})
-
-
 def label_numbers(text: str) -> set[str]:
     """Keys of the space-separated tokens of a label that look like a document number: at
     least four digits, not a year nor a date (``FA2025-000123`` → ``FA2025123``,
@@ -148,31 +130,156 @@ def _looks_like_date(key: str) -> bool:
     return 1990 <= int(key[:4]) <= 2099 or 1990 <= int(key[-4:]) <= 2099
 
 
+# --- Frames: the functions above applied to every line, vectorised -----------------------
+# Each column's distinct texts go through :mod:`lettrage.reference_text` when they are ASCII,
+# through the per-text functions above otherwise; ``tests/test_references_fast.py`` checks
+# the frames against the per-text functions applied line by line.
+
+
+class _Texts:
+    """The distinct texts of a column: ``codes[i]`` is the text of the column's i-th line.
+
+    ``fill``: a missing text is ``""`` (else ``str(value)``, ``"nan"`` for a NaN)."""
+
+    def __init__(self, texts: pd.Series, *, fill: bool = True):
+        array = _arrow_texts(texts, fill=fill)
+        if array is None:
+            codes, uniques = pd.factorize(texts.fillna("") if fill else texts, use_na_sentinel=False)
+            array = pa.array([str(text) for text in uniques], type=pa.string())
+        else:
+            encoded = pc.dictionary_encode(array)
+            codes, array = encoded.indices, encoded.dictionary
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.array = array
+        self.size = len(array)
+        ascii = np.asarray(pc.string_is_ascii(array).to_numpy(zero_copy_only=False), dtype=bool)
+        self.ascii = np.flatnonzero(ascii)
+        self.other = np.flatnonzero(~ascii)
+        self._ascii_mask = ascii
+        self._folded: _rt.Folded | None = None
+
+    @property
+    def folded(self) -> _rt.Folded:
+        """The ASCII texts, folded (once)."""
+        if self._folded is None:
+            self._folded = _rt.Folded(self.array.filter(pa.array(self._ascii_mask, type=pa.bool_())))
+        return self._folded
+
+    def text(self, index: int) -> str:
+        return self.array[int(index)].as_py()
+
+    def per_text(self, fast: Callable[[_rt.Folded], tuple[np.ndarray, ...]],
+                 slow: Callable[[str], tuple]) -> tuple[np.ndarray, ...]:
+        """Values for each distinct text (one object array per value): ``fast`` on the ASCII
+        texts at once, ``slow`` on each other text."""
+        found = fast(self.folded)
+        columns = tuple(np.empty(self.size, dtype=object) for _ in found)
+        for column, values in zip(columns, found):
+            column[self.ascii] = values
+        for index in self.other:
+            for column, value in zip(columns, slow(self.text(index))):
+                column[index] = value
+        return columns
+
+    def findings(self, fast: Callable[[_rt.Folded], tuple[np.ndarray, list[np.ndarray]]],
+                 slow: Callable[[str], Iterable[tuple]], columns: list[str]) -> pd.DataFrame:
+        """``text`` and ``columns``: the set of rows each distinct text gives — ``fast`` on the
+        ASCII texts (their indices among them, then one array per column), ``slow`` on each
+        other text (tuples)."""
+        index, values = fast(self.folded)
+        frame = pd.DataFrame({"text": self.ascii[index], **dict(zip(columns, values))})
+        rows = [(int(index), *row) for index in self.other for row in slow(self.text(index))]
+        if rows:
+            frame = pd.concat([frame, pd.DataFrame(rows, columns=["text", *columns])], ignore_index=True)
+        return frame.drop_duplicates(ignore_index=True)
+
+    def on_lines(self, findings: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        """The findings of each line's text, line after line: (position of the line, rows)."""
+        text = findings["text"].to_numpy(dtype=np.int64)
+        order = np.argsort(text, kind="stable")
+        counts = np.bincount(text, minlength=self.size)
+        starts = np.cumsum(counts) - counts
+        per_line = counts[self.codes]
+        position = np.repeat(np.arange(len(self.codes)), per_line)
+        offset = np.arange(len(position)) - np.repeat(np.cumsum(per_line) - per_line, per_line)
+        rows = order[np.repeat(starts[self.codes], per_line) + offset]
+        return position, findings.iloc[rows].reset_index(drop=True)
+
+
+def _arrow_texts(texts: pd.Series, *, fill: bool) -> pa.Array | None:
+    """The texts as one pyarrow string array, or ``None`` when some are not strings (or are
+    missing and ``fill`` is off): those go through ``str``."""
+    try:
+        array = pa.array(texts, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None if len(array) else pa.array([], type=pa.string())
+    if array.null_count:
+        if not fill:
+            return None
+        array = pc.fill_null(array, "")
+    return array
+
+
+def _fast_keys_and_numbers(folded: _rt.Folded) -> tuple[np.ndarray, np.ndarray]:
+    keys = folded.keys()
+    numbers = folded.document_numbers(min_digits=MIN_NUMBER_DIGITS)
+    numbers[keys == ""] = ""
+    return keys, numbers
+
+
+def reference_keys(texts: pd.Series) -> np.ndarray:
+    """:func:`reference_key` of ``str(text)`` for each text (``NaN`` gives ``"NAN"``), as an
+    object array; the same texts folded once."""
+    distinct = _Texts(texts, fill=False)
+    (keys,) = distinct.per_text(lambda folded: (folded.keys(),), lambda text: (reference_key(text),))
+    return keys[distinct.codes]
+
+
 def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
     """``(line, key, number)``: the references of each line — its PieceRef and NumFacture,
     and for the lines on the invoice side (column ``invoice_side``) the document numbers of
     their label. A settlement's label numbers are what it *cites*, never its own. ``number``
     (see :func:`document_number`) is filled on the invoice side only: a settlement is not
     what a short number cites."""
-    def with_number(keys):
-        return lambda text: {(key, document_number(text) if key else "") for key in keys(text)}
-
+    line_ids = lines["line"].to_numpy(dtype=np.int64)
     invoice_side = (lines["invoice_side"].to_numpy(dtype=bool) if "invoice_side" in lines.columns
                     else np.zeros(len(lines), dtype=bool))
-    frames = []
+    positions, keys, numbers = [], [], []
     for column in ("piece_ref", "invoice_number"):
         if column in lines.columns:
-            frames.append(_keyed_numbers(
-                lines["line"], _per_unique(lines[column], with_number(lambda t: {reference_key(t)}))))
+            texts = _Texts(lines[column])
+            key, number = texts.per_text(
+                _fast_keys_and_numbers,
+                lambda text: (reference_key(text), document_number(text) if reference_key(text) else ""))
+            positions.append(np.arange(len(lines)))
+            keys.append(key[texts.codes])
+            numbers.append(number[texts.codes])
     if "label" in lines.columns:
-        invoices = lines[invoice_side]
-        frames.append(_keyed_numbers(invoices["line"], _per_unique(
-            invoices["label"],
-            lambda text: {(key, document_number(key_text)) for key_text in text.split()
-                          for key in label_numbers(key_text)})))
-    own = pd.concat(frames, ignore_index=True).drop_duplicates(ignore_index=True)
-    on_invoice_side = pd.Series(invoice_side, index=lines["line"].to_numpy())
-    own.loc[~on_invoice_side.reindex(own["line"]).fillna(False).to_numpy(dtype=bool), "number"] = ""
+        invoices = np.flatnonzero(invoice_side)
+        texts = _Texts(lines["label"].iloc[invoices])
+
+        def fast(folded: _rt.Folded) -> tuple[np.ndarray, list[np.ndarray]]:
+            found, found_numbers = folded.label_numbers(min_digits=MIN_NUMBER_DIGITS)
+            return found.parent, [found.values, found_numbers]
+
+        findings = texts.findings(
+            fast, lambda text: {(key, document_number(key_text)) for key_text in text.split()
+                                for key in label_numbers(key_text)}, ["key", "number"])
+        # a label's pairs in sorted order: the number kept when it gives one key twice
+        position, rows = texts.on_lines(findings.sort_values(["text", "key", "number"]))
+        positions.append(invoices[position])
+        keys.append(rows["key"].to_numpy(dtype=object))
+        numbers.append(rows["number"].to_numpy(dtype=object))
+    position = np.concatenate(positions)
+    own = pd.DataFrame({"line": line_ids[position], "key": np.concatenate(keys),
+                        "number": np.concatenate(numbers)})
+    first = ~own.duplicated().to_numpy()
+    own, position = own[first].reset_index(drop=True), position[first]
+    own.loc[~invoice_side[position], "number"] = ""
     return own
 
 
@@ -185,11 +292,13 @@ def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
     document's short number when it names that one document in its third party, else ``""``.
     """
     own = own_keys(lines)
-    own = own[own["key"].map(is_document_key).astype(bool)]
+    own = own[_is_document_key(own["key"])]
     own = own.merge(lines[["line", "party_id"]], on="line")
-    spread = own.groupby("key").agg(parties=("party_id", "nunique"), count=("line", "nunique"))
-    good = spread[(spread["parties"] == 1) & (spread["count"] <= MAX_LINES_PER_DOCUMENT)].index
-    documents = own.loc[own["key"].isin(good), ["line", "key", "party_id", "number"]]
+    key, distinct = pd.factorize(own["key"])
+    parties = _distinct_per(key, own["party_id"].to_numpy(), len(distinct))
+    count = _distinct_per(key, own["line"].to_numpy(), len(distinct))
+    good = (parties == 1) & (count <= MAX_LINES_PER_DOCUMENT)
+    documents = own.loc[good[key], ["line", "key", "party_id", "number"]]
     numbered = documents[documents["number"] != ""]
     keys_per_number = numbered.groupby(["party_id", "number"])["key"].nunique()
     shared = keys_per_number[keys_per_number > 1].reset_index()[["party_id", "number"]]
@@ -197,6 +306,54 @@ def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
     documents = documents.assign(number=np.where(clash["_shared"].notna().to_numpy(), "",
                                                  documents["number"].to_numpy()))
     return documents.drop_duplicates(["line", "key"]).reset_index(drop=True)
+
+
+def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """How many distinct ``values`` each code has."""
+    pairs = pd.DataFrame({"code": codes, "value": values}).drop_duplicates()
+    return np.bincount(pairs["code"].to_numpy(dtype=np.int64), minlength=size)
+
+
+def _isin(values: np.ndarray, wanted: pa.Array) -> np.ndarray:
+    """Which strings of ``values`` are among ``wanted``."""
+    found = pc.is_in(pa.array(values, type=pa.string()), value_set=wanted)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _distinct_strings(values: pd.Series) -> pa.Array:
+    return pc.unique(pa.array(values, type=pa.string(), from_pandas=True))
+
+
+def _lengths_and_digits(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The number of characters, and of digits, of each string."""
+    array = pa.array(texts, type=pa.string())
+    lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False)
+    digits = pc.utf8_length(pc.replace_substring_regex(array, "[^0-9]+", "")).to_numpy(zero_copy_only=False)
+    return np.asarray(lengths, dtype=np.int64), np.asarray(digits, dtype=np.int64)
+
+
+def _line_findings(lines: pd.DataFrame, texts: _Texts, findings: pd.DataFrame) -> pd.DataFrame:
+    """``(line, value)`` from per-text findings ``(text, value)``."""
+    position, rows = texts.on_lines(findings)
+    return pd.DataFrame({"line": lines["line"].to_numpy(dtype=np.int64)[position],
+                         "key": rows.iloc[:, 1].to_numpy(dtype=object)})
+
+
+def _is_document_key(keys: pd.Series) -> np.ndarray:
+    """:func:`is_document_key` of each key."""
+    array = pa.array(keys.to_numpy(dtype=object), type=pa.string())
+    digits = pc.count_substring_regex(array, "[0-9]").to_numpy(zero_copy_only=False)
+    return (pc.utf8_length(array).to_numpy(zero_copy_only=False) >= 4) & (np.asarray(digits) >= 2)
+
+
+def _runs_in(texts: _Texts, slow: Callable[[str], Iterable[str]], *, known: pa.Array | None = None,
+             min_length: int = 0) -> pd.DataFrame:
+    """``(text, key)``: the runs of words of each distinct text (:meth:`_rt.Folded.runs`)."""
+    def fast(folded: _rt.Folded) -> tuple[np.ndarray, list[np.ndarray]]:
+        found = folded.runs(MAX_WORDS_PER_CITATION, known=known, min_length=min_length)
+        return found.parent, [found.values]
+
+    return texts.findings(fast, lambda text: ((key,) for key in slow(text)), ["key"])
 
 
 def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
@@ -207,28 +364,33 @@ def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     A line's own document key is not a citation of itself.
     """
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
-    known = set(documents["key"])
-    if not known:
+    known_keys = _distinct_strings(documents["key"])
+    if not len(known_keys):
         return empty
-
-    def cited(text: str) -> set[str]:
-        return cited_keys(text) & known
-
-    found = [
-        _pairs(lines["line"], _per_unique(lines[column], cited))
-        for column in ("label", "piece_ref")
-    ]
+    known = set(known_keys.to_pylist())  # for the texts that are not ASCII
+    labels = _Texts(lines["label"])
+    found = []
+    for column, texts in (("label", labels), ("piece_ref", _Texts(lines["piece_ref"]))):
+        found.append(_line_findings(lines, texts, _runs_in(
+            texts, lambda text: cited_keys(text) & known, known=known_keys)))
     numbered = documents.loc[documents["number"] != "", ["party_id", "number", "key"]]
-    if not numbered.empty:
-        known_numbers = set(numbered["number"])
-        for column in ("label",):  # a PieceRef is the line's own (bank) reference
-            by_number = _pairs(lines["line"], _per_unique(
-                lines[column], lambda text: cited_numbers(text) & known_numbers))
-            by_number = by_number.rename(columns={"key": "number"}).merge(
-                lines[["line", "party_id"]], on="line").merge(
-                numbered.drop_duplicates(), on=["party_id", "number"])
-            found.append(by_number[["line", "key"]])
-    cites = pd.concat(found, ignore_index=True).drop_duplicates()
+    if not numbered.empty:  # numbers in labels only: a PieceRef is the line's own (bank) reference
+        number_array = _distinct_strings(numbered["number"])
+        known_numbers = set(number_array.to_pylist())
+
+        def fast(folded: _rt.Folded) -> tuple[np.ndarray, list[np.ndarray]]:
+            cited = folded.cited_numbers(min_digits=MIN_NUMBER_DIGITS)
+            wanted = _isin(cited.values, number_array)
+            return cited.parent[wanted], [cited.values[wanted]]
+
+        by_number = _line_findings(lines, labels, labels.findings(
+            fast, lambda text: ((number,) for number in cited_numbers(text) & known_numbers),
+            ["number"]))
+        by_number = by_number.rename(columns={"key": "number"}).merge(
+            lines[["line", "party_id"]], on="line").merge(
+            numbered.drop_duplicates(), on=["party_id", "number"])
+        found.append(by_number[["line", "key"]])
+    cites = pd.concat(found, ignore_index=True).astype({"key": object}).drop_duplicates()
     mine = documents[["line", "key"]].assign(_own=True)
     cites = cites.merge(mine, on=["line", "key"], how="left")
     if cites.empty:
@@ -246,28 +408,45 @@ def near_citations(lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataF
     keys = documents.loc[documents["key"].str.len() >= MIN_NEAR_KEY, ["party_id", "key"]]
     if keys.empty:
         return empty
-    digits = _per_unique(lines["label"], lambda text: bool(_DIGIT_RUN.search(text)))
-    quiet = lines[np.asarray(digits, dtype=bool) & ~lines["line"].isin(cites["line"]).to_numpy()
+    labels = _Texts(lines["label"])
+    digits = np.asarray(pc.match_substring_regex(labels.array, _DIGIT_RUN.pattern)
+                        .to_numpy(zero_copy_only=False), dtype=bool)[labels.codes]
+    quiet = lines[digits & ~lines["line"].isin(cites["line"]).to_numpy()
                   & lines["party_id"].isin(keys["party_id"]).to_numpy()]
     if quiet.empty:
         return empty
-    grams = _pairs(quiet["line"], _per_unique(
-        quiet["label"], lambda text: {k for k in cited_keys(text) if len(k) >= MIN_NEAR_KEY - 1}))
-    grams = grams.merge(quiet[["line", "party_id"]], on="line").sort_values(["party_id", "line", "key"])
-    party_keys = {party: sorted(set(frame["key"])) for party, frame in keys.groupby("party_id")}
-    parties = grams["party_id"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, parties[1:] != parties[:-1]]) if len(parties) else []
-    stops = np.r_[starts[1:], len(parties)] if len(parties) else []
-    found: list[tuple[int, str]] = []
-    gram_lines, gram_texts = grams["line"].to_numpy(), grams["key"].to_numpy(dtype=object)
-    for start, stop in zip(list(starts), list(stops)):
-        names = party_keys[int(parties[start])]
-        texts = gram_texts[start:stop].tolist()
-        scores = process.cdist(texts, names, scorer=fuzz.ratio, score_cutoff=NEAR_CITATION)
-        lengths = np.array([len(t) for t in texts])[:, None] - np.array([len(n) for n in names])
-        hits = (scores > 0) & (np.abs(lengths) <= 1)
-        for row, column in zip(*np.nonzero(hits)):
-            found.append((int(gram_lines[start + row]), names[column]))
+    quiet_labels = _Texts(quiet["label"])
+    grams = _line_findings(quiet, quiet_labels, _runs_in(
+        quiet_labels, lambda text: {k for k in cited_keys(text) if len(k) >= MIN_NEAR_KEY - 1},
+        min_length=MIN_NEAR_KEY - 1))
+    party_of = pd.Series(quiet["party_id"].to_numpy(dtype=np.int64), index=quiet["line"].to_numpy())
+    parties = party_of.reindex(grams["line"].to_numpy()).to_numpy(dtype=np.int64)
+    gram_lines = grams["line"].to_numpy(dtype=np.int64)
+    order = np.lexsort((gram_lines, parties))  # third party after third party, line after line
+    parties, gram_lines = parties[order], gram_lines[order]
+    gram_texts = grams["key"].to_numpy(dtype=object)[order]
+    gram_lengths, gram_digits = _lengths_and_digits(gram_texts)
+    names = keys.drop_duplicates().sort_values(["party_id", "key"])
+    name_parties = names["party_id"].to_numpy(dtype=np.int64)
+    name_keys = names["key"].to_numpy(dtype=object)
+    name_lengths, name_digits = _lengths_and_digits(name_keys)
+    # every pair of a run of words and a document name of its third party, about as long
+    firsts = np.searchsorted(name_parties, parties, "left")
+    count = np.searchsorted(name_parties, parties, "right") - firsts
+    gram = np.repeat(np.arange(len(parties)), count)
+    name = np.repeat(firsts - (np.cumsum(count) - count), count) + np.arange(len(gram))
+    close = np.abs(gram_lengths[gram] - name_lengths[name]) <= 1
+    gram, name = gram[close], name[close]
+    # ratio = 200·LCS / (both lengths), and a common subsequence has at most as many digits,
+    # and as many letters, as the fewer of the two: pairs that cannot reach the ratio go
+    common = (np.minimum(gram_digits[gram], name_digits[name])
+              + np.minimum(gram_lengths[gram] - gram_digits[gram], name_lengths[name] - name_digits[name]))
+    reachable = 200 * common >= NEAR_CITATION * (gram_lengths[gram] + name_lengths[name])
+    gram, name = gram[reachable], name[reachable]
+    scores = process.cpdist(gram_texts[gram].tolist(), name_keys[name].tolist(), scorer=fuzz.ratio,
+                            score_cutoff=NEAR_CITATION) if len(gram) else np.zeros(0)
+    hits = np.asarray(scores) > 0
+    found = list(zip(gram_lines[gram[hits]].tolist(), name_keys[name[hits]].tolist()))
     if not found:
         return empty
     near = pd.DataFrame(found, columns=["line", "key"]).drop_duplicates()

@@ -1,0 +1,287 @@
+"""Vectorised twins of the per-text functions of :mod:`lettrage.references`.
+
+:class:`Folded` folds many texts at once, with numpy over the bytes of a pyarrow string array,
+exactly as :func:`lettrage.references.words` folds one text: upper case, the letters and digits
+kept, the leading zeros of every number dropped. Its methods give what the per-text functions
+give for each text (``reference_key``, ``document_number``, ``cited_keys``, ``cited_numbers``,
+``label_numbers``), as flat arrays with the index of the text each value comes from.
+
+**ASCII texts only**: Python's ``str.upper``, ``str.split`` and NFKD folding of other texts
+are not a byte's, so :mod:`lettrage.references` sends the few texts that are not ASCII through
+the per-text functions. ``tests/test_references_fast.py`` holds both paths to the same results.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_DIGIT, _LETTER, _SPACE = 1, 2, 4
+_KINDS = np.zeros(256, dtype=np.uint8)
+_KINDS[list(b"0123456789")] = _DIGIT
+_KINDS[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] = _LETTER
+_KINDS[list(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ")] = _SPACE  # what str.split() splits ASCII on
+_UPPER = np.arange(256, dtype=np.uint8)
+_UPPER[97:123] -= 32
+_DATE_TOKEN = r"^[0-9]{1,2}[./-][0-9]{1,2}([./-][0-9]{2,4})?$"
+_AMOUNT_TOKEN = r"^[-+]?[0-9][0-9 ]*[.,][0-9]{1,2}$"
+_FIRST_YEAR, _LAST_YEAR = 1990, 2099
+#: Polynomial hashing of substrings (mod 2⁶⁴): a filter before exact comparison, never a proof.
+_BASE = np.uint64(0x100000001B3)
+_BITMAP = 1 << 22
+
+
+@dataclass(frozen=True)
+class Found:
+    """Strings found in texts: ``values[i]`` comes from text ``parent[i]``; in text order."""
+
+    values: np.ndarray  # object array of str
+    parent: np.ndarray
+
+
+def _bytes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The characters of ASCII texts (no nulls) in a row, and where each text starts."""
+    texts = texts.cast(pa.large_string())
+    _, offsets, data = texts.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    chars = (np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data is not None
+             else np.zeros(0, dtype=np.uint8))
+    return chars.copy(), offsets - offsets[0]
+
+
+def _strings(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> pa.LargeStringArray:
+    """``data[starts[i]:stops[i]]`` as strings (slices may overlap)."""
+    lengths = (stops - starts).astype(np.int64)
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    index = np.arange(offsets[-1], dtype=np.int64) + np.repeat(starts - offsets[:-1], lengths)
+    return pa.LargeStringArray.from_buffers(
+        len(starts), pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data[index])))
+
+
+def _objects(strings: pa.Array) -> np.ndarray:
+    return np.asarray(strings.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _run_starts(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Where each run of ``flag`` starts (``first``: where a text starts, and the end)."""
+    return np.flatnonzero(flag & ~(np.r_[False, flag[:-1]] & ~first[:-1]))
+
+
+def _run_stops(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Where each run of ``flag`` stops (the position after its last character)."""
+    return np.flatnonzero(flag & ~(np.r_[flag[1:], False] & ~first[1:])) + 1
+
+
+def _year(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Are the four digits from each ``at`` a year of :data:`_FIRST_YEAR`–:data:`_LAST_YEAR`?"""
+    if not len(data):
+        return np.zeros(len(at), dtype=bool)
+    value = np.zeros(len(at), dtype=np.int64)
+    for shift in range(4):
+        value = value * 10 + data[np.clip(at + shift, 0, len(data) - 1)].astype(np.int64) - 48
+    return (value >= _FIRST_YEAR) & (value <= _LAST_YEAR)
+
+
+class Folded:
+    """ASCII texts folded like :func:`lettrage.references.words`, all at once.
+
+    ``data`` holds the kept characters of every text in a row; text ``t`` keeps
+    ``data[text_starts[t]:text_starts[t + 1]]`` (its reference key). Word ``w`` is
+    ``data[word_starts[w]:word_stops[w]]``, of text ``word_text[w]`` and whitespace token
+    ``word_token[w]``; token ``k`` is of text ``token_text[k]``.
+    """
+
+    def __init__(self, texts: pa.Array):
+        chars, offsets = _bytes(texts)
+        self.size = len(texts)
+        size = len(chars)
+        kind = _KINDS[chars]
+        chars = _UPPER[chars]
+        digit = (kind & _DIGIT) != 0
+        word = (kind & (_DIGIT | _LETTER)) != 0
+        space = (kind & _SPACE) != 0
+        first = np.zeros(size + 1, dtype=bool)  # a text starts here (and the end)
+        first[offsets] = True
+        # Leading zeros: the zeros that start a run of digits, but the run's last digit.
+        zeros = np.flatnonzero(chars == 48)
+        previous = np.maximum(zeros - 1, 0)
+        after_digit = digit[previous] & ~first[zeros]
+        joined = np.r_[False, zeros[1:] == zeros[:-1] + 1] & ~first[zeros]
+        run = np.cumsum(~joined) - 1
+        leading = (~after_digit)[~joined][run]
+        following = np.minimum(zeros + 1, max(size - 1, 0))
+        before_digit = digit[following] & ~first[zeros + 1]
+        keep = word.copy()
+        keep[zeros[leading & before_digit]] = False
+
+        kept = np.zeros(size + 1, dtype=np.int64)  # kept characters before each position
+        np.cumsum(keep, out=kept[1:])
+        self.data = chars[keep]
+        self.digit = digit[keep]
+        self.text_starts = kept[offsets]
+        word_at = _run_starts(word, first)
+        token_at = _run_starts(~space, first)
+        token_stop = _run_stops(~space, first)
+        self.word_starts = kept[word_at]
+        self.word_stops = np.r_[self.word_starts[1:], kept[-1:]][: len(word_at)].astype(np.int64)
+        self.word_text = np.searchsorted(offsets, word_at, side="right") - 1
+        self.word_token = np.searchsorted(token_at, word_at, side="right") - 1
+        self.token_text = np.searchsorted(offsets, token_at, side="right") - 1
+        self.token_starts = np.r_[kept[token_at], kept[-1]].astype(np.int64)
+        self._chars, self._token_at, self._token_stop = chars, token_at, token_stop
+
+    def _token_matches(self, pattern: str) -> np.ndarray:
+        """Which whitespace tokens match ``pattern`` (one that needs a digit or sign first)."""
+        found = np.zeros(len(self._token_at), dtype=bool)
+        start = self._chars[self._token_at] if len(self._token_at) else np.zeros(0, dtype=np.uint8)
+        maybe = np.flatnonzero(((_KINDS[start] & _DIGIT) != 0) | (start == 43) | (start == 45))
+        if len(maybe):
+            tokens = _strings(self._chars, self._token_at[maybe], self._token_stop[maybe])
+            found[maybe] = _matches(tokens, pattern)
+        return found
+
+    # --- one text ------------------------------------------------------------------------
+
+    def keys(self) -> np.ndarray:
+        """``reference_key`` of each text (object array)."""
+        return _objects(pa.LargeStringArray.from_buffers(
+            self.size, pa.py_buffer(self.text_starts), pa.py_buffer(np.ascontiguousarray(self.data))))
+
+    def _trailing_starts(self) -> np.ndarray:
+        """Where the digits that end each word start (its stop when it ends with a letter)."""
+        after_letter = np.maximum.accumulate(
+            np.where(self.digit, 0, np.arange(1, len(self.data) + 1)))
+        if not len(self.word_stops):
+            return self.word_stops.copy()
+        return np.maximum(after_letter[self.word_stops - 1], self.word_starts)
+
+    def _looks_like_date(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+        """``_looks_like_date`` of slices of digits."""
+        length = stops - starts
+        return ((length >= 4) & (length <= 8)
+                & (_year(self.data, starts) | _year(self.data, stops - 4)))
+
+    def _document_numbers(self, group: np.ndarray, groups: int, min_digits: int) -> np.ndarray:
+        """``document_number`` of each group of words (texts or tokens)."""
+        numbers = np.full(groups, "", dtype=object)
+        trailing = self._trailing_starts()
+        ending = np.flatnonzero(trailing < self.word_stops)
+        if not len(ending):
+            return numbers
+        owner = group[ending]
+        last = ending[np.r_[owner[1:] != owner[:-1], True]]  # each group's last such word
+        starts, stops = trailing[last], self.word_stops[last]
+        good = (stops - starts >= min_digits) & ~self._looks_like_date(starts, stops)
+        numbers[group[last][good]] = _objects(_strings(self.data, starts[good], stops[good]))
+        return numbers
+
+    def document_numbers(self, *, min_digits: int) -> np.ndarray:
+        """``document_number`` of each text (object array)."""
+        return self._document_numbers(self.word_text, self.size, min_digits)
+
+    # --- many per text ---------------------------------------------------------------------
+
+    def runs(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0) -> Found:
+        """``cited_keys`` of each text: the runs of 1 to ``max_words`` consecutive words, joined;
+        only those in ``known`` (strings) when given, only those of ``min_length`` characters
+        or more. Runs of one text come in no particular order and may repeat."""
+        size = len(self.word_starts)
+        lengths = self.word_stops - self.word_starts
+        hashes = _hashes(self.data, self.word_starts, self.word_stops) if known is not None else None
+        powers = _powers(int(lengths.max()) if size else 0)
+        wanted = np.unique(_string_hashes(known)) if known is not None else None
+        start = np.arange(size, dtype=np.int64)
+        run_hashes = hashes
+        kept_words, kept_stops = [], []
+        for extra in range(max_words):
+            if extra:
+                more = start + extra < size
+                more[more] = self.word_text[start[more] + extra] == self.word_text[start[more]]
+                start = start[more]
+                if run_hashes is not None:
+                    end = start + extra
+                    run_hashes = run_hashes[more] * powers[lengths[end]] + hashes[end]
+            stops = self.word_stops[start + extra]
+            kept = stops - self.word_starts[start] >= min_length
+            if wanted is not None:
+                kept &= _isin_sorted(run_hashes, wanted)
+            kept_words.append(start[kept])
+            kept_stops.append(stops[kept])
+        words, stops = np.concatenate(kept_words), np.concatenate(kept_stops)
+        values = _strings(self.data, self.word_starts[words], stops)
+        if known is not None:  # a hash is a filter; equal strings are the proof
+            exact = np.asarray(pc.is_in(values, value_set=known.cast(pa.large_string()))
+                               .to_numpy(zero_copy_only=False), dtype=bool)
+            values, words = values.filter(pa.array(exact)), words[exact]
+        parent = self.word_text[words]
+        order = np.argsort(parent, kind="stable")
+        return Found(_objects(values)[order], parent[order])
+
+    def cited_numbers(self, *, min_digits: int) -> Found:
+        """``cited_numbers`` of each text (a number may repeat)."""
+        plain = ~(self._token_matches(_AMOUNT_TOKEN) | self._token_matches(_DATE_TOKEN))
+        trailing = self._trailing_starts()
+        stops = self.word_stops
+        good = (plain[self.word_token] & (stops - trailing >= min_digits)
+                & ~self._looks_like_date(trailing, stops))
+        values = _strings(self.data, trailing[good], stops[good])
+        return Found(_objects(values), self.word_text[good])
+
+    def label_numbers(self, *, min_digits: int) -> tuple[Found, np.ndarray]:
+        """``(key, document_number(token))`` for the keys of ``label_numbers(token)`` of each
+        whitespace token of each text: the keys found, and their numbers (object array)."""
+        tokens = len(self.token_text)
+        starts, stops = self.token_starts[:-1], self.token_starts[1:]
+        counted = np.zeros(len(self.digit) + 1, dtype=np.int64)
+        np.cumsum(self.digit, out=counted[1:])
+        digits = counted[stops] - counted[starts]
+        all_digits = (digits == stops - starts) & (stops > starts)
+        date = all_digits & self._looks_like_date(starts, stops)
+        good = ~self._token_matches(_DATE_TOKEN) & (digits >= 4) & ~date
+        numbers = self._document_numbers(self.word_token, tokens, min_digits)
+        keys = _objects(_strings(self.data, starts[good], stops[good]))
+        return Found(keys, self.token_text[good]), numbers[good]
+
+
+def _matches(strings: pa.Array, pattern: str) -> np.ndarray:
+    return np.asarray(pc.match_substring_regex(strings, pattern).to_numpy(zero_copy_only=False),
+                      dtype=bool)
+
+
+def _string_hashes(strings: pa.Array) -> np.ndarray:
+    data, offsets = _bytes(strings)
+    return _hashes(data, offsets[:-1], offsets[1:])
+
+
+def _hashes(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """A polynomial hash (mod 2⁶⁴) of each slice ``data[start:stop]``: Σ c_j·B^(stop-1-j)."""
+    hashes = np.zeros(len(starts), dtype=np.uint64)
+    active = np.arange(len(starts))
+    shift = 0
+    while len(active):
+        active = active[stops[active] - starts[active] > shift]
+        hashes[active] = hashes[active] * _BASE + data[starts[active] + shift].astype(np.uint64)
+        shift += 1
+    return hashes
+
+
+def _powers(top: int) -> np.ndarray:
+    """B⁰ … B^top (mod 2⁶⁴)."""
+    return np.cumprod(np.r_[np.uint64(1), np.full(top, _BASE, dtype=np.uint64)], dtype=np.uint64)
+
+
+def _isin_sorted(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are among ``wanted`` (sorted): a bitmap of their low bits first."""
+    if not len(wanted):
+        return np.zeros(len(values), dtype=bool)
+    low = np.uint64(_BITMAP - 1)
+    bitmap = np.zeros(_BITMAP, dtype=bool)
+    bitmap[(wanted & low).astype(np.int64)] = True
+    maybe = np.flatnonzero(bitmap[(values & low).astype(np.int64)])
+    position = np.minimum(np.searchsorted(wanted, values[maybe]), len(wanted) - 1)
+    found = np.zeros(len(values), dtype=bool)
+    found[maybe] = wanted[position] == values[maybe]
+    return found
