@@ -11,6 +11,7 @@ import pandas as pd
 from lettrage.errors import FecError
 from lettrage.ledger import ATTR_FAULTS, FAULT_COLUMNS, is_third_party, raise_fatal_faults, validate_frame
 from lettrage.letters import first_number, highest_codes, number_to_code, usual_width
+from lettrage.opening import aggregated_openings
 from lettrage.passes.base import PassOutput
 from lettrage.passes.exact import exact_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
@@ -182,7 +183,10 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             "selected": selected,
         }
     )
+    frame["opening"] = selected & aggregated_openings(frame)
     frame["open"] = selected & (frame["letter"] == "").to_numpy() & (amount != 0)
+    # Held lines take part in every search (they make ties) but are never lettered.
+    frame["held"] = frame["opening"] & (settings.opening_balances == "review")
     return frame
 
 

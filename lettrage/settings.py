@@ -52,6 +52,9 @@ class Settings:
     solve_time_limit : limit per CP-SAT search, in the solver's deterministic seconds (about
         wall-clock seconds, but the same on every machine); a search that reaches it sends
         its lines to review and is reported in the run's issues.
+    opening_balances : ``"review"`` (default): an aggregated opening balance — a line whose
+        label only says "Report à nouveau" — is never lettered automatically, it goes to
+        the review list; ``"letter"``: it is matched like any other line.
     review_gap, review_gap_pct : the review pass proposes an invoice and a settlement this
         far apart (the larger of cents and percent of the invoice; default 10.00 and 5 %)
         as a ``gap`` — a discount, fees — rather than a partial payment.
@@ -75,6 +78,7 @@ class Settings:
     max_group_size: int = 6
     max_solutions: int = 16
     solve_time_limit: float = 0.5
+    opening_balances: str = "review"
     review_gap: int = 1_000
     review_gap_pct: Decimal = Decimal(5)
     review_top: int = 3
@@ -91,6 +95,8 @@ class Settings:
             raise SettingsError("tolerance: must not be negative")
         if self.review_gap < 0 or self.review_gap_pct < 0 or self.review_top < 1:
             raise SettingsError("review_gap, review_gap_pct: not negative; review_top: at least 1")
+        if self.opening_balances not in ("review", "letter"):
+            raise SettingsError(f"opening_balances: {self.opening_balances!r} — use 'review' or 'letter'")
         if self.date_let not in ("latest", "today"):
             raise SettingsError(f"date_let: {self.date_let!r} — use 'latest' or 'today'")
         if self.letter_width is not None and not 1 <= self.letter_width <= 8:

@@ -210,3 +210,19 @@ def test_a_mistyped_citation_protects_the_pair_from_the_wrong_invoice(tmp_path, 
     """))
     assert groups_of(result) == {frozenset({1, 3})}
     assert status(result, 2) == "open"
+
+
+@both
+def test_an_aggregated_opening_balance_is_reviewed_and_still_makes_a_tie(tmp_path, account):
+    # The opening balance could be the 100.00 the cheque pays, as could the invoice: with
+    # the balance held back, neither is lettered (the cheque is not given to the invoice).
+    text = rows(account, """
+        20250101|CLEAN|RAN|Report à nouveau|100,00
+        20250131|CLEAN|FA2025-000035|Facture|100,00
+        20250312|CLEAN|CHQ|CHEQUE NO 0230395|-100,00
+    """)
+    result = run(tmp_path, text)
+    assert groups_of(result) == set()
+    assert top(result, 1)[0] == "opening_balance"
+    lettered = run(tmp_path, text, opening_balances="letter")
+    assert len(groups_of(lettered)) == 1

@@ -38,7 +38,9 @@ def exact_pass(
     Parameters
     ----------
     open_lines : unlettered lines with ``line``, ``party_id``, ``amount`` (cents, ≠ 0),
-        ``date`` and ``invoice_side`` (True for the side that carries invoices).
+        ``date`` and ``invoice_side`` (True for the side that carries invoices); optionally
+        ``held`` — lines that compete for their partners but are never lettered (an
+        aggregated opening balance): a pair through one is dropped, its partner stays open.
     documents, cites : reference evidence (see :mod:`lettrage.references`).
     max_days_early : a settlement dated more than this many days before its invoice is
         paired with it only when their references agree (a deposit is applied to the
@@ -61,6 +63,9 @@ def exact_pass(
         unclaimed = ~allowed["a"].isin(claimed) & ~allowed["b"].isin(claimed)
         allowed = allowed[(single & unclaimed) | allowed["agree"]]
     chosen = mutual_best_pairs(allowed)
+    if "held" in open_lines.columns:  # a held line takes its partner out of the game
+        held = open_lines.loc[open_lines["held"].to_numpy(dtype=bool), "line"]
+        chosen = chosen[~chosen["a"].isin(held) & ~chosen["b"].isin(held)]
     count = len(chosen)
     groups = pd.DataFrame(
         {

@@ -29,6 +29,8 @@ kind                          what it proposes                                  
                               open)
 ``supplier_debit``            the open debit lines of a supplier whose open balance    —
                               is a debit (a report: the lines stay open)
+``opening_balance``           an aggregated "Report à nouveau" line, left to a person  —
+                              (a report: the line stays open)
 ``unsure``                    a line whose subset search could not finish, when no     —
                               other proposal holds it
 ============================  =====================================================  =========
@@ -52,7 +54,7 @@ from lettrage.references import reference_key
 from lettrage.writeoffs import nature_of
 
 #: Kinds that report a situation rather than propose a group: their lines stay ``open``.
-REPORT_KINDS = frozenset({"unapplied", "supplier_debit"})
+REPORT_KINDS = frozenset({"unapplied", "supplier_debit", "opening_balance"})
 PROPOSAL_COLUMNS = ["anchor", "kind", "lines", "party_id", "gap", "score", "reason"]
 #: Beyond this many settlement × invoice combinations, a third party's pairs are limited to
 #: the ones an amount or a reference links.
@@ -65,7 +67,7 @@ DAYS_EARLY = 60  # a settlement this far before its invoice is unlikely to be fo
 MAX_TIED_SHOWN = 10
 _KIND_ORDER = {kind: order for order, kind in enumerate((
     "misallocated", "double_payment", "existing_group", "ambiguous", "match", "gap", "partial",
-    "overpaid", "reference_conflict", "unsure", "unapplied", "supplier_debit"))}
+    "overpaid", "reference_conflict", "unsure", "unapplied", "supplier_debit", "opening_balance"))}
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ def review_pass(
     ]
     proposals = pd.concat([f for f in found if not f.empty] or [_empty()], ignore_index=True)
     covered = {line for group in proposals["lines"] for line in group}
-    reports = [_unsure(tied, covered), _unapplied(lines, covered), _supplier_debits(lines)]
+    reports = [_unsure(tied, covered), _unapplied(lines, covered), _supplier_debits(lines),
+               _opening_balances(lines)]
     proposals = pd.concat([proposals, *reports], ignore_index=True)
     return _ranked(proposals, settings.top)
 
@@ -426,9 +429,22 @@ def _supplier_debits(lines: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows)
 
 
+def _opening_balances(lines: pd.DataFrame) -> pd.DataFrame:
+    """Aggregated opening balances left to a person (``opening_balances = "review"``)."""
+    if "opening" not in lines.columns:
+        return _empty()
+    waiting = lines[lines["opening"].to_numpy(dtype=bool) & ~lines["kept"].to_numpy(dtype=bool)
+                    & (lines["letter"].to_numpy() == "") & (lines["amount"].to_numpy() != 0)]
+    rows = [(int(line), "opening_balance", (int(line),), int(party), int(amount), 0.0,
+             f"balance brought forward of {format_cents(abs(int(amount)))} with no detail: letter"
+             " it by hand with the documents it carries (or set opening_balances = 'letter')")
+            for line, party, amount in zip(waiting["line"], waiting["party_id"], waiting["amount"])]
+    return _frame(rows)
+
+
 def _ranked(proposals: pd.DataFrame, top: int) -> pd.DataFrame:
     """One row per (anchor, kind, lines); each anchor's proposals best first: ``top`` at most,
-    and up to :data:`MAX_TIED_SHOWN` tied groups."""
+    and up to :data:`MAX_TIED_SHOWN` tied groups; reports are always kept."""
     if proposals.empty:
         return proposals.assign(rank=pd.Series(dtype=np.int64))
     frame = proposals.assign(
@@ -438,6 +454,6 @@ def _ranked(proposals: pd.DataFrame, top: int) -> pd.DataFrame:
                   kind="stable")
     frame = frame.drop_duplicates(["anchor", "kind", "_lines"])
     frame["rank"] = frame.groupby("anchor").cumcount() + 1
-    frame = frame[(frame["rank"] <= top)
+    frame = frame[(frame["rank"] <= top) | frame["kind"].isin(REPORT_KINDS)
                   | ((frame["kind"] == "ambiguous") & (frame["rank"] <= MAX_TIED_SHOWN))]
     return frame.drop(columns=["_order", "_lines"]).reset_index(drop=True)

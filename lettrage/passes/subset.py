@@ -94,16 +94,19 @@ def search_party(
     settings: SubsetSettings,
     *,
     currency: str = "",
+    held: np.ndarray | None = None,
 ) -> PartyOutcome:
     """Letter what is safe among the open lines of one third party (one currency).
 
     ``values`` are the amounts matched (cents of the company currency, or of the foreign
     ``currency`` when one is given), ``eur`` the company-currency amounts, ``days`` the dates as
-    day numbers; all sorted by (date, line).
+    day numbers; all sorted by (date, line). ``held`` lines (an aggregated opening balance)
+    are searched like the others but never lettered: their groups are rivals only.
     """
     outcome = PartyOutcome()
     foreign = bool(currency)
     found, unsure, timeouts = _enumerate(values, days, window, settings, foreign)
+    held = np.zeros(len(lines), dtype=bool) if held is None else held
     outcome.timeouts = timeouts
     candidates = _judge_all(sorted(found), lines, values, eur, evidence, settings, foreign)
     large, rivals, contested = _large_candidates(lines, values, eur, days, window, evidence,
@@ -120,8 +123,9 @@ def search_party(
     active = list(candidates)
     while active:
         safe = [c for c in _safe(active)
-                if c.rows in large_rows
-                or (c.rows not in rival_rows and not unsure[list(c.rows)].any())]
+                if not held[list(c.rows)].any()
+                and (c.rows in large_rows
+                     or (c.rows not in rival_rows and not unsure[list(c.rows)].any()))]
         if not safe:
             break
         for candidate in safe:
@@ -449,6 +453,8 @@ def subset_pass(
     days = frame["_days"].to_numpy()
     accounts = frame["account"].to_numpy(dtype=object)
     auxes = frame["aux"].to_numpy(dtype=object)
+    held = (frame["held"].to_numpy(dtype=bool) if "held" in frame.columns
+            else np.zeros(len(frame), dtype=bool))
     change = (party_ids[1:] != party_ids[:-1]) | (currencies[1:] != currencies[:-1])
     bounds = np.concatenate(([0], np.flatnonzero(change) + 1, [len(frame)])) if len(frame) \
         else np.zeros(1, dtype=np.int64)
@@ -459,6 +465,7 @@ def subset_pass(
         outcome = search_party(
             line_numbers[start:stop], values, amounts[start:stop], days[start:stop],
             int(windows.get(party_id, 0)), evidence, settings, currency=currency,
+            held=held[start:stop],
         )
         groups.extend(outcome.groups)
         for lines, gap in outcome.ambiguous:
