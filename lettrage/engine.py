@@ -17,7 +17,7 @@ from lettrage.passes.exact import exact_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
 from lettrage.parallel import run_subset_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
-from lettrage.references import citations, document_keys, near_citations, reference_key
+from lettrage.references import citations, document_keys, near_citations, reference_keys
 from lettrage.result import (
     KEPT, LETTERED, OPEN, OTHER, PROPOSED, STATUSES, MatchResult, review_frame,
 )
@@ -199,8 +199,6 @@ def _aux(ledger: pd.DataFrame, account: pd.Series) -> pd.Series:
 
 
 def _per_unique_key(texts: pd.Series) -> np.ndarray:
-    from lettrage.references import reference_keys  # vectorised reference_key
-
     return reference_keys(texts)
 
 

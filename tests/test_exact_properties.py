@@ -1,7 +1,6 @@
 """Properties of the exact pass on random small ledgers (hypothesis)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 

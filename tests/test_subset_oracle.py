@@ -57,7 +57,6 @@ def _valid_groups(frame: pd.DataFrame, tolerance: int) -> dict[frozenset, tuple[
                 continue  # beyond the general search, only one line settled by many
             if max(days[l] for l in group) - min(days[l] for l in group) > WINDOW:
                 continue
-            base = max(values[values > 0].sum(), -values[values < 0].sum())
             if abs(gap) > tolerance:
                 continue
             if size == 2 and gap == 0:
