@@ -31,7 +31,10 @@ def aggregated_openings(frame: pd.DataFrame) -> np.ndarray:
     """Per line of ``frame`` (column ``label``): an aggregated opening balance, whose label
     says nothing but "à nouveau"."""
     labels = frame["label"].fillna("").astype(str)
-    codes, uniques = pd.factorize(labels, use_na_sentinel=False)
-    if not len(uniques):
-        return np.zeros(len(frame), dtype=bool)
-    return np.array([is_generic_opening_label(text) for text in uniques], dtype=bool)[codes]
+    out = np.zeros(len(frame), dtype=bool)
+    # Only labels naming an opening can be one: a vectorised filter before the exact test.
+    maybe = labels.str.contains(r"NOUVEAU|\bRAN\b|OUVERTURE", case=False, regex=True).to_numpy(bool)
+    if maybe.any():
+        codes, uniques = pd.factorize(labels[maybe], use_na_sentinel=False)
+        out[maybe] = np.array([is_generic_opening_label(t) for t in uniques], dtype=bool)[codes]
+    return out

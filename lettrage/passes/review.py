@@ -367,30 +367,29 @@ def _existing_groups(lines: pd.DataFrame, links: _Links, settings: ReviewSetting
     kept = lines[lines["kept"]]
     if kept.empty:
         return _empty()
-    key = kept["letter"].str.upper()
-    nets = kept.groupby(["party_id", key])["amount"].agg(["sum", "size"])
-    nets = nets[nets["sum"] != 0]
-    if nets.empty:
+    kept = kept.assign(_letter=kept["letter"].str.upper())
+    nets = kept.groupby(["party_id", "_letter"]).agg(
+        net=("amount", "sum"), size=("amount", "size"), members=("line", tuple)).reset_index()
+    nets = nets[nets["net"] != 0]
+    left = lines.loc[lines["left"], ["line", "party_id", "amount"]]
+    if nets.empty or left.empty:
         return _empty()
-    members = kept.assign(_letter=key).groupby(["party_id", "_letter"])["line"].agg(tuple)
-    left = lines[lines["left"]]
-    cited = links.cited.groupby("line")["target"].agg(set)
+    pairs = left.merge(nets, on="party_id")
+    pairs = pairs[(np.sign(pairs["amount"]) == -np.sign(pairs["net"]))
+                  & (pairs["amount"].abs() <= pairs["net"].abs() + settings.review_gap)]
+    cited = links.cited.groupby("line")["target"].agg(set).to_dict()
     rows = []
-    for (party, letter), (net, size) in nets.iterrows():
-        group = members[(party, letter)]
-        candidates = left[(left["party_id"] == party) & (np.sign(left["amount"]) == -np.sign(net))
-                          & (left["amount"].abs() <= abs(net) + settings.review_gap)]
-        for line, amount, date in zip(candidates["line"], candidates["amount"], candidates["date"]):
-            after = int(net + amount)
-            refers = bool(cited.get(line, set()) & set(group))
-            closeness = 1 - abs(after) / abs(net)
-            score = round(0.5 * refers + 0.35 * closeness + 0.15, 3)
-            outcome = "closes it exactly" if after == 0 else f"{format_cents(abs(after))} would remain"
-            rows.append((int(line), "existing_group", tuple(sorted((*group, int(line)))), int(party),
-                         after, score,
-                         f"adds to letter {letter} of the input ({size} lines, "
-                         f"{format_cents(abs(int(net)))} open): {outcome}"
-                         f"{', its document cited' if refers else ''}"))
+    for line, party, amount, letter, net, size, group in pairs[
+            ["line", "party_id", "amount", "_letter", "net", "size", "members"]].itertuples(index=False):
+        after = int(net + amount)
+        refers = bool(cited.get(line, set()) & set(group))
+        score = round(0.5 * refers + 0.35 * (1 - abs(after) / abs(net)) + 0.15, 3)
+        outcome = "closes it exactly" if after == 0 else f"{format_cents(abs(after))} would remain"
+        rows.append((int(line), "existing_group", tuple(sorted((*group, int(line)))), int(party),
+                     after, score,
+                     f"adds to letter {letter} of the input ({size} lines, "
+                     f"{format_cents(abs(int(net)))} open): {outcome}"
+                     f"{', its document cited' if refers else ''}"))
     return _frame(rows)
 
 
@@ -419,13 +418,12 @@ def _supplier_debits(lines: pd.DataFrame) -> pd.DataFrame:
     if left.empty:
         return _empty()
     balance = left.groupby("party_id")["amount"].sum()
-    rows = []
-    for party in balance[balance > 0].index.tolist():
-        debits = left[(left["party_id"] == party) & (left["amount"] > 0)]
-        group = tuple(sorted(debits["line"].tolist()))
-        rows.append((group[0], "supplier_debit", group, int(party), int(balance[party]), 0.0,
-                     f"supplier in debit by {format_cents(int(balance[party]))} on its open lines: "
-                     "overpaid, a credit note to receive, or a payment posted to the wrong supplier"))
+    debits = left[(left["amount"] > 0) & left["party_id"].isin(balance[balance > 0].index)]
+    per_party = debits.groupby("party_id")["line"].agg(lambda ls: tuple(sorted(ls)))
+    rows = [(group[0], "supplier_debit", group, int(party), int(balance[party]), 0.0,
+             f"supplier in debit by {format_cents(int(balance[party]))} on its open lines: "
+             "overpaid, a credit note to receive, or a payment posted to the wrong supplier")
+            for party, group in per_party.items()]
     return _frame(rows)
 
 
