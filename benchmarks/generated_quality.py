@@ -28,19 +28,24 @@ def load_generator():
     return module
 
 
-def measure(lines: int, seeds: list[int], tolerance: str = "0") -> pd.DataFrame:
-    """Summed score table over ``seeds`` (one row per situation, and ``all``)."""
+def matched_ledgers(lines: int, seeds: list[int], tolerance: str = "0"):
+    """For each seed, a generated ledger's truth and what ``lettrage.match`` makes of it."""
     generator = load_generator()
-    tables = []
     with tempfile.TemporaryDirectory() as folder:
         for seed in seeds:
             path = Path(folder) / "123456789FEC20251231.txt"
             truth_path = Path(folder) / "truth.csv"
             generator.write(lines, seed, path, truth_path)
             truth = pd.read_csv(truth_path, dtype={"group": str, "aux": str, "account": str})
-            result = lettrage.match(lettrage.read_fec(path), tolerance=tolerance)
-            tables.append(generator.score(truth, result.lines,
-                                          tolerance=lettrage.money.to_cents(tolerance)))
+            yield truth, lettrage.match(lettrage.read_fec(path), tolerance=tolerance)
+
+
+def measure(lines: int, seeds: list[int], tolerance: str = "0") -> pd.DataFrame:
+    """Summed score table over ``seeds`` (one row per situation, and ``all``)."""
+    generator = load_generator()
+    cents = lettrage.money.to_cents(tolerance)
+    tables = [generator.score(truth, result.lines, tolerance=cents)
+              for truth, result in matched_ledgers(lines, seeds, tolerance)]
     counts = pd.concat(tables)[["situation", "true_groups", "found", "new_groups", "right"]]
     total = counts.groupby("situation", sort=False).sum()
     total["recall"] = (total["found"] / total["true_groups"]).round(4)

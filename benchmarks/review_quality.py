@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generated_quality import load_generator  # noqa: E402
+from generated_quality import matched_ledgers  # noqa: E402
 
 import lettrage  # noqa: E402
 
@@ -104,16 +103,9 @@ def coverage(truth: pd.DataFrame, review: pd.DataFrame, tolerance: int = 0) -> p
 
 def measure(lines: int, seeds: list[int], tolerance: str = "0") -> pd.DataFrame:
     """The coverage table summed over ``seeds``, with shares and a row for the goal set."""
-    generator = load_generator()
-    tables = []
-    with tempfile.TemporaryDirectory() as folder:
-        for seed in seeds:
-            path = Path(folder) / "123456789FEC20251231.txt"
-            truth_path = Path(folder) / "truth.csv"
-            generator.write(lines, seed, path, truth_path)
-            truth = pd.read_csv(truth_path, dtype={"group": str, "aux": str, "account": str})
-            result = lettrage.match(lettrage.read_fec(path), tolerance=tolerance)
-            tables.append(coverage(truth, result.review, lettrage.money.to_cents(tolerance)))
+    cents = lettrage.money.to_cents(tolerance)
+    tables = [coverage(truth, result.review, cents)
+              for truth, result in matched_ledgers(lines, seeds, tolerance)]
     total = pd.concat(tables).groupby(level=0).sum()
     total.loc["goal (10, 12, 16, 17)"] = total.loc[total.index.isin(GOAL_SITUATIONS)].sum()
     total["proposed_share"] = (total["proposed"] / total["targets"]).round(4)

@@ -50,7 +50,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from lettrage.money import format_cents
-from lettrage.references import reference_key
+from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, reference_key
 from lettrage.writeoffs import nature_of
 
 #: Kinds that report a situation rather than propose a group: their lines stay ``open``.
@@ -59,9 +59,6 @@ PROPOSAL_COLUMNS = ["anchor", "kind", "lines", "party_id", "gap", "score", "reas
 #: Beyond this many settlement × invoice combinations, a third party's pairs are limited to
 #: the ones an amount or a reference links.
 FULL_PAIRS_PER_PARTY = 250_000
-#: A key nearly cited counts when rapidfuzz's partial ratio reaches this (a typo or two).
-NEAR_CITATION = 88
-MIN_NEAR_KEY = 8
 DAYS_EARLY = 60  # a settlement this far before its invoice is unlikely to be for it
 #: Tied groups listed per line: beyond, the reason says how many more are as good.
 MAX_TIED_SHOWN = 10
@@ -311,20 +308,31 @@ def _tied_groups(tied: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows)
 
 
-def _misallocated(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
-    """An open settlement citing an invoice of another third party (situation 17)."""
-    info = lines.set_index("line")
+def _settlements_citing_invoices(lines: pd.DataFrame, links: _Links):
+    """``(info, citing, target)`` for each exact citation of an invoice-side line by a
+    settlement still open: ``info`` indexes ``lines`` by line; ``citing`` and ``target``
+    are its rows for both ends, aligned. ``None`` when there is no such citation."""
     cited = links.cited
     if cited.empty:
-        return _empty()
+        return None
+    info = lines.set_index("line")
     citing = info.reindex(cited["line"])
     target = info.reindex(cited["target"])
-    mask = (citing["left"].fillna(False).to_numpy(dtype=bool)
+    keep = (citing["left"].fillna(False).to_numpy(dtype=bool)
             & ~citing["invoice_side"].fillna(True).to_numpy(dtype=bool)
-            & target["invoice_side"].fillna(False).to_numpy(dtype=bool)
-            & (citing["party_id"].to_numpy() != target["party_id"].to_numpy()))
+            & target["invoice_side"].fillna(False).to_numpy(dtype=bool))
+    return info, citing[keep], target[keep]
+
+
+def _misallocated(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
+    """An open settlement citing an invoice of another third party (situation 17)."""
+    found = _settlements_citing_invoices(lines, links)
+    if found is None:
+        return _empty()
+    info, citing, target = found
+    other = citing["party_id"].to_numpy() != target["party_id"].to_numpy()
     rows = []
-    for s, i in zip(cited["line"].to_numpy()[mask].tolist(), cited["target"].to_numpy()[mask].tolist()):
+    for s, i in zip(citing.index[other].tolist(), target.index[other].tolist()):
         gap = int(info.at[s, "amount"] + info.at[i, "amount"])
         home = f"{info.at[i, 'account']}/{info.at[i, 'aux']}".rstrip("/")
         status = "open" if info.at[i, "left"] else f"lettered {info.at[i, 'letter']}"
@@ -338,20 +346,15 @@ def _misallocated(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
 
 def _double_payments(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
     """An open settlement citing an invoice of its third party already lettered (15)."""
-    info = lines.set_index("line")
-    cited = links.cited
-    if cited.empty:
+    found = _settlements_citing_invoices(lines, links)
+    if found is None:
         return _empty()
-    citing = info.reindex(cited["line"])
-    target = info.reindex(cited["target"])
-    mask = (citing["left"].fillna(False).to_numpy(dtype=bool)
-            & ~citing["invoice_side"].fillna(True).to_numpy(dtype=bool)
-            & target["invoice_side"].fillna(False).to_numpy(dtype=bool)
-            & ~target["left"].fillna(True).to_numpy(dtype=bool)
-            & (target["letter"].fillna("").to_numpy() != "")
-            & (citing["party_id"].to_numpy() == target["party_id"].to_numpy()))
+    info, citing, target = found
+    settled = (~target["left"].fillna(True).to_numpy(dtype=bool)
+               & (target["letter"].fillna("").to_numpy() != "")
+               & (citing["party_id"].to_numpy() == target["party_id"].to_numpy()))
     rows = []
-    for s, i in zip(cited["line"].to_numpy()[mask].tolist(), cited["target"].to_numpy()[mask].tolist()):
+    for s, i in zip(citing.index[settled].tolist(), target.index[settled].tolist()):
         gap = int(info.at[s, "amount"] + info.at[i, "amount"])
         same = gap == 0
         rows.append((s, "double_payment", tuple(sorted((s, i))), int(info.at[s, "party_id"]), gap,
