@@ -28,12 +28,12 @@ import pytest
 import lettrage
 from generated_quality import load_generator
 from io_floor import io_floor, read_typed
-from lettrage.engine import _history, _per_unique_key, _prepare, _subset_settings
+from lettrage.engine import _history, _prepare, _subset_settings
 from lettrage.invariants import violations
 from lettrage.parallel import run_subset_pass
 from lettrage.passes.exact import exact_pass
 from lettrage.passes.subset import foreign_mask, party_windows
-from lettrage.references import citations, document_keys
+from lettrage.references import citations, document_keys, reference_keys
 from lettrage.settings import Settings
 from speed_report import only_letter_fields_differ, run_measured, warm_up_floor
 
@@ -181,7 +181,7 @@ def _pass_inputs(ledger: pd.DataFrame, settings: Settings) -> PassInputs:
     selected = lines[lines["selected"]]
     documents = document_keys(selected)
     cites = citations(selected, documents)
-    open_lines = selected[selected["open"]].assign(ref_key=lambda f: _per_unique_key(f["piece_ref"]))
+    open_lines = selected[selected["open"]].assign(ref_key=lambda f: reference_keys(f["piece_ref"]))
     foreign = foreign_mask(open_lines, settings.company_currency)
     return PassInputs(open_lines, foreign, documents, cites, selected, settings)
 

@@ -55,7 +55,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     documents = document_keys(selected)
     cites = _with_near_citations(selected, documents, citations(selected, documents))
     open_lines = selected[selected["open"]].assign(
-        ref_key=lambda f: _per_unique_key(f["piece_ref"])
+        ref_key=lambda f: reference_keys(f["piece_ref"])
     )
     log.info("%d third-party lines in %d third parties, %d open",
              len(selected), selected["party_id"].nunique(), len(open_lines))
@@ -91,8 +91,6 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
 def _with_near_citations(selected: pd.DataFrame, documents: pd.DataFrame,
                          cites: pd.DataFrame) -> pd.DataFrame:
     """The citations, and the mistyped ones flagged ``near`` (they only count against)."""
-    if documents.empty:
-        return cites.assign(near=False)
     near = near_citations(selected, documents, cites)
     return pd.concat([cites.assign(near=False), near.assign(near=True)], ignore_index=True)
 
@@ -183,10 +181,11 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             "selected": selected,
         }
     )
-    frame["opening"] = selected & aggregated_openings(frame)
     frame["open"] = selected & (frame["letter"] == "").to_numpy() & (amount != 0)
-    # Held lines take part in every search (they make ties) but are never lettered.
-    frame["held"] = frame["opening"] & (settings.opening_balances == "review")
+    # Held lines (aggregated opening balances) take part in every search, so they make
+    # ties, but are never lettered.
+    frame["held"] = (selected & aggregated_openings(frame) if settings.opening_balances == "review"
+                     else np.zeros(len(frame), dtype=bool))
     return frame
 
 
@@ -196,10 +195,6 @@ def _aux(ledger: pd.DataFrame, account: pd.Series) -> pd.Series:
         return ledger["aux"].fillna("").astype(str)
     party = ledger["party"].fillna("").astype(str)
     return party.where(party != account, "")
-
-
-def _per_unique_key(texts: pd.Series) -> np.ndarray:
-    return reference_keys(texts)
 
 
 def _text(ledger: pd.DataFrame, column: str) -> np.ndarray:

@@ -226,3 +226,10 @@ def test_an_aggregated_opening_balance_is_reviewed_and_still_makes_a_tie(tmp_pat
     assert top(result, 1)[0] == "opening_balance"
     lettered = run(tmp_path, text, opening_balances="letter")
     assert len(groups_of(lettered)) == 1
+
+
+def test_with_opening_balances_letter_no_line_is_reported_as_held(tmp_path):
+    result = run(tmp_path, rows(CUSTOMER, """
+        20250101|CLEAN|RAN|Report à nouveau|100,00
+    """), opening_balances="letter")
+    assert "opening_balance" not in set(result.review["kind"])

@@ -432,9 +432,9 @@ def _supplier_debits(lines: pd.DataFrame) -> pd.DataFrame:
 
 def _opening_balances(lines: pd.DataFrame) -> pd.DataFrame:
     """Aggregated opening balances left to a person (``opening_balances = "review"``)."""
-    if "opening" not in lines.columns:
+    if "held" not in lines.columns:
         return _empty()
-    waiting = lines[lines["opening"].to_numpy(dtype=bool) & ~lines["kept"].to_numpy(dtype=bool)
+    waiting = lines[lines["held"].to_numpy(dtype=bool) & ~lines["kept"].to_numpy(dtype=bool)
                     & (lines["letter"].to_numpy() == "") & (lines["amount"].to_numpy() != 0)]
     rows = [(int(line), "opening_balance", (int(line),), int(party), int(amount), 0.0,
              f"balance brought forward of {format_cents(abs(int(amount)))} with no detail: letter"
