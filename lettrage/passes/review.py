@@ -189,7 +189,7 @@ def _banded_pairs(settlements, invoices, links, settings) -> pd.DataFrame:
     sorted_inv = invoices.iloc[order]
     size = np.abs(sorted_inv["amount"].to_numpy())
     target = np.abs(settlements["amount"].to_numpy())
-    band = np.maximum(settings.review_gap, target * float(settings.review_gap_pct) / 100)
+    band = _gap_band(target, settings)
     lo = np.searchsorted(size, target - band, side="left")
     hi = np.searchsorted(size, target + band, side="right")
     rows_s = np.repeat(np.arange(len(settlements)), hi - lo)
@@ -203,6 +203,14 @@ def _banded_pairs(settlements, invoices, links, settings) -> pd.DataFrame:
     return out.rename(columns={"party_id_s": "party_id"}).drop(columns=["party_id_i"])
 
 
+def _gap_band(cents: np.ndarray, settings: ReviewSettings) -> np.ndarray:
+    """The gap, in whole cents, a pair of this size may leave and still be a ``gap``:
+    the larger of ``review_gap`` and ``review_gap_pct`` of the amount (in hundredths of a
+    percent, so integer arithmetic)."""
+    basis_points = int(settings.review_gap_pct * 100)
+    return np.maximum(settings.review_gap, np.asarray(cents, dtype=np.int64) * basis_points // 10_000)
+
+
 def _scored(pairs: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.DataFrame:
     """Kind, gap and score of each pair (vectorised)."""
     amount_i = pairs["amount_i"].to_numpy(dtype=np.int64)
@@ -210,7 +218,7 @@ def _scored(pairs: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.
     gap = amount_i + amount_s  # debit − credit of the pair
     due = np.sign(amount_i) * gap  # > 0: the invoice is not fully paid
     size = np.abs(amount_i)
-    band = np.maximum(settings.review_gap, size * float(settings.review_gap_pct) / 100)
+    band = _gap_band(size, settings)
     exact = _pair_in(pairs, links.cited[["line", "target"]].rename(columns={"line": "s", "target": "i"}))
     nearly = _pair_in(pairs, links.nearly.rename(columns={"line": "s", "target": "i"}))
     against = pairs["s"].isin(links.citing_lines).to_numpy() & ~exact & ~nearly
