@@ -184,8 +184,10 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     frame["open"] = selected & (frame["letter"] == "").to_numpy() & (amount != 0)
     # Held lines (aggregated opening balances) take part in every search, so they make
     # ties, but are never lettered.
-    frame["held"] = (selected & aggregated_openings(frame) if settings.opening_balances == "review"
-                     else np.zeros(len(frame), dtype=bool))
+    held = np.zeros(len(frame), dtype=bool)
+    if settings.opening_balances == "review":
+        held[selected] = aggregated_openings(frame[selected])
+    frame["held"] = held
     return frame
 
 
@@ -271,8 +273,12 @@ def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFram
 
 def _joined_lines(lines: np.ndarray, sizes: np.ndarray) -> list[str]:
     """Each group's line numbers, space-separated (``lines`` sorted by group, then line)."""
-    text = lines.astype(str)
-    return [" ".join(chunk) for chunk in np.split(text, np.cumsum(sizes)[:-1])]
+    text = lines.astype(str).tolist()
+    joined, start = [], 0
+    for size in sizes.tolist():
+        joined.append(" ".join(text[start:start + size]))
+        start += size
+    return joined
 
 
 def _give_letters(
@@ -298,9 +304,11 @@ def _give_letters(
     highest = highest_codes(selected["party_id"], selected["letter"])
     width = settings.letter_width or usual_width(selected["letter"])
     rank = groups.groupby("party_id").cumcount().to_numpy()
-    start = np.array([first_number(int(highest.get(p, 0)), width) for p in groups["party_id"]],
-                     dtype=np.int64)
-    groups["letter"] = [number_to_code(int(n)) for n in start + rank]
+    parties = groups["party_id"].to_numpy()
+    unique_parties, party_index = np.unique(parties, return_inverse=True)
+    highest_used = highest.reindex(unique_parties).fillna(0).to_numpy(dtype=np.int64)
+    start = np.array([first_number(int(h), width) for h in highest_used], dtype=np.int64)
+    groups["letter"] = [number_to_code(n) for n in (start[party_index] + rank).tolist()]
     if settings.date_let == "today":
         today = settings.today or dt.date.today()
         groups["letter_date"] = np.datetime64(today, "s")

@@ -49,10 +49,9 @@ def first_number(highest_used: int, width: int = 1) -> int:
 
 def highest_codes(parties: pd.Series, letters: pd.Series) -> pd.Series:
     """Per third party, the highest code number already used (0 when none)."""
-    numbers = pd.Series(
-        np.fromiter((code_to_number(c) for c in letters.fillna("")), np.int64, len(letters)),
-        index=letters.index,
-    )
+    codes, uniques = pd.factorize(letters.fillna("").astype(str), use_na_sentinel=False)
+    per_code = np.fromiter((code_to_number(c) for c in uniques), np.int64, len(uniques))
+    numbers = pd.Series(per_code[codes], index=letters.index)
     return numbers.groupby(parties.to_numpy(), sort=False).max()
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lettrage.references import words
 
@@ -32,8 +34,11 @@ def aggregated_openings(frame: pd.DataFrame) -> np.ndarray:
     says nothing but "à nouveau"."""
     labels = frame["label"].fillna("").astype(str)
     out = np.zeros(len(frame), dtype=bool)
-    # Only labels naming an opening can be one: a vectorised filter before the exact test.
-    maybe = labels.str.contains(r"NOUVEAU|\bRAN\b|OUVERTURE", case=False, regex=True).to_numpy(bool)
+    # Only labels naming an opening can be one: a vectorised filter (RE2, whose ASCII \b
+    # lets through at least what Python's would) before the exact test.
+    maybe = pc.match_substring_regex(pa.array(labels.to_numpy(dtype=object), pa.string()),
+                                     r"NOUVEAU|\bRAN\b|OUVERTURE", ignore_case=True)
+    maybe = maybe.to_numpy(zero_copy_only=False)
     if maybe.any():
         codes, uniques = pd.factorize(labels[maybe], use_na_sentinel=False)
         out[maybe] = np.array([is_generic_opening_label(t) for t in uniques], dtype=bool)[codes]

@@ -46,11 +46,14 @@ def writeoff_entries(groups: pd.DataFrame, lines: pd.DataFrame, settings: Settin
     with_gap = groups[groups["gap"] != 0]
     if with_gap.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in WRITEOFF_COLUMNS})
-    labels = lines.set_index("line")["label"]
+    members = [[int(x) for x in str(text).split()] for text in with_gap["lines"]]
+    wanted = sorted({line for group in members for line in group})
+    labels = lines.set_index("line")["label"].reindex(wanted).fillna("").astype(str)
+    label_of = dict(zip(wanted, labels.tolist()))
     rows = []
-    for number, group in enumerate(with_gap.itertuples(index=False), start=1):
-        members = [int(x) for x in str(group.lines).split()]
-        text = " ".join(labels.reindex(members).fillna("").astype(str))
+    for number, (group, group_lines) in enumerate(
+            zip(with_gap.itertuples(index=False), members), start=1):
+        text = " ".join(label_of[line] for line in group_lines)
         nature = nature_of(int(group.gap), bool(group.currency), text)
         entry = f"LET{number:06d}"
         label = f"Lettrage {group.letter} {nature.replace('_', ' ')} {format_cents(abs(int(group.gap)))}"

@@ -379,12 +379,15 @@ def _existing_groups(lines: pd.DataFrame, links: _Links, settings: ReviewSetting
     if kept.empty:
         return _empty()
     kept = kept.assign(_letter=kept["letter"].str.upper())
-    nets = kept.groupby(["party_id", "_letter"]).agg(
-        net=("amount", "sum"), size=("amount", "size"), members=("line", tuple)).reset_index()
+    keys = ["party_id", "_letter"]
+    nets = kept.groupby(keys)["amount"].agg(net="sum", size="size").reset_index()
     nets = nets[nets["net"] != 0]
     left = lines.loc[lines["left"], ["line", "party_id", "amount"]]
     if nets.empty or left.empty:
         return _empty()
+    unbalanced = pd.MultiIndex.from_frame(kept[keys]).isin(pd.MultiIndex.from_frame(nets[keys]))
+    members = kept[unbalanced].groupby(keys)["line"].agg(tuple).rename("members")
+    nets = nets.join(members, on=keys)
     pairs = left.merge(nets, on="party_id")
     pairs = pairs[(np.sign(pairs["amount"]) == -np.sign(pairs["net"]))
                   & (pairs["amount"].abs() <= pairs["net"].abs() + settings.review_gap)]
