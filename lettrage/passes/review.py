@@ -391,7 +391,10 @@ def _existing_groups(lines: pd.DataFrame, links: _Links, settings: ReviewSetting
     pairs = left.merge(nets, on="party_id")
     pairs = pairs[(np.sign(pairs["amount"]) == -np.sign(pairs["net"]))
                   & (pairs["amount"].abs() <= pairs["net"].abs() + settings.review_gap)]
-    cited = links.cited.groupby("line")["target"].agg(set).to_dict()
+    cited: dict[int, set[int]] = {}
+    citing = links.cited[links.cited["line"].isin(pairs["line"])]
+    for citer, target in zip(citing["line"].tolist(), citing["target"].tolist()):
+        cited.setdefault(citer, set()).add(target)
     rows = []
     for line, party, amount, letter, net, size, group in pairs[
             ["line", "party_id", "amount", "_letter", "net", "size", "members"]].itertuples(index=False):
