@@ -184,17 +184,20 @@ class Folded:
 
     # --- many per text ---------------------------------------------------------------------
 
-    def runs(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0) -> Found:
-        """``cited_keys`` of each text: the runs of 1 to ``max_words`` consecutive words, joined;
-        only those in ``known`` (strings) when given, only those of ``min_length`` characters
-        or more. Runs of one text come in no particular order and may repeat."""
+    def run_spans(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0,
+                  texts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The runs of :meth:`runs` as ``(first word, stop)``: a run is
+        ``data[word_starts[first]:stop]``, of text ``word_text[first]``; ``known`` filters by
+        hash only (equal hashes, maybe not equal strings). ``texts``: only the runs of the
+        texts marked there (a boolean mask over the texts)."""
         size = len(self.word_starts)
         lengths = self.word_stops - self.word_starts
         hashes = _hashes(self.data, self.word_starts, self.word_stops) if known is not None else None
         powers = _powers(int(lengths.max()) if size else 0)
         wanted = np.unique(_string_hashes(known)) if known is not None else None
-        start = np.arange(size, dtype=np.int64)
-        run_hashes = hashes
+        start = (np.arange(size, dtype=np.int64) if texts is None
+                 else np.flatnonzero(texts[self.word_text]).astype(np.int64))
+        run_hashes = hashes[start] if hashes is not None else None
         kept_words, kept_stops = [], []
         for extra in range(max_words):
             if extra:
@@ -210,7 +213,13 @@ class Folded:
                 kept &= _isin_sorted(run_hashes, wanted)
             kept_words.append(start[kept])
             kept_stops.append(stops[kept])
-        words, stops = np.concatenate(kept_words), np.concatenate(kept_stops)
+        return np.concatenate(kept_words), np.concatenate(kept_stops)
+
+    def runs(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0) -> Found:
+        """``cited_keys`` of each text: the runs of 1 to ``max_words`` consecutive words, joined;
+        only those in ``known`` (strings) when given, only those of ``min_length`` characters
+        or more. Runs of one text come in no particular order and may repeat."""
+        words, stops = self.run_spans(max_words, known=known, min_length=min_length)
         values = _strings(self.data, self.word_starts[words], stops)
         if known is not None:  # a hash is a filter; equal strings are the proof
             exact = np.asarray(pc.is_in(values, value_set=known.cast(pa.large_string()))

@@ -342,8 +342,13 @@ def _line_findings(lines: pd.DataFrame, texts: _Texts, findings: pd.DataFrame) -
 def _is_document_key(keys: pd.Series) -> np.ndarray:
     """:func:`is_document_key` of each key."""
     array = pa.array(keys.to_numpy(dtype=object), type=pa.string())
-    digits = pc.count_substring_regex(array, "[0-9]").to_numpy(zero_copy_only=False)
-    return (pc.utf8_length(array).to_numpy(zero_copy_only=False) >= 4) & (np.asarray(digits) >= 2)
+    if not pc.all(pc.string_is_ascii(array)).as_py():  # keys are folded: never, in practice
+        digits = pc.count_substring_regex(array, "[0-9]").to_numpy(zero_copy_only=False)
+        return (pc.utf8_length(array).to_numpy(zero_copy_only=False) >= 4) & (np.asarray(digits) >= 2)
+    data, offsets = _rt._bytes(array)
+    counted = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum((data >= 48) & (data <= 57), out=counted[1:])
+    return (np.diff(offsets) >= 4) & (counted[offsets[1:]] - counted[offsets[:-1]] >= 2)
 
 
 def _runs_in(texts: _Texts, slow: Callable[[str], Iterable[str]], *, known: pa.Array | None = None,
@@ -404,56 +409,114 @@ def near_citations(lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataF
     about as long (±1 character) and rapidfuzz ``ratio`` ≥ :data:`NEAR_CITATION`, for keys
     of :data:`MIN_NEAR_KEY` characters or more (one wrong or two swapped characters in
     ``FA2025-000123``) — cites that document. Two documents nearly named make no citation."""
+    return _near_citations(lines, _Texts(lines["label"]), documents, cites)
+
+
+def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame,
+                    cites: pd.DataFrame) -> pd.DataFrame:
+    """:func:`near_citations`, ``labels`` the lines' labels. One label of one third party is
+    searched once, however many lines carry it."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
     keys = documents.loc[documents["key"].str.len() >= MIN_NEAR_KEY, ["party_id", "key"]]
     if keys.empty:
         return empty
-    labels = _Texts(lines["label"])
     digits = np.asarray(pc.match_substring_regex(labels.array, _DIGIT_RUN.pattern)
                         .to_numpy(zero_copy_only=False), dtype=bool)[labels.codes]
-    quiet = lines[digits & ~lines["line"].isin(cites["line"]).to_numpy()
-                  & lines["party_id"].isin(keys["party_id"]).to_numpy()]
-    if quiet.empty:
+    quiet = np.flatnonzero(digits & ~lines["line"].isin(cites["line"]).to_numpy()
+                           & lines["party_id"].isin(keys["party_id"]).to_numpy())
+    if not len(quiet):
         return empty
-    quiet_labels = _Texts(quiet["label"])
-    grams = _line_findings(quiet, quiet_labels, _runs_in(
-        quiet_labels, lambda text: {k for k in cited_keys(text) if len(k) >= MIN_NEAR_KEY - 1},
-        min_length=MIN_NEAR_KEY - 1))
-    party_of = pd.Series(quiet["party_id"].to_numpy(dtype=np.int64), index=quiet["line"].to_numpy())
-    parties = party_of.reindex(grams["line"].to_numpy()).to_numpy(dtype=np.int64)
-    gram_lines = grams["line"].to_numpy(dtype=np.int64)
-    order = np.lexsort((gram_lines, parties))  # third party after third party, line after line
-    parties, gram_lines = parties[order], gram_lines[order]
-    gram_texts = grams["key"].to_numpy(dtype=object)[order]
-    gram_lengths, gram_digits = _lengths_and_digits(gram_texts)
-    names = keys.drop_duplicates().sort_values(["party_id", "key"])
-    name_parties = names["party_id"].to_numpy(dtype=np.int64)
+    # each distinct (label, third party) once
+    line_ids = lines["line"].to_numpy(dtype=np.int64)[quiet]
+    line_parties = lines["party_id"].to_numpy(dtype=np.int64)[quiet]
+    line_texts = labels.codes[quiet]
+    pair_codes = line_texts * (int(line_parties.max()) - int(line_parties.min()) + 1) + (
+        line_parties - line_parties.min())
+    distinct, line_pair = np.unique(pair_codes, return_inverse=True)
+    first = np.zeros(len(distinct), dtype=np.int64)
+    first[line_pair[::-1]] = np.arange(len(line_pair))[::-1]
+    pair_text, pair_party = line_texts[first], line_parties[first]
+    # the runs of words of those labels: (label, start, stop) in one buffer of characters
+    data, gram_text, gram_starts, gram_stops, gram_digits = _label_runs(labels, pair_text)
+    gram_lengths = gram_stops - gram_starts
+    gram_count = np.bincount(gram_text, minlength=labels.size)
+    gram_first = np.cumsum(gram_count) - gram_count
+    # every (pair, run of its label)
+    count = gram_count[pair_text]
+    pair = np.repeat(np.arange(len(pair_text)), count)
+    gram = np.repeat(gram_first[pair_text] - (np.cumsum(count) - count), count) + np.arange(len(pair))
+    # ... and every document name of the pair's third party about as long (±1 character)
+    names = keys.drop_duplicates()
     name_keys = names["key"].to_numpy(dtype=object)
     name_lengths, name_digits = _lengths_and_digits(name_keys)
-    # every pair of a run of words and a document name of its third party, about as long
-    firsts = np.searchsorted(name_parties, parties, "left")
-    count = np.searchsorted(name_parties, parties, "right") - firsts
-    gram = np.repeat(np.arange(len(parties)), count)
-    name = np.repeat(firsts - (np.cumsum(count) - count), count) + np.arange(len(gram))
-    close = np.abs(gram_lengths[gram] - name_lengths[name]) <= 1
-    gram, name = gram[close], name[close]
+    width = int(max(name_lengths.max(), gram_lengths.max() if len(gram_lengths) else 0)) + 3
+    name_codes = names["party_id"].to_numpy(dtype=np.int64) * width + name_lengths
+    order = np.argsort(name_codes, kind="stable")
+    name_keys, name_lengths, name_digits = name_keys[order], name_lengths[order], name_digits[order]
+    name_codes = name_codes[order]
+    wanted = pair_party[pair] * width + gram_lengths[gram]
+    firsts = np.searchsorted(name_codes, wanted - 1, "left")
+    count = np.searchsorted(name_codes, wanted + 1, "right") - firsts
+    pair_gram = np.repeat(np.arange(len(pair)), count)
+    name = np.repeat(firsts - (np.cumsum(count) - count), count) + np.arange(len(pair_gram))
+    pair, gram = pair[pair_gram], gram[pair_gram]
     # ratio = 200·LCS / (both lengths), and a common subsequence has at most as many digits,
     # and as many letters, as the fewer of the two: pairs that cannot reach the ratio go
     common = (np.minimum(gram_digits[gram], name_digits[name])
               + np.minimum(gram_lengths[gram] - gram_digits[gram], name_lengths[name] - name_digits[name]))
     reachable = 200 * common >= NEAR_CITATION * (gram_lengths[gram] + name_lengths[name])
-    gram, name = gram[reachable], name[reachable]
-    scores = process.cpdist(gram_texts[gram].tolist(), name_keys[name].tolist(), scorer=fuzz.ratio,
+    pair, gram, name = pair[reachable], gram[reachable], name[reachable]
+    runs, gram = np.unique(gram, return_inverse=True)
+    texts = _rt._objects(_rt._strings(data, gram_starts[runs], gram_stops[runs]))[gram].tolist()
+    scores = process.cpdist(texts, name_keys[name].tolist(), scorer=fuzz.ratio,
                             score_cutoff=NEAR_CITATION) if len(gram) else np.zeros(0)
     hits = np.asarray(scores) > 0
-    found = list(zip(gram_lines[gram[hits]].tolist(), name_keys[name[hits]].tolist()))
-    if not found:
+    if not hits.any():
         return empty
-    near = pd.DataFrame(found, columns=["line", "key"]).drop_duplicates()
-    near = near[~near["line"].duplicated(keep=False)]  # one document nearly named, not two
+    pair, name = pair[hits], name[hits]
+    # one document nearly named, not two
+    named = np.unique(pair * len(name_keys) + name)
+    pair_names = np.bincount(named // len(name_keys), minlength=len(pair_text))
+    pair_name = np.zeros(len(pair_text), dtype=np.int64)
+    pair_name[named // len(name_keys)] = named % len(name_keys)
+    near_line = np.flatnonzero(pair_names[line_pair] == 1)
+    near_line = near_line[np.lexsort((line_ids[near_line], line_parties[near_line]))]
+    near = pd.DataFrame({"line": line_ids[near_line],
+                         "key": pd.Series(name_keys[pair_name[line_pair[near_line]]], dtype="str")})
     mine = documents[["line", "key"]].assign(_own=True)
     near = near.merge(mine, on=["line", "key"], how="left")
     return near.loc[near["_own"].isna(), ["line", "key"]].astype({"line": np.int64}).reset_index(drop=True)
+
+
+def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(data, text, start, stop, digits)``: the runs of words of at least
+    ``MIN_NEAR_KEY - 1`` characters of the labels ``wanted`` (indices), each
+    ``data[start:stop]`` with ``digits`` digits, label after label."""
+    mask = np.zeros(labels.size, dtype=bool)
+    mask[wanted] = True
+    folded = labels.folded
+    words, stops = folded.run_spans(MAX_WORDS_PER_CITATION, min_length=MIN_NEAR_KEY - 1,
+                                    texts=mask[labels.ascii])
+    starts = folded.word_starts[words]
+    texts = labels.ascii[folded.word_text[words]]
+    data = folded.data
+    others = [key for index in labels.other[mask[labels.other]] for key in sorted(
+        {k for k in cited_keys(labels.text(index)) if len(k) >= MIN_NEAR_KEY - 1})]
+    if others:
+        other_texts = [index for index in labels.other[mask[labels.other]] for key in sorted(
+            {k for k in cited_keys(labels.text(index)) if len(k) >= MIN_NEAR_KEY - 1})]
+        extra = np.frombuffer("".join(others).encode("ascii"), dtype=np.uint8)
+        lengths = np.array([len(key) for key in others], dtype=np.int64)
+        other_starts = len(data) + np.cumsum(lengths) - lengths
+        data = np.concatenate([data, extra])
+        texts = np.concatenate([texts, np.asarray(other_texts, dtype=np.int64)])
+        starts, stops = np.concatenate([starts, other_starts]), np.concatenate([stops, other_starts + lengths])
+    is_digit = (data >= 48) & (data <= 57)
+    counted = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum(is_digit, out=counted[1:])
+    order = np.argsort(texts, kind="stable")
+    starts, stops = starts[order], stops[order]
+    return data, texts[order], starts, stops, counted[stops] - counted[starts]
 
 
 def pair_evidence(
