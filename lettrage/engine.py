@@ -146,9 +146,9 @@ def _history(selected: pd.DataFrame, exact: PassOutput) -> pd.DataFrame:
 
 
 def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The columns the passes need, with the selection and the third-party ids."""
+    """The third-party lines (the selected accounts), with the columns the passes need and
+    their third-party ids. Lines of other accounts are not copied."""
     account = ledger["account"].astype(str)
-    aux = _aux(ledger, account)
     selected = is_third_party(account, settings.accounts)
     raise_fatal_faults(ledger, selected)
     dates = ledger["date"]
@@ -156,53 +156,57 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     if undated.any():
         line = int(ledger["line"].to_numpy()[undated][0])
         raise FecError("empty date on a third-party line", line=line, field="date")
-    letters = ledger["letter"].fillna("").astype(str).str.strip()
-    party_id = pd.Series(-1, index=ledger.index, dtype=np.int64)
-    keys = pd.DataFrame({"account": account, "aux": aux})[selected]
-    party_id[selected] = keys.groupby(["account", "aux"], sort=True).ngroup().to_numpy()
-    amount = ledger["amount"].to_numpy(dtype=np.int64)
+    rows = np.flatnonzero(selected)
+    account = account.iloc[rows]
+    aux = _aux(ledger, rows, account)
+    party_id = pd.DataFrame({"account": account, "aux": aux}).groupby(
+        ["account", "aux"], sort=True).ngroup().to_numpy(dtype=np.int64)
+    amount = ledger["amount"].to_numpy(dtype=np.int64)[rows]
     supplier = account.str.startswith(SUPPLIER_PREFIX).to_numpy()
+    letters = _text(ledger, "letter", rows)
+    letters = pd.Series(letters, dtype=object).str.strip().to_numpy(dtype=object)
+    currency_amount = (ledger["currency_amount"].astype("Int64").array[rows]
+                       if "currency_amount" in ledger.columns
+                       else pd.array([pd.NA] * len(rows), dtype="Int64"))
     frame = pd.DataFrame(
         {
-            "line": ledger["line"].to_numpy(dtype=np.int64),
+            "line": ledger["line"].to_numpy(dtype=np.int64)[rows],
             "account": account.to_numpy(),
             "aux": aux.to_numpy(),
-            "party_id": party_id.to_numpy(),
-            "date": dates.to_numpy(),
+            "party_id": party_id,
+            "date": dates.to_numpy()[rows],
             "amount": amount,
             "invoice_side": np.where(supplier, amount < 0, amount > 0),
-            "piece_ref": _text(ledger, "piece_ref"),
-            "invoice_number": _text(ledger, "invoice_number"),
-            "label": _text(ledger, "label"),
-            "currency": _text(ledger, "currency"),
-            "currency_amount": ledger["currency_amount"].astype("Int64").array
-            if "currency_amount" in ledger.columns else pd.array([pd.NA] * len(ledger), dtype="Int64"),
-            "letter": letters.to_numpy(),
-            "selected": selected,
+            "piece_ref": _text(ledger, "piece_ref", rows),
+            "invoice_number": _text(ledger, "invoice_number", rows),
+            "label": _text(ledger, "label", rows),
+            "currency": _text(ledger, "currency", rows),
+            "currency_amount": currency_amount,
+            "letter": letters,
+            "selected": np.ones(len(rows), dtype=bool),
         }
     )
-    frame["open"] = selected & (frame["letter"] == "").to_numpy() & (amount != 0)
+    frame["open"] = (letters == "") & (amount != 0)
     # Held lines (aggregated opening balances) take part in every search, so they make
     # ties, but are never lettered.
-    held = np.zeros(len(frame), dtype=bool)
-    if settings.opening_balances == "review":
-        held[selected] = aggregated_openings(frame[selected])
-    frame["held"] = held
+    frame["held"] = (aggregated_openings(frame) if settings.opening_balances == "review"
+                     else np.zeros(len(frame), dtype=bool))
     return frame
 
 
-def _aux(ledger: pd.DataFrame, account: pd.Series) -> pd.Series:
-    """CompAuxNum; from ``party`` when the caller's frame has no ``aux`` column."""
+def _aux(ledger: pd.DataFrame, rows: np.ndarray, account: pd.Series) -> pd.Series:
+    """CompAuxNum at ``rows``; from ``party`` when the caller's frame has no ``aux`` column."""
     if "aux" in ledger.columns:
-        return ledger["aux"].fillna("").astype(str)
-    party = ledger["party"].fillna("").astype(str)
+        return ledger["aux"].iloc[rows].fillna("").astype(str)
+    party = ledger["party"].iloc[rows].fillna("").astype(str)
     return party.where(party != account, "")
 
 
-def _text(ledger: pd.DataFrame, column: str) -> np.ndarray:
+def _text(ledger: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
+    """A text column at ``rows``, as Python strings ("" for a missing value or column)."""
     if column not in ledger.columns:
-        return np.full(len(ledger), "", dtype=object)
-    return ledger[column].fillna("").astype(str).to_numpy(dtype=object)
+        return np.full(len(rows), "", dtype=object)
+    return ledger[column].iloc[rows].fillna("").astype(str).to_numpy(dtype=object)
 
 
 def _result(
@@ -215,14 +219,16 @@ def _result(
     messages: list[str],
 ) -> MatchResult:
     review = review_frame(proposals, lines)
-    row_of_line = pd.Series(np.arange(len(lines)), index=lines["line"].to_numpy())
+    all_lines = ledger["line"].to_numpy(dtype=np.int64)
+    row_of_line = pd.Series(np.arange(len(ledger)), index=all_lines)
     rows = row_of_line.reindex(members["line"]).to_numpy()
+    selected_rows = row_of_line.reindex(lines["line"]).to_numpy()
 
     letter = ledger["letter"].fillna("").astype(str).to_numpy(dtype=object).copy()
     letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
         if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
-    group_of = np.full(len(lines), -1, dtype=np.int64)
-    pass_of = np.full(len(lines), None, dtype=object)
+    group_of = np.full(len(ledger), -1, dtype=np.int64)
+    pass_of = np.full(len(ledger), None, dtype=object)
     by_group = groups.set_index("group")
     member_groups = members["group"].to_numpy()
     letter[rows] = by_group["letter"].reindex(member_groups).to_numpy()
@@ -230,8 +236,9 @@ def _result(
     group_of[rows] = member_groups
     pass_of[rows] = by_group["pass"].reindex(member_groups).to_numpy()
 
-    status = np.where(lines["selected"], OPEN, OTHER).astype(object)
-    status[(lines["letter"] != "").to_numpy() & lines["selected"].to_numpy()] = KEPT
+    status = np.full(len(ledger), OTHER, dtype=object)
+    status[selected_rows] = OPEN
+    status[selected_rows[(lines["letter"] != "").to_numpy()]] = KEPT
     proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
     proposed_lines = np.array(sorted({l for ls in proposing["lines"] for l in ls}), dtype=np.int64)
     proposed_rows = row_of_line.reindex(proposed_lines).to_numpy()
@@ -239,7 +246,7 @@ def _result(
     status[rows] = LETTERED
     out_lines = pd.DataFrame(
         {
-            "line": lines["line"].to_numpy(),
+            "line": all_lines,
             "letter": letter,
             "letter_date": letter_date,
             "group": pd.array(np.where(group_of >= 0, group_of, 0), dtype="Int64"),
