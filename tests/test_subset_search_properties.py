@@ -19,7 +19,8 @@ from unittest import mock
 
 import numpy as np
 import pandas as pd
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from lettrage.passes import large_groups, subset_search, window_search
 from lettrage.passes.large_groups import one_for_many, unique_subset
@@ -31,7 +32,11 @@ from lettrage.passes.subset import (
     _judge,
     _judge_all,
 )
-from lettrage.passes.subset_search import combination_count, first_solutions, subsets_in_range
+from lettrage.passes.subset_search import (
+    combination_count,
+    first_solutions,
+    subsets_in_range,
+)
 
 # Few distinct amounts: many sums coincide, so ties and crowded anchors are common.
 AMOUNTS = [100, 200, 300, 250, 500, 1000, 1001, 999]
@@ -245,8 +250,8 @@ def judge_cases(draw):
         cites = cites[~cites["near"]].drop(columns="near")
     config = SubsetSettings(
         tolerance=draw(st.sampled_from([0, 0, 1, 2, 100])),
-        tolerance_pct=draw(st.sampled_from([Decimal(0), Decimal(0), Decimal("0.1"), Decimal("1"),
-                                            Decimal("2.5"), Decimal("10"), Decimal("30")])),
+        tolerance_pct=draw(st.sampled_from([Decimal(0), Decimal(0), Decimal("0.1"), Decimal(1),
+                                            Decimal("2.5"), Decimal(10), Decimal(30)])),
     )
     return found, lines, values, eur, Evidence(documents, cites), config, foreign
 
@@ -384,3 +389,64 @@ def test_one_for_many_against_brute_force(party, large, limits):
                                                        max_target)
     assert sorted(found) == sorted(expected)
     assert (contested == expected_contested).all()
+
+
+# --- several third parties at once against each alone -------------------------------------
+
+@st.composite
+def several_parties(draw):
+    """2 to 4 parties: amounts, sorted days, window, foreign flag each."""
+    return [(*draw(parties(max_lines=10)), draw(st.booleans()))
+            for _ in range(draw(st.integers(2, 4)))]
+
+
+def _joined(several):
+    values = np.concatenate([v for v, _, _, _ in several])
+    days = np.concatenate([d for _, d, _, _ in several])
+    part = np.repeat(np.arange(len(several)), [len(v) for v, _, _, _ in several])
+    starts = np.concatenate(([0], np.cumsum([len(v) for v, _, _, _ in several])[:-1]))
+    windows = np.array([w for _, _, w, _ in several], dtype=np.int64)
+    foreign = np.array([f for _, _, _, f in several], dtype=bool)
+    return values, days, part, starts, windows, foreign
+
+
+@settings(max_examples=200, deadline=None)
+@given(several_parties(), st.data(), budgets)
+def test_window_subsets_of_several_parts_as_each_alone(several, data, budget):
+    values, _, part, starts, _, foreign = _joined(several)
+    ends = np.concatenate([_ends(d, w) + s for (_, d, w, _), s in zip(several, starts)])
+    spread = data.draw(st.sampled_from([0, 1, 100]))
+    spreads = np.where(foreign[part], 0, spread)
+    max_size = data.draw(st.integers(2, 5))
+    anchors = np.arange(len(values))
+    with _patched(window_search, budget):
+        handled, counts, groups = window_search.window_subsets(values, ends, anchors, spreads,
+                                                               max_size, parts=part)
+    for index, (v, d, w, f) in enumerate(several):
+        offset = int(starts[index])
+        for anchor in range(len(v)):
+            if not handled[offset + anchor]:
+                continue
+            expected = {tuple(offset + r for r in g)
+                        for g in _window_groups_brute(v, _ends(d, w), anchor, 0 if f else spread,
+                                                      max_size)}
+            found = {g for g in groups if g[0] == offset + anchor}
+            assert found == expected
+            assert counts[offset + anchor] == len(expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(several_parties(), st.integers(2, 5), st.integers(1, 6), budgets)
+def test_enumerate_parts_as_each_alone(several, max_size, limit, budget):
+    from lettrage.passes.subset import _enumerate_parts
+    values, days, part, starts, windows, foreign = _joined(several)
+    config = SubsetSettings(tolerance=100, max_group_size=max_size, max_solutions=limit)
+    with _patched(window_search, budget):
+        found, unsure, timeouts = _enumerate_parts(values, days, part, windows, foreign, config)
+        for index, (v, d, w, f) in enumerate(several):
+            offset = int(starts[index])
+            alone, alone_unsure, _ = _enumerate(v, d, w, config, f)
+            assert {g for g in found if part[g[0]] == index} == \
+                {tuple(offset + r for r in g) for g in alone}
+            assert (unsure[offset:offset + len(v)] == alone_unsure).all()
+    assert not timeouts.any()

@@ -121,11 +121,20 @@ def one_for_many(
 
     Every one-for-many group with a unique answer is listed, whatever its size, so that a
     caller can check a large group against its rivals of the same shape."""
+    firsts = np.searchsorted(days, days - window, side="left")
+    lasts = np.searchsorted(days, days + window, side="right")
+    return one_for_many_within(values, firsts, lasts, large)
+
+
+def one_for_many_within(
+    values: np.ndarray, firsts: np.ndarray, lasts: np.ndarray, large: int
+) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """:func:`one_for_many`, the window of each line given: lines ``firsts[i]`` to
+    ``lasts[i] - 1`` (several third parties may so be searched at once)."""
     size = len(values)
     contested = np.zeros(size, dtype=bool)
     found: list[tuple[int, ...]] = []
-    firsts = np.searchsorted(days, days - window, side="left").tolist()
-    lasts = np.searchsorted(days, days + window, side="right").tolist()
+    firsts, lasts = firsts.tolist(), lasts.tolist()
     signs = np.sign(values)
     magnitudes = np.abs(values)
     # Plain lists for the windows of a few lines: cheaper than an array operation each.

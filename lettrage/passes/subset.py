@@ -24,13 +24,15 @@ import numpy as np
 import pandas as pd
 
 from lettrage.passes.base import PassOutput
-from lettrage.passes.large_groups import one_for_many
+from lettrage.passes.large_groups import one_for_many_within
 from lettrage.passes.subset_search import (
+    DIRECT_LIMIT,
     can_enumerate,
+    combination_count,
     first_solutions,
     subsets_in_range,
 )
-from lettrage.passes.window_search import window_subsets
+from lettrage.passes.window_search import window_groups
 from lettrage.solver import SearchStatus, enumerate_subsets
 
 MAX_CROWDED_SEARCHES_PER_PARTY = 20
@@ -103,55 +105,152 @@ def search_party(
     day numbers; all sorted by (date, line). ``held`` lines (an aggregated opening balance)
     are searched like the others but never lettered: their groups are rivals only.
     """
-    outcome = PartyOutcome()
-    foreign = bool(currency)
-    found, unsure, timeouts = _enumerate(values, days, window, settings, foreign)
-    held = np.zeros(len(lines), dtype=bool) if held is None else held
-    outcome.timeouts = timeouts
-    candidates = _judge_all(sorted(found), lines, values, eur, evidence, settings, foreign)
-    large, rivals, contested = _large_candidates(lines, values, eur, days, window, evidence,
-                                                 settings)
+    size = len(lines)
+    parties = _Parties(
+        lines=np.asarray(lines, dtype=np.int64), values=np.asarray(values, dtype=np.int64),
+        eur=np.asarray(eur, dtype=np.int64), days=np.asarray(days, dtype=np.int64),
+        held=np.zeros(size, dtype=bool) if held is None else np.asarray(held, dtype=bool),
+        starts=np.zeros(1, dtype=np.int64), windows=np.array([window], dtype=np.int64),
+        currencies=[currency])
+    return _search_parties(parties, evidence, settings)[0]
+
+
+@dataclass(frozen=True)
+class _Parties:
+    """The open lines of several third parties (one currency each), sorted by (third party,
+    currency, date, line): part ``k`` is rows ``starts[k]`` to the next start. Per row: line
+    numbers, amounts matched (``values``), company-currency amounts, day numbers, held; per
+    part: the window and the currency ("" for the company's)."""
+
+    lines: np.ndarray
+    values: np.ndarray
+    eur: np.ndarray
+    days: np.ndarray
+    held: np.ndarray
+    starts: np.ndarray
+    windows: np.ndarray
+    currencies: list[str]
+
+    @property
+    def part(self) -> np.ndarray:
+        """The part of each row."""
+        bounds = np.append(self.starts, len(self.lines))
+        return np.repeat(np.arange(len(self.starts), dtype=np.int64), np.diff(bounds))
+
+
+def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSettings) -> list[PartyOutcome]:
+    """:func:`search_party` on every part at once: each search and judgement done for all
+    parts together, only the choice of the safe groups part by part."""
+    part = parties.part
+    count = len(parties.starts)
+    foreign = np.array([bool(c) for c in parties.currencies], dtype=bool)
+    found, unsure, timeouts = _enumerate_parts(parties.values, parties.days, part,
+                                               parties.windows, foreign, settings)
+    judged = _judge_all(sorted(found), parties.lines, parties.values, parties.eur, evidence,
+                        settings, foreign[part])
+    large, rivals, contested = _large_parts(parties, part, evidence, settings)
     # A line with several one-for-many answers has rivals of any size: no group through it.
     unsure |= contested
+    by_part: list[list[_Candidate]] = [[] for _ in range(count)]
+    part_list = part.tolist()
+    for candidate in judged:
+        by_part[part_list[candidate.rows[0]]].append(candidate)
+    for candidate in large + rivals:
+        by_part[part_list[candidate.rows[0]]].append(candidate)
     large_rows = {c.rows for c in large}
     rival_rows = {c.rows for c in rivals}
-    candidates += large + rivals
-    used = np.zeros(len(lines), dtype=bool)
-    # Every candidate is a rival, lettered or not: a group touching an unsure line may not
-    # be lettered, but it still makes its rivals ties; so does a large group that cannot
-    # be proved the only one.
-    active = list(candidates)
-    while active:
-        safe = [c for c in _safe(active)
-                if not held[list(c.rows)].any()
-                and (c.rows in large_rows
-                     or (c.rows not in rival_rows and not unsure[list(c.rows)].any()))]
-        if not safe:
-            break
-        for candidate in safe:
-            used[list(candidate.rows)] = True
-            outcome.groups.append(Group(
-                lines=tuple(sorted(int(lines[r]) for r in candidate.rows)),
-                gap=candidate.eur_gap,
-                currency=currency,
-                reason=_reason(candidate, values),
-            ))
-        active = [c for c in active if not used[list(c.rows)].any()]
-    for candidate in candidates:
-        if not used[list(candidate.rows)].any():
-            outcome.ambiguous.append((tuple(int(lines[r]) for r in candidate.rows), candidate.eur_gap))
-    outcome.unsure = [int(line) for line in lines[unsure & ~used]]
-    return outcome
+    lines, values = parties.lines.tolist(), parties.values.tolist()
+    held = set(np.flatnonzero(parties.held).tolist())
+    unsure_rows = np.flatnonzero(unsure)
+    unsure_set = set(unsure_rows.tolist())
+    unsure_bounds = np.searchsorted(unsure_rows, np.append(parties.starts, len(lines))).tolist()
+    outcomes = []
+    for index in range(count):
+        outcome = PartyOutcome(timeouts=int(timeouts[index]))
+        outcomes.append(outcome)
+        candidates = by_part[index]
+        in_part = unsure_rows[unsure_bounds[index]:unsure_bounds[index + 1]].tolist()
+        if not candidates:
+            outcome.unsure = [lines[r] for r in in_part]
+            continue
+        used: set[int] = set()
+        # Every candidate is a rival, lettered or not: a group touching an unsure line may
+        # not be lettered, but it still makes its rivals ties; so does a large group that
+        # cannot be proved the only one.
+        active = candidates
+        while active:
+            safe = [c for c in _safe(active)
+                    if held.isdisjoint(c.rows)
+                    and (c.rows in large_rows
+                         or (c.rows not in rival_rows and unsure_set.isdisjoint(c.rows)))]
+            if not safe:
+                break
+            for candidate in safe:
+                used.update(candidate.rows)
+                outcome.groups.append(Group(
+                    lines=tuple(sorted(lines[r] for r in candidate.rows)),
+                    gap=candidate.eur_gap,
+                    currency=parties.currencies[index],
+                    reason=_reason(candidate, values),
+                ))
+            active = [c for c in active if used.isdisjoint(c.rows)]
+        for candidate in candidates:
+            if used.isdisjoint(candidate.rows):
+                outcome.ambiguous.append((tuple(lines[r] for r in candidate.rows),
+                                          candidate.eur_gap))
+        outcome.unsure = [lines[r] for r in in_part if r not in used]
+    return outcomes
+
+
+def _window_bounds(days: np.ndarray, part: np.ndarray, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the first row of its part dated at most its part's window before it, and one
+    past the last dated at most the window after it (``days`` sorted within each part)."""
+    size = len(days)
+    if not size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    widest = int(windows.max())
+    low = int(days.min())
+    # One sorted key, part then day, each part's keys apart by more than two windows.
+    stride = int(days.max()) - low + 2 * widest + 1
+    if int(windows.min()) < 0 or stride * (int(part[-1]) + 2) >= 1 << 62:
+        firsts, ends = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+        bounds = np.append(np.flatnonzero(np.diff(part)) + 1, size)
+        start = 0
+        for stop in bounds.tolist():
+            some, window = days[start:stop], int(windows[part[start]])
+            firsts[start:stop] = np.searchsorted(some, some - window, side="left") + start
+            ends[start:stop] = np.searchsorted(some, some + window, side="right") + start
+            start = stop
+        return firsts, ends
+    key = part * stride + (days - low + widest)
+    window = windows[part]
+    return (np.searchsorted(key, key - window, side="left"),
+            np.searchsorted(key, key + window, side="right"))
 
 
 def _enumerate(values, days, window, settings, foreign):
+    """The subsets of one third party (see :func:`_enumerate_parts`): found, unsure lines,
+    searches that hit the time limit."""
+    size = len(values)
+    found, unsure, timeouts = _enumerate_parts(
+        np.asarray(values, dtype=np.int64), np.asarray(days, dtype=np.int64),
+        np.zeros(size, dtype=np.int64), np.array([window], dtype=np.int64),
+        np.array([foreign], dtype=bool), settings)
+    return found, unsure, int(timeouts[0])
+
+
+def _enumerate_parts(values, days, part, windows, foreign, settings):
+    """Every subset that nets to zero (within the spread) with its anchor, from each row,
+    among the rows of its part dated within the part's window after it; the rows whose
+    search could not finish (unsure); per part, the searches that hit the time limit."""
     size = len(values)
     found: set[tuple[int, ...]] = set()
     unsure = np.zeros(size, dtype=bool)
-    timeouts = 0
-    crowded = 0
-    spread = 0 if foreign else _enumeration_tolerance(values, settings)
-    ends = np.searchsorted(days, days + window, side="right")
+    timeouts = np.zeros(len(windows), dtype=np.int64)
+    if not size:
+        return found, unsure, timeouts
+    spread = _part_spreads(values, part, foreign, settings)[part]
+    ends = _window_bounds(days, part, windows)[1]
     pick = settings.max_group_size - 1
     room = ends - np.arange(size) - 1
     exact = (room > 0) & (room <= _largest_enumerable(pick))
@@ -159,44 +258,87 @@ def _enumerate(values, days, window, settings, foreign):
     # with more solutions than the limit reports the same first ones as the one-by-one
     # search would, and leaves its lines unsure.
     limit = settings.max_solutions
-    handled, counts, groups = window_subsets(values, ends, np.flatnonzero(exact), spread,
-                                             settings.max_group_size)
-    over: dict[int, list[tuple[int, ...]]] = {}
-    within_limit = (counts <= limit).tolist()
-    for group in groups:
-        if within_limit[group[0]]:
-            found.add(group)
-        else:
-            over.setdefault(group[0], []).append(group)
-    for anchor, solutions in over.items():
-        offset = anchor + 1
-        relative = [tuple(row - offset for row in group[1:]) for group in solutions]
-        for solution in first_solutions(values[offset:ends[anchor]], relative, pick, limit):
-            found.add((anchor, *(offset + i for i in solution)))
-        unsure[anchor:ends[anchor]] = True
+    handled, counts, blocks = window_groups(values, ends, np.flatnonzero(exact), spread,
+                                            settings.max_group_size, parts=part)
+    over = counts > limit
+    for block in blocks:
+        found.update(map(tuple, block[~over[block[:, 0]]].tolist()))
+    if over.any():
+        _first_solutions(values, ends, blocks, over, pick, limit, found)
+        # Each crowded anchor's window is unsure.
+        marks = np.zeros(size + 1, dtype=np.int64)
+        np.add.at(marks, np.flatnonzero(over), 1)
+        np.add.at(marks, ends[over], -1)
+        unsure |= np.cumsum(marks[:-1]) > 0
+    crowded: dict[int, int] = {}
+    part_list, spread_list = part.tolist(), spread.tolist()
     for anchor in np.flatnonzero((room > 0) & ~handled).tolist():
-        candidates = np.arange(anchor + 1, ends[anchor])
-        low = -int(values[anchor]) - spread
-        high = -int(values[anchor]) + spread
+        owner = part_list[anchor]
+        end = int(ends[anchor])
+        candidates = np.arange(anchor + 1, end)
+        low = -int(values[anchor]) - spread_list[anchor]
+        high = -int(values[anchor]) + spread_list[anchor]
         if exact[anchor]:
             solutions, complete = subsets_in_range(
-                values[candidates], low, high, pick, settings.max_solutions)
-        elif (len(candidates) <= MAX_SOLVER_CANDIDATES and crowded < MAX_CROWDED_SEARCHES_PER_PARTY
-              and timeouts < MAX_TIMEOUTS_PER_PARTY):
-            crowded += 1
+                values[anchor + 1:end], low, high, pick, settings.max_solutions)
+        elif (len(candidates) <= MAX_SOLVER_CANDIDATES
+              and crowded.get(owner, 0) < MAX_CROWDED_SEARCHES_PER_PARTY
+              and timeouts[owner] < MAX_TIMEOUTS_PER_PARTY):
+            crowded[owner] = crowded.get(owner, 0) + 1
             solutions, status = enumerate_subsets(
                 values[candidates], low, high, pick, settings.max_solutions,
                 settings.solve_time_limit)
             complete = status is SearchStatus.COMPLETE
-            timeouts += status is SearchStatus.TIMEOUT
+            timeouts[owner] += status is SearchStatus.TIMEOUT
         else:
             solutions, complete = [], False
         if not complete:
-            unsure[anchor] = True
-            unsure[candidates] = True
+            unsure[anchor:end] = True
+        offset = anchor + 1
         for solution in solutions:
-            found.add((anchor, *candidates[list(solution)].tolist()))
+            found.add((anchor, *(offset + i for i in solution)))
     return found, unsure, timeouts
+
+
+def _first_solutions(values, ends, blocks, over, pick, limit, found):
+    """Add to ``found`` the ``limit`` groups the one-by-one search reports for each anchor
+    in ``over`` (every group of which is in ``blocks``): see :func:`first_solutions`."""
+    size = len(values)
+    over_rows = np.flatnonzero(over)
+    room = (ends[over_rows] - over_rows - 1).tolist()
+    direct = np.zeros(size, dtype=bool)
+    direct[over_rows] = [combination_count(r, pick) <= DIRECT_LIMIT for r in room]
+    # Searched directly: by size, then in order; for each anchor, its quota of the first.
+    quota = np.where(direct, limit, 0)
+    by_width: dict[int, list[np.ndarray]] = {}
+    rest: dict[int, list[tuple[int, ...]]] = {}
+    for block in blocks:
+        anchors = block[:, 0]
+        some = block[direct[anchors]]
+        if len(some):
+            by_width.setdefault(block.shape[1], []).append(some)
+        some = block[over[anchors] & ~direct[anchors]]
+        for group in map(tuple, some.tolist()):
+            rest.setdefault(group[0], []).append(group)
+    for width in sorted(by_width):
+        rows = np.concatenate(by_width[width])
+        rows = rows[quota[rows[:, 0]] > 0]
+        if not len(rows):
+            continue
+        rows = rows[np.lexsort(rows.T[::-1])]
+        anchors = rows[:, 0]
+        positions = np.arange(len(rows))
+        first = np.maximum.accumulate(
+            np.where(np.concatenate(([True], anchors[1:] != anchors[:-1])), positions, 0))
+        keep = positions - first < quota[anchors]
+        found.update(map(tuple, rows[keep].tolist()))
+        quota -= np.bincount(anchors[keep], minlength=size)
+    # Searched by halves: the order of first_solutions.
+    for anchor, solutions in rest.items():
+        offset = anchor + 1
+        relative = [tuple(row - offset for row in group[1:]) for group in solutions]
+        for solution in first_solutions(values[offset:ends[anchor]], relative, pick, limit):
+            found.add((anchor, *(offset + i for i in solution)))
 
 
 @lru_cache(maxsize=16)
@@ -216,6 +358,19 @@ def group_base(amounts: np.ndarray) -> int:
     return int(max(amounts[amounts > 0].sum(), -amounts[amounts < 0].sum()))
 
 
+def _part_spreads(values: np.ndarray, part: np.ndarray, foreign: np.ndarray,
+                  settings: SubsetSettings) -> np.ndarray:
+    """Per part, :func:`_enumeration_tolerance` (0 in a foreign currency)."""
+    spreads = np.full(len(foreign), settings.tolerance, dtype=np.int64)
+    if settings.tolerance_pct != 0:
+        largest = np.zeros(len(foreign), dtype=np.int64)
+        np.maximum.at(largest, part, np.abs(values))
+        spreads = np.array([allowed_gap(m * settings.max_group_size, settings)
+                            for m in largest.tolist()], dtype=np.int64)
+    spreads[foreign] = 0
+    return spreads
+
+
 def _enumeration_tolerance(values: np.ndarray, settings: SubsetSettings) -> int:
     """A bound on any group's allowed gap (the exact bound is checked per group)."""
     if settings.tolerance_pct == 0:
@@ -226,7 +381,8 @@ def _enumeration_tolerance(values: np.ndarray, settings: SubsetSettings) -> int:
 
 def _judge_all(found, lines, values, eur, evidence, settings, foreign):
     """The candidates the subsets ``found`` (sorted row tuples) make, in their order: those
-    that may be lettered (see :func:`_judge`, their one-by-one twin), judged by size at once."""
+    that may be lettered (see :func:`_judge`, their one-by-one twin), judged by size at once.
+    ``foreign`` is one flag, or one per row (a group's first row's applies)."""
     by_size: dict[int, list[int]] = {}
     for index, rows in enumerate(found):
         by_size.setdefault(len(rows), []).append(index)
@@ -234,38 +390,39 @@ def _judge_all(found, lines, values, eur, evidence, settings, foreign):
     cites = evidence.cites_any(lines)
     for size, indices in by_size.items():
         rows = np.array([found[i] for i in indices], dtype=np.int64).reshape(len(indices), size)
+        in_foreign = (np.full(len(rows), bool(foreign)) if np.ndim(foreign) == 0
+                      else np.asarray(foreign, dtype=bool)[rows[:, 0]])
         picked = values[rows]
         gaps = picked.sum(axis=1)
         debits, credits = (picked > 0).sum(axis=1), (picked < 0).sum(axis=1)
         ok = (debits > 0) & (credits > 0)
-        if size == 2 and not foreign:
-            ok &= gaps != 0  # a pair the exact pass owns: what it refused stays refused
+        if size == 2:
+            ok &= (gaps != 0) | in_foreign  # a pair the exact pass owns: what it refused stays refused
         amounts_eur = eur[rows]
-        if foreign:
-            ok &= gaps == 0
-        else:
-            within = np.abs(gaps) <= settings.tolerance
-            if settings.tolerance_pct:
-                for i in np.flatnonzero(ok & ~within).tolist():
-                    within[i] = abs(int(gaps[i])) <= allowed_gap(group_base(amounts_eur[i]), settings)
-            ok &= within
+        within = np.abs(gaps) <= settings.tolerance
+        if settings.tolerance_pct:
+            for i in np.flatnonzero(ok & ~within & ~in_foreign).tolist():
+                within[i] = abs(int(gaps[i])) <= allowed_gap(group_base(amounts_eur[i]), settings)
+        ok &= np.where(in_foreign, gaps == 0, within)
         ok &= ~_zero_parts(picked, ok)  # not minimal: it splits into smaller groups
-        eur_gaps = amounts_eur.sum(axis=1)
-        shapes = np.minimum(debits, credits) - 1
-        cited = cites[rows].any(axis=1)
+        eur_gaps = amounts_eur.sum(axis=1).tolist()
+        shapes = (np.minimum(debits, credits) - 1).tolist()
+        cited = cites[rows].any(axis=1).tolist()
+        gaps = gaps.tolist()
         for i in np.flatnonzero(ok).tolist():
             agree = False
+            index = indices[i]
             if cited[i]:
-                agree, against = evidence.judge([int(lines[r]) for r in found[indices[i]]])
+                agree, against = evidence.judge([int(lines[r]) for r in found[index]])
                 if against:
                     continue
-            gap = int(gaps[i])
+            gap = gaps[i]
             # Rank, lower is better: exact before a gap; references agreeing before none;
             # one settlement for several invoices (or the reverse) before several against
             # several.
-            kept.append((indices[i], _Candidate(
-                rows=found[indices[i]], gap=gap, eur_gap=int(eur_gaps[i]),
-                rank=(0 if gap == 0 else 1, 0 if agree else 1, int(shapes[i])))))
+            kept.append((index, _Candidate(
+                rows=found[index], gap=gap, eur_gap=eur_gaps[i],
+                rank=(0 if gap == 0 else 1, 0 if agree else 1, shapes[i]))))
     kept.sort(key=lambda pair: pair[0])
     return [candidate for _, candidate in kept]
 
@@ -312,31 +469,40 @@ def _judge(rows, lines, values, eur, evidence, settings, foreign):
                       rank=(0 if gap == 0 else 1, 0 if agree else 1, shape))
 
 
-def _large_candidates(lines, values, eur, days, window, evidence, settings):
+def _large_parts(parties: _Parties, part: np.ndarray, evidence: Evidence,
+                 settings: SubsetSettings):
     """Groups of one line settled exactly by more lines than the general search takes (see
-    :mod:`lettrage.passes.large_groups`, which counts every answer of that shape).
+    :mod:`lettrage.passes.large_groups`, which counts every answer of that shape), in every
+    part.
 
     Returns the ones that may be lettered — the only way to settle their line, touched by
     no other one-for-many answer — the ones that are only rivals (another answer touches
     them: they may not be lettered, but a smaller group through their lines is then not the
     only one either), and the contested lines."""
-    found, contested = one_for_many(values, days, window, settings.max_group_size)
-    groups = set(found)
-    touches = np.zeros(len(values), dtype=np.int64)
+    firsts, ends = _window_bounds(parties.days, part, parties.windows)
+    found, contested = one_for_many_within(parties.values, firsts, ends, settings.max_group_size)
+    groups = sorted(set(found))
+    touches = [0] * len(part)
     for rows in groups:
-        touches[list(rows)] += 1
-    out, rivals = [], []
-    for rows in sorted(groups):
+        for row in rows:
+            touches[row] += 1
+    out: list[_Candidate] = []
+    rivals: list[_Candidate] = []
+    days, windows, eur = parties.days.tolist(), parties.windows.tolist(), parties.eur.tolist()
+    lines = parties.lines.tolist()
+    flagged = contested.tolist()
+    for rows in groups:
         if len(rows) <= settings.max_group_size:
             continue  # the general search has it, with its rivals
-        if days[list(rows)].max() - days[list(rows)].min() > window:
+        spanned = [days[r] for r in rows]
+        if max(spanned) - min(spanned) > windows[part[rows[0]]]:
             continue  # rivals were searched around the anchor; a group spans one window
-        agree, against = evidence.judge([int(lines[r]) for r in rows])
+        agree, against = evidence.judge([lines[r] for r in rows])
         if against:
             continue
-        candidate = _Candidate(rows=rows, gap=0, eur_gap=int(eur[list(rows)].sum()),
+        candidate = _Candidate(rows=rows, gap=0, eur_gap=sum(eur[r] for r in rows),
                                rank=(0, 0 if agree else 1, 0))
-        if contested[list(rows)].any() or (touches[list(rows)] > 1).any():
+        if any(flagged[r] or touches[r] > 1 for r in rows):
             rivals.append(candidate)
         else:
             out.append(candidate)
@@ -366,9 +532,9 @@ def _safe(active: list[_Candidate]) -> list[_Candidate]:
             if all(best[r] == c.rank and ties[r] == 1 for r in c.rows)]
 
 
-def _reason(candidate: _Candidate, values: np.ndarray) -> str:
-    picked = values[list(candidate.rows)]
-    debits, credits = int((picked > 0).sum()), int((picked < 0).sum())
+def _reason(candidate: _Candidate, values: list[int]) -> str:
+    picked = [values[r] for r in candidate.rows]
+    debits, credits = sum(v > 0 for v in picked), sum(v < 0 for v in picked)
     text = f"{debits} debit and {credits} credit lines net to zero"
     if candidate.gap:
         text = f"{debits} debit and {credits} credit lines, gap {candidate.gap / 100:.2f} within tolerance"
@@ -456,17 +622,20 @@ def subset_pass(
     held = (frame["held"].to_numpy(dtype=bool) if "held" in frame.columns
             else np.zeros(len(frame), dtype=bool))
     change = (party_ids[1:] != party_ids[:-1]) | (currencies[1:] != currencies[:-1])
-    bounds = np.concatenate(([0], np.flatnonzero(change) + 1, [len(frame)])) if len(frame) \
-        else np.zeros(1, dtype=np.int64)
-    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        party_id, currency = int(party_ids[start]), str(currencies[start])
-        is_foreign = bool(currency)
-        values = currency_amounts[start:stop] if is_foreign else amounts[start:stop]
-        outcome = search_party(
-            line_numbers[start:stop], values, amounts[start:stop], days[start:stop],
-            int(windows.get(party_id, 0)), evidence, settings, currency=currency,
-            held=held[start:stop],
-        )
+    starts = (np.concatenate(([0], np.flatnonzero(change) + 1)) if len(frame)
+              else np.zeros(0, dtype=np.int64))
+    part_ids = party_ids[starts].astype(np.int64)
+    part_currencies = [str(c) for c in currencies[starts].tolist()]
+    is_foreign = currencies != ""
+    parties = _Parties(
+        lines=line_numbers.astype(np.int64),
+        values=np.where(is_foreign, currency_amounts, amounts), eur=amounts,
+        days=days.astype(np.int64), held=held, starts=starts.astype(np.int64),
+        windows=windows.reindex(part_ids).fillna(0).to_numpy(dtype=np.int64),
+        currencies=part_currencies,
+    )
+    outcomes = _search_parties(parties, evidence, settings)
+    for start, party_id, outcome in zip(starts.tolist(), part_ids.tolist(), outcomes):
         groups.extend(outcome.groups)
         for lines, gap in outcome.ambiguous:
             proposals.append(("ambiguous", lines, party_id, gap,

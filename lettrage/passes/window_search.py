@@ -63,7 +63,8 @@ class _Tuples:
     its first line and its rank among the combinations of the lines after it (colex), its
     lines spelt out only for the few that match."""
 
-    def __init__(self, values: np.ndarray, starts: np.ndarray, room: np.ndarray, size: int):
+    def __init__(self, values: np.ndarray, starts: np.ndarray, room: np.ndarray, size: int,
+                 base: np.ndarray | None = None):
         widest = int(room.max()) if len(room) else 0
         self.offsets = _colex(widest, size - 1).T.copy()  # one row per line after the first
         counts = _comb_table(widest, size - 1)[room]
@@ -74,6 +75,8 @@ class _Tuples:
         after = first + 1
         for column in self.offsets:
             sums = sums + values[after + column[within]]
+        if base is not None:  # each part's sums apart from the others'
+            sums = sums + base[first]
         order = _order(sums)
         self.first, self.within, self.sums = first[order], within[order], sums[order]
 
@@ -105,31 +108,66 @@ def _order(sums: np.ndarray) -> np.ndarray:
 
 
 def window_subsets(
-    values: np.ndarray, ends: np.ndarray, anchors: np.ndarray, spread: int, max_size: int,
+    values: np.ndarray, ends: np.ndarray, anchors: np.ndarray, spread: int | np.ndarray,
+    max_size: int, *, parts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]]:
     """Search the groups anchored at ``anchors`` (positions, increasing).
 
     ``values`` are the amounts in cents, ``ends[i]`` one past the last line in the window of
     line ``i`` (non-decreasing). A group is the anchor and 1 to ``max_size - 1`` lines after
-    it, before ``ends[anchor]``, whose amounts sum into ``[-spread, spread]``.
+    it, before ``ends[anchor]``, whose amounts sum into ``[-spread, spread]`` (``spread`` one
+    number, or one per line: the anchor's applies).
+
+    ``parts`` (non-decreasing, one per line) may tell apart several third parties searched at
+    once: no window crosses from one part to the next, and only the tuples of the anchor's
+    part are matched (the others could only make work).
 
     Returns ``(handled, counts, groups)``: which anchors were searched here, how many groups
     each has, and every group of the handled anchors (sorted positions, anchor first).
     Anchors not handled are for the caller to search one by one.
     """
+    handled, counts, blocks = window_groups(values, ends, anchors, spread, max_size, parts=parts)
+    groups: list[tuple[int, ...]] = []
+    for block in blocks:
+        groups.extend(map(tuple, block.tolist()))
+    return handled, counts, groups
+
+
+def window_groups(
+    values: np.ndarray, ends: np.ndarray, anchors: np.ndarray, spread: int | np.ndarray,
+    max_size: int, *, parts: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """:func:`window_subsets`, the groups as blocks: arrays of one row per group (sorted
+    positions, anchor first), every row of a block of the same length."""
     size = len(values)
     values = np.asarray(values, dtype=np.int64)
     room = np.maximum(ends - np.arange(size) - 1, 0)
     handled = np.zeros(size, dtype=bool)
     counts = np.zeros(size, dtype=np.int64)
-    groups: list[tuple[int, ...]] = []
+    blocks: list[np.ndarray] = []
     if not len(anchors) or max_size < 2:
-        return handled, counts, groups
+        return handled, counts, blocks
     anchors = np.asarray(anchors, dtype=np.int64)
-    subsets = sum(_subset_count(int(r), max_size - 1) for r in room[anchors].tolist())
+    spreads = np.broadcast_to(np.asarray(spread, dtype=np.int64), (size,))
+    subsets = sum(_subset_count(int(r), max_size - 1) for r in room[anchors].tolist()) \
+        if len(anchors) <= LISTED_SUBSETS else LISTED_SUBSETS + 1
     if subsets <= LISTED_SUBSETS:
-        _list_subsets(values, ends, anchors, spread, max_size, handled, counts, groups)
-        return handled, counts, groups
+        groups: list[tuple[int, ...]] = []
+        _list_subsets(values, ends, anchors, spreads, max_size, handled, counts, groups)
+        by_length: dict[int, list[tuple[int, ...]]] = {}
+        for group in groups:
+            by_length.setdefault(len(group), []).append(group)
+        blocks = [np.array(rows, dtype=np.int64) for _, rows in sorted(by_length.items())]
+        return handled, counts, blocks
+    base = _part_bases(values, spreads, parts, (max_size + 1) // 2)
+    if base is False:  # sums too large to keep the parts apart: one part at a time
+        cut = np.flatnonzero(parts[anchors][1:] != parts[anchors][:-1]) + 1
+        for some in np.split(anchors, cut):
+            done, found, more = window_groups(values, ends, some, spreads, max_size)
+            handled |= done
+            counts += found
+            blocks += more
+        return handled, counts, blocks
     # Heads no longer than tails: every anchor's heads search the tails, fewer searches.
     cuts = [(g // 2, (g + 1) // 2) for g in range(2, max_size + 1)]
     sizes = sorted({k for cut in cuts for k in cut})
@@ -150,9 +188,23 @@ def window_subsets(
             start += 1  # one anchor alone is too costly: the caller searches it
             continue
         chunk = anchors[start:stop]
-        _search_chunk(values, ends, room, chunk, spread, cuts, handled, counts, groups)
+        _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blocks, base)
         start = stop
-    return handled, counts, groups
+    return handled, counts, blocks
+
+
+def _part_bases(values: np.ndarray, spreads: np.ndarray, parts: np.ndarray | None,
+                longest: int) -> np.ndarray | None | bool:
+    """Per line, a number added to the sums of the tuples it starts so that the sums of
+    different parts fall in disjoint ranges (None: one part; False: too wide for int64)."""
+    if parts is None or not len(parts) or parts[0] == parts[-1]:
+        return None
+    bound = int(np.abs(values).max()) * longest + int(spreads.max())
+    stride = 2 * bound + 1
+    dense = np.concatenate(([0], np.cumsum(parts[1:] != parts[:-1])))
+    if stride * (int(dense[-1]) + 2) >= 1 << 62:
+        return False
+    return dense * stride
 
 
 @lru_cache(maxsize=4096)
@@ -161,12 +213,12 @@ def _subset_count(size: int, max_pick: int) -> int:
     return sum(comb(size, k) for k in range(1, max_pick + 1))
 
 
-def _list_subsets(values, ends, anchors, spread, max_size, handled, counts, groups):
+def _list_subsets(values, ends, anchors, spreads, max_size, handled, counts, groups):
     """Few subsets in all: every one of them, summed in plain Python (each from the one a
     line shorter)."""
     amounts = values.tolist()
     for anchor in anchors.tolist():
-        need, end = -amounts[anchor], int(ends[anchor])
+        need, end, spread = -amounts[anchor], int(ends[anchor]), int(spreads[anchor])
         level = [((anchor,), 0)]
         for _ in range(max_size - 1):
             level = [(lines + (j,), total + amounts[j])
@@ -180,7 +232,7 @@ def _list_subsets(values, ends, anchors, spread, max_size, handled, counts, grou
         handled[anchor] = True
 
 
-def _search_chunk(values, ends, room, chunk, spread, cuts, handled, counts, groups):
+def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blocks, base):
     # Windowed tuples of each size starting from the first anchor to the end of the last
     # window, sorted by sum: the tails; those starting at an anchor: the heads, by
     # decreasing sum, so that the sums they need come in increasing order (a merge).
@@ -188,10 +240,13 @@ def _search_chunk(values, ends, room, chunk, spread, cuts, handled, counts, grou
     starts = np.arange(int(chunk[0]), stop, dtype=np.int64)
     is_anchor = np.zeros(len(values), dtype=bool)
     is_anchor[chunk] = True
+    if base is not None:
+        base = base - base[int(chunk[0])]  # the chunk's keys small: a faster sort
     tuples, heads = {}, {}
     for size in sorted({k for cut in cuts for k in cut}):
         # A tuple ending past the last anchor's window is no one's tail.
-        tuples[size] = _Tuples(values, starts, np.minimum(room[starts], stop - starts - 1), size)
+        tuples[size] = _Tuples(values, starts, np.minimum(room[starts], stop - starts - 1), size,
+                               base)
         if size in {head for head, _ in cuts}:
             heads[size] = np.flatnonzero(is_anchor[tuples[size].first])[::-1]
     # Matches by sum, per cut; an anchor with too many is left to the caller.
@@ -200,12 +255,15 @@ def _search_chunk(values, ends, room, chunk, spread, cuts, handled, counts, grou
     for head_size, tail_size in cuts:
         head, tail = tuples[head_size], tuples[tail_size]
         picked = heads[head_size]
-        head_sums = head.sums[picked]
-        lows = np.searchsorted(tail.sums, -spread - head_sums, side="left")
-        highs = np.searchsorted(tail.sums, spread - head_sums, side="right")
+        owners = head.first[picked]
+        # head.sums holds the part's base once; the tail's must hold it too.
+        need = -head.sums[picked] if base is None else 2 * base[owners] - head.sums[picked]
+        spread = spreads[owners]
+        lows = np.searchsorted(tail.sums, need - spread, side="left")
+        highs = np.searchsorted(tail.sums, need + spread, side="right")
         spans = highs - lows
         hit = np.flatnonzero(spans)
-        anchors = head.first[picked[hit]]
+        anchors = owners[hit]
         load += np.bincount(anchors, weights=spans[hit], minlength=len(values)).astype(np.int64)
         matched.append((head, tail, picked[hit], anchors, lows[hit], spans[hit]))
     crowded = load > PAIRS_PER_ANCHOR
@@ -223,4 +281,4 @@ def _search_chunk(values, ends, room, chunk, spread, cuts, handled, counts, grou
         if len(fits):
             head_part, tail_part = head.rows(pair_heads[fits]), tail.rows(pair_tails[fits])
             counts += np.bincount(head_part[:, 0], minlength=len(values))
-            groups.extend(map(tuple, np.hstack((head_part, tail_part)).tolist()))
+            blocks.append(np.hstack((head_part, tail_part)))
