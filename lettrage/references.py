@@ -53,6 +53,44 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_LEADING_ZEROS.sub("", upper))
 
 
+#: What :func:`_as_ascii` makes of a character that is not ASCII: its folded letters, a mark
+#: where it vanishes from the words, or a mark that the text must go through :func:`words`.
+_VANISHES, _UNSAFE = "\ue000", "\ue001"
+_JOINS = re.compile("[0-9A-Za-z]\ue000+[0-9A-Za-z]")
+
+
+class _AsciiSpelling(dict):
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char.isascii():
+            spelt = char
+        elif char.isspace() or char.isdecimal():  # str.split and the regexes' \d see them
+            spelt = _UNSAFE
+        else:
+            spelt = unicodedata.normalize("NFKD", char.upper()).encode("ascii", "ignore").decode("ascii")
+            if not spelt:
+                spelt = _VANISHES
+            elif not (spelt.isalpha() and spelt.isupper()):
+                spelt = _UNSAFE
+        self[code] = spelt
+        return spelt
+
+
+_SPELLING = _AsciiSpelling()
+
+
+def _as_ascii(text: str) -> str | None:
+    """An ASCII text that every per-text function reads as ``text`` (same tokens, same
+    words, same amounts and dates), or ``None``. A letter with an accent becomes its letter
+    (``É`` → ``E``); a character that folding drops (``°``) becomes ``#``, unless it stands
+    between two letters or digits (dropping it joins them into one word); a space or digit
+    that is not ASCII (``\xa0``, ``²``) makes ``None``."""
+    spelt = text.translate(_SPELLING)
+    if _UNSAFE in spelt or _JOINS.search(spelt):
+        return None
+    return spelt.replace(_VANISHES, "#")
+
+
 def reference_key(text: str) -> str:
     """The key of a reference: its folded words joined (``FA2025-000123`` → ``FA2025123``)."""
     return "".join(words(text))
@@ -153,16 +191,26 @@ class _Texts:
         self.array = array
         self.size = len(array)
         ascii = np.asarray(pc.string_is_ascii(array).to_numpy(zero_copy_only=False), dtype=bool)
-        self.ascii = np.flatnonzero(ascii)
-        self.other = np.flatnonzero(~ascii)
-        self._ascii_mask = ascii
+        other = np.flatnonzero(~ascii)
+        spelt = [_as_ascii(text) for text in array.take(pa.array(other)).to_pylist()]
+        converted = np.array([text is not None for text in spelt], dtype=bool)
+        fast = ascii.copy()
+        fast[other[converted]] = True
+        self.ascii = np.flatnonzero(fast)  # the texts of the fast path (ASCII, or spelt in ASCII)
+        self.other = other[~converted]
+        self._fast = (array.filter(pa.array(ascii, type=pa.bool_())), np.flatnonzero(ascii),
+                      other[converted], [text for text in spelt if text is not None])
         self._folded: _rt.Folded | None = None
 
     @property
     def folded(self) -> _rt.Folded:
-        """The ASCII texts, folded (once)."""
+        """The texts of the fast path (:attr:`ascii`), folded (once)."""
         if self._folded is None:
-            self._folded = _rt.Folded(self.array.filter(pa.array(self._ascii_mask, type=pa.bool_())))
+            plain, plain_at, spelt_at, spelt = self._fast
+            if spelt:  # the ASCII spellings of other texts, each at its place among the texts
+                merged = pa.concat_arrays([plain.cast(pa.string()), pa.array(spelt, type=pa.string())])
+                plain = merged.take(pa.array(np.argsort(np.r_[plain_at, spelt_at], kind="stable")))
+            self._folded = _rt.Folded(plain)
         return self._folded
 
     def text(self, index: int) -> str:

@@ -16,15 +16,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 import lettrage
 from lettrage.engine import _prepare
 from lettrage.references import (
-    _DIGIT_RUN, MAX_LINES_PER_DOCUMENT, MIN_NEAR_KEY, NEAR_CITATION, citations, cited_keys,
-    cited_numbers, document_keys, document_number, is_document_key, label_numbers,
-    near_citations, own_keys, reference_key, reference_keys,
+    _DIGIT_RUN,
+    MAX_LINES_PER_DOCUMENT,
+    MIN_NEAR_KEY,
+    NEAR_CITATION,
+    _as_ascii,
+    citations,
+    cited_keys,
+    cited_numbers,
+    document_keys,
+    document_number,
+    is_document_key,
+    label_numbers,
+    near_citations,
+    own_keys,
+    reference_key,
+    reference_keys,
+    words,
 )
 from lettrage.settings import Settings
 
@@ -299,3 +314,24 @@ def test_random_labels_and_references(lines):
 def test_random_texts_fold_alike(text):
     series = pd.Series([text, text.upper(), text.lower()])
     assert reference_keys(series).tolist() == [reference_key(t) for t in series]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_texts(), st.text(max_size=20)))
+def test_ascii_spellings_read_alike(text):
+    """A text that is not ASCII takes the fast path spelt in ASCII: every per-text function
+    reads the spelling as the text."""
+    spelt = _as_ascii(text)
+    if spelt is None:
+        return
+    assert spelt.isascii()
+    for function in (words, reference_key, cited_keys, cited_numbers, document_number, label_numbers):
+        assert function(spelt) == function(text)
+
+
+@pytest.mark.parametrize(("text", "spelt"), [
+    ("N° 1234", "N# 1234"), ("Réglement ÉCHÉANCE", "REglement ECHEANCE"), ("straße", "straSSe"),
+    ("1°0012", None), ("12\xa034", None), ("x²", None), ("REF", "REF"),
+])
+def test_ascii_spellings(text, spelt):
+    assert _as_ascii(text) == spelt
