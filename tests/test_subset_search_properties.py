@@ -324,11 +324,14 @@ def _unique_brute(items, target, large):
        # more items than unique_subset lists one by one: its bitsets
        | st.lists(st.integers(1, 30), min_size=large_groups.SMALL_ITEMS + 1, max_size=12)
        | st.lists(st.sampled_from(AMOUNTS), min_size=large_groups.SMALL_ITEMS + 1, max_size=12),
-       st.data(), st.sampled_from([None, 0, 1, 2, 3, 4, 6]))
-def test_unique_subset_against_brute_force(items, data, large):
+       st.data(), st.sampled_from([None, 0, 1, 2, 3, 4, 6]),
+       # the halves up to their default size, or the bitsets from SMALL_ITEMS up
+       st.sampled_from([large_groups.HALVES_ITEMS, large_groups.SMALL_ITEMS]))
+def test_unique_subset_against_brute_force(items, data, large, halves):
     total = sum(items)
     target = data.draw(st.integers(0, total + 2) | st.sampled_from([total, max(total - 1, 0)]))
-    assert unique_subset(items, target, large) == _unique_brute(items, target, large)
+    with _patched(large_groups, {"HALVES_ITEMS": halves}):
+        assert unique_subset(items, target, large) == _unique_brute(items, target, large)
 
 
 @settings(max_examples=300, deadline=None)
@@ -379,11 +382,13 @@ def wide_parties(draw):
 
 @settings(max_examples=250, deadline=None)
 @given(parties(max_lines=13) | wide_parties(), st.integers(1, 6),
-       st.sampled_from([(large_groups.MAX_ITEMS, large_groups.MAX_TARGET), (3, 10**9), (40, 999)]))
-def test_one_for_many_against_brute_force(party, large, limits):
+       st.sampled_from([(large_groups.MAX_ITEMS, large_groups.MAX_TARGET), (3, 10**9), (40, 999)]),
+       st.sampled_from([large_groups.PAIRS_PER_BLOCK, 1, 7]))
+def test_one_for_many_against_brute_force(party, large, limits, block):
     values, days, window = party
     max_items, max_target = limits
-    with _patched(large_groups, {"MAX_ITEMS": max_items, "MAX_TARGET": max_target}):
+    with _patched(large_groups, {"MAX_ITEMS": max_items, "MAX_TARGET": max_target,
+                                 "PAIRS_PER_BLOCK": block}):
         found, contested = one_for_many(values, days, window, large)
     expected, expected_contested = _one_for_many_brute(values, days, window, large, max_items,
                                                        max_target)

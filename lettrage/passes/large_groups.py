@@ -9,6 +9,8 @@ window *contested*: no large group through them is lettered.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 #: Most opposite-sign lines searched for one anchor.
@@ -17,6 +19,10 @@ MAX_ITEMS = 40
 MAX_TARGET = 5_000_000
 #: Up to this many items, every subset's sum is listed instead (cheaper than the bitsets).
 SMALL_ITEMS = 6
+#: Up to this many items, every subset's sum of each half is listed (cheaper than the bitsets).
+HALVES_ITEMS = 16
+#: Most (line, line of its window) pairs looked at in one array operation.
+PAIRS_PER_BLOCK = 1 << 21
 
 
 def unique_subset(
@@ -35,6 +41,8 @@ def unique_subset(
         return list(range(len(items))), False
     if len(items) <= SMALL_ITEMS:
         return _every_subset(items, target, large)
+    if len(items) <= HALVES_ITEMS:
+        return _by_halves(items, target, large)
     # Bit r of a state: some subset leaves r cents of the target to find (bit 0: reached).
     # Adding an item shifts right, which drops the subsets that overshoot; the bits above
     # what the items still to come add up to are dropped too. Largest items first: the
@@ -89,6 +97,31 @@ def _every_subset(
     return [j for j in range(len(items)) if hits[0] >> j & 1], False
 
 
+def _by_halves(
+    items: list[int], target: int, large: int | None
+) -> tuple[list[int] | None, bool]:
+    """:func:`unique_subset` by listing the sums of every subset of each half, and matching
+    them (a dozen items)."""
+    middle = len(items) // 2
+    left, right = [0], [0]
+    for amount in items[:middle]:  # subset number k holds item j when bit j of k is set
+        left += [total + amount for total in left]
+    for amount in items[middle:]:
+        right += [total + amount for total in right]
+    counts = Counter(right)
+    hits = [(k, target - total) for k, total in enumerate(left) if target - total in counts]
+    answers = sum(counts[need] for _, need in hits)
+    if answers >= 2:
+        if large and not _large_reaches(items, target, large):
+            return None, False
+        return None, True
+    if not answers:
+        return None, False
+    k, need = hits[0]
+    chosen = k | right.index(need) << middle
+    return [j for j in range(len(items)) if chosen >> j & 1], False
+
+
 def _large_reaches(items: list[int], target: int, large: int) -> bool:
     """True when a subset of at least ``large`` items sums to ``target``."""
     if len(items) < large or sum(sorted(items)[:large]) > target:
@@ -134,30 +167,52 @@ def one_for_many_within(
     size = len(values)
     contested = np.zeros(size, dtype=bool)
     found: list[tuple[int, ...]] = []
-    firsts, lasts = firsts.tolist(), lasts.tolist()
-    signs = np.sign(values)
-    magnitudes = np.abs(values)
-    # Plain lists for the windows of a few lines: cheaper than an array operation each.
-    sign_list, magnitude_list = signs.tolist(), magnitudes.tolist()
-    for anchor in range(size):
-        sign, magnitude = sign_list[anchor], magnitude_list[anchor]
-        first, last = firsts[anchor], lasts[anchor]
-        if last - first <= 64:
-            near = [j for j in range(first, last)
-                    if sign_list[j] == -sign and magnitude_list[j] <= magnitude]
-        else:
-            near = (np.flatnonzero((signs[first:last] == -sign)
-                                   & (magnitudes[first:last] <= magnitude)) + first).tolist()
-        if not near:
-            continue
-        if len(near) > MAX_ITEMS or magnitude > MAX_TARGET:
-            contested[anchor] = True
-            contested[near] = True
-            continue
-        chosen, several = unique_subset([magnitude_list[j] for j in near], magnitude, large)
+    values = np.asarray(values, dtype=np.int64)
+    firsts = np.asarray(firsts, dtype=np.int64)
+    signs, magnitudes = np.sign(values), np.abs(values)
+    magnitude_list = magnitudes.tolist()
+    # Blocks of anchors whose windows hold a bounded number of lines in all.
+    lengths = np.maximum(np.asarray(lasts, dtype=np.int64) - firsts, 0)
+    reach = np.cumsum(lengths)
+    start = 0
+    while start < size:
+        stop = max(int(np.searchsorted(reach, reach[start] - lengths[start] + PAIRS_PER_BLOCK,
+                                       side="right")), start + 1)
+        _one_for_many_block(signs, magnitudes, magnitude_list, firsts, lengths, start, stop, large,
+                            found, contested)
+        start = stop
+    return found, contested
+
+
+def _one_for_many_block(signs, magnitudes, magnitude_list, firsts, lengths, start, stop, large,
+                        found, contested):
+    """:func:`one_for_many_within` for the anchors ``start`` to ``stop - 1``: the lines of
+    their windows of the other sign and no larger, all at once; then each anchor's search."""
+    count = lengths[start:stop]
+    anchors = np.repeat(np.arange(start, stop), count)
+    near = (np.arange(len(anchors)) - np.repeat(np.cumsum(count) - count, count)
+            + np.repeat(firsts[start:stop], count))
+    keep = (signs[near] == -signs[anchors]) & (magnitudes[near] <= magnitudes[anchors])
+    anchors, near = anchors[keep], near[keep]
+    bounds = np.searchsorted(anchors, np.arange(start, stop + 1))
+    items = np.bincount(anchors - start, minlength=stop - start)
+    totals = np.concatenate(([0], np.cumsum(magnitudes[near])))
+    totals = totals[bounds[1:]] - totals[bounds[:-1]]
+    target = magnitudes[start:stop]
+    # Too many lines or cents to search: the anchor and its lines are contested.
+    over = (items > 0) & ((items > MAX_ITEMS) | (target > MAX_TARGET))
+    if over.any():
+        contested[start + np.flatnonzero(over)] = True
+        contested[near[over[anchors - start]]] = True
+    # Fewer cents than the anchor's in all: nothing to find.
+    search = np.flatnonzero((items > 0) & ~over & (totals >= target)).tolist()
+    near_list, bound_list = near.tolist(), bounds.tolist()
+    for offset in search:
+        anchor, magnitude = start + offset, magnitude_list[start + offset]
+        lines = near_list[bound_list[offset]:bound_list[offset + 1]]
+        chosen, several = unique_subset([magnitude_list[j] for j in lines], magnitude, large)
         if several:
             contested[anchor] = True
-            contested[near] = True
+            contested[lines] = True
         elif chosen is not None:
-            found.append(tuple(sorted([anchor, *(near[j] for j in chosen)])))
-    return found, contested
+            found.append(tuple(sorted([anchor, *(lines[j] for j in chosen)])))
