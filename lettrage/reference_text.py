@@ -194,7 +194,7 @@ class Folded:
         lengths = self.word_stops - self.word_starts
         hashes = _hashes(self.data, self.word_starts, self.word_stops) if known is not None else None
         powers = _powers(int(lengths.max()) if size else 0)
-        wanted = np.unique(_string_hashes(known)) if known is not None else None
+        wanted = known_hashes(known) if known is not None else None
         start = (np.arange(size, dtype=np.int64) if texts is None
                  else np.flatnonzero(texts[self.word_text]).astype(np.int64))
         run_hashes = hashes[start] if hashes is not None else None
@@ -229,15 +229,29 @@ class Folded:
         order = np.argsort(parent, kind="stable")
         return Found(_objects(values)[order], parent[order])
 
+    def known_runs(self, max_words: int, known: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """The :meth:`runs` in ``known``: ``(text, index in known)``, in text order."""
+        words, stops = self.run_spans(max_words, known=known)
+        return _known(_strings(self.data, self.word_starts[words], stops), self.word_text[words], known)
+
     def cited_numbers(self, *, min_digits: int) -> Found:
         """``cited_numbers`` of each text (a number may repeat)."""
+        values, parent = self.cited_number_strings(min_digits=min_digits)
+        return Found(_objects(values), parent)
+
+    def known_numbers(self, known: pa.Array, *, min_digits: int) -> tuple[np.ndarray, np.ndarray]:
+        """The :meth:`cited_numbers` in ``known``: ``(text, index in known)``, in text order."""
+        values, parent = self.cited_number_strings(min_digits=min_digits)
+        return _known(values, parent, known)
+
+    def cited_number_strings(self, *, min_digits: int) -> tuple[pa.Array, np.ndarray]:
+        """:meth:`cited_numbers` as ``(strings, text)``."""
         plain = ~(self._token_matches(_AMOUNT_TOKEN) | self._token_matches(_DATE_TOKEN))
         trailing = self._trailing_starts()
         stops = self.word_stops
         good = (plain[self.word_token] & (stops - trailing >= min_digits)
                 & ~self._looks_like_date(trailing, stops))
-        values = _strings(self.data, trailing[good], stops[good])
-        return Found(_objects(values), self.word_text[good])
+        return _strings(self.data, trailing[good], stops[good]), self.word_text[good]
 
     def label_numbers(self, *, min_digits: int) -> tuple[Found, np.ndarray]:
         """``(key, document_number(token))`` for the keys of ``label_numbers(token)`` of each
@@ -255,9 +269,24 @@ class Folded:
         return Found(keys, self.token_text[good]), numbers[good]
 
 
+def _known(values: pa.Array, parent: np.ndarray, known: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """``(parent, index in known)`` of the ``values`` in ``known``, parent after parent."""
+    index = pc.index_in(values, value_set=known.cast(pa.large_string())).fill_null(-1)
+    index = np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64)
+    kept = np.flatnonzero(index >= 0)
+    order = kept[np.argsort(parent[kept], kind="stable")]
+    return parent[order], index[order]
+
+
 def _matches(strings: pa.Array, pattern: str) -> np.ndarray:
     return np.asarray(pc.match_substring_regex(strings, pattern).to_numpy(zero_copy_only=False),
                       dtype=bool)
+
+
+def known_hashes(strings: pa.Array) -> np.ndarray:
+    """The distinct hashes of ``strings``, sorted (the filter :meth:`Folded.run_spans` uses)."""
+    hashes = np.sort(_string_hashes(strings))
+    return hashes[np.r_[True, hashes[1:] != hashes[:-1]]] if len(hashes) else hashes
 
 
 def _string_hashes(strings: pa.Array) -> np.ndarray:

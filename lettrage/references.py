@@ -18,6 +18,7 @@ line's own third party — a number is too short to be trusted across the ledger
 """
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -216,6 +217,13 @@ class _Texts:
     def text(self, index: int) -> str:
         return self.array[int(index)].as_py()
 
+    def subset(self, positions: np.ndarray) -> _Texts:
+        """The texts of the lines at ``positions``, among the same distinct texts (folded once)."""
+        self.folded  # noqa: B018 (folded before the copy, so that both share it)
+        texts = copy.copy(self)
+        texts.codes = self.codes[positions]
+        return texts
+
     def per_text(self, fast: Callable[[_rt.Folded], tuple[np.ndarray, ...]],
                  slow: Callable[[str], tuple]) -> tuple[np.ndarray, ...]:
         """Values for each distinct text (one object array per value): ``fast`` on the ASCII
@@ -243,15 +251,35 @@ class _Texts:
 
     def on_lines(self, findings: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
         """The findings of each line's text, line after line: (position of the line, rows)."""
-        text = findings["text"].to_numpy(dtype=np.int64)
+        position, rows = self.line_rows(findings["text"].to_numpy(dtype=np.int64))
+        return position, findings.iloc[rows].reset_index(drop=True)
+
+    def line_rows(self, text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For findings of the texts ``text``, those of each line's text, line after line:
+        (position of the line, index of the finding)."""
         order = np.argsort(text, kind="stable")
         counts = np.bincount(text, minlength=self.size)
         starts = np.cumsum(counts) - counts
         per_line = counts[self.codes]
         position = np.repeat(np.arange(len(self.codes)), per_line)
         offset = np.arange(len(position)) - np.repeat(np.cumsum(per_line) - per_line, per_line)
-        rows = order[np.repeat(starts[self.codes], per_line) + offset]
-        return position, findings.iloc[rows].reset_index(drop=True)
+        return position, order[np.repeat(starts[self.codes], per_line) + offset]
+
+    def known(self, fast: Callable[[_rt.Folded], tuple[np.ndarray, np.ndarray]],
+              slow: Callable[[str], Iterable[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """``(position of the line, value)`` line after line: the distinct integer values
+        each line's text gives — ``fast`` on the texts of the fast path (``(text among
+        them, value)``, text after text), ``slow`` on each other text."""
+        index, values = fast(self.folded)
+        text = self.ascii[index]
+        rows = [(int(index), value) for index in self.other for value in slow(self.text(index))]
+        if rows:
+            more = np.array(rows, dtype=np.int64).reshape(-1, 2)
+            text, values = np.r_[text, more[:, 0]], np.r_[values, more[:, 1]]
+        first = ~pd.Series(text * (int(values.max()) + 1 if len(values) else 1) + values).duplicated()
+        text, values = text[first.to_numpy()], values[first.to_numpy()]
+        position, rows = self.line_rows(text)
+        return position, values[rows]
 
 
 def _arrow_texts(texts: pd.Series, *, fill: bool) -> pa.Array | None:
@@ -293,6 +321,11 @@ def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
     their label. A settlement's label numbers are what it *cites*, never its own. ``number``
     (see :func:`document_number`) is filled on the invoice side only: a settlement is not
     what a short number cites."""
+    return _own_keys(lines, None)
+
+
+def _own_keys(lines: pd.DataFrame, labels: _Texts | None) -> pd.DataFrame:
+    """:func:`own_keys`; ``labels``: the lines' labels when already read."""
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     invoice_side = (lines["invoice_side"].to_numpy(dtype=bool) if "invoice_side" in lines.columns
                     else np.zeros(len(lines), dtype=bool))
@@ -308,11 +341,13 @@ def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
             numbers.append(number[texts.codes])
     if "label" in lines.columns:
         invoices = np.flatnonzero(invoice_side)
-        texts = _Texts(lines["label"].iloc[invoices])
+        texts = _Texts(lines["label"].iloc[invoices]) if labels is None else labels.subset(invoices)
+        used = np.bincount(texts.codes, minlength=texts.size)[texts.ascii] > 0
 
         def fast(folded: _rt.Folded) -> tuple[np.ndarray, list[np.ndarray]]:
             found, found_numbers = folded.label_numbers(min_digits=MIN_NUMBER_DIGITS)
-            return found.parent, [found.values, found_numbers]
+            kept = used[found.parent]  # the labels of the lines on the invoice side
+            return found.parent[kept], [found.values[kept], found_numbers[kept]]
 
         findings = texts.findings(
             fast, lambda text: {(key, document_number(key_text)) for key_text in text.split()
@@ -339,7 +374,12 @@ def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
     at most :data:`MAX_LINES_PER_DOCUMENT` lines, all of one third party. ``number`` is the
     document's short number when it names that one document in its third party, else ``""``.
     """
-    own = own_keys(lines)
+    return _document_keys(lines, None)
+
+
+def _document_keys(lines: pd.DataFrame, labels: _Texts | None) -> pd.DataFrame:
+    """:func:`document_keys`; ``labels``: the lines' labels when already read."""
+    own = _own_keys(lines, labels)
     own = own[_is_document_key(own["key"])]
     own = own.merge(lines[["line", "party_id"]], on="line")
     key, distinct = pd.factorize(own["key"])
@@ -416,39 +456,84 @@ def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
 
     A line's own document key is not a citation of itself.
     """
+    return _citations(lines, _Texts(lines["label"]), documents)
+
+
+def _citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame) -> pd.DataFrame:
+    """:func:`citations`, ``labels`` the lines' labels. Keys are handled as their index among
+    the document keys until the end."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
-    known_keys = _distinct_strings(documents["key"])
-    if not len(known_keys):
+    if documents.empty:
         return empty
-    known = set(known_keys.to_pylist())  # for the texts that are not ASCII
-    labels = _Texts(lines["label"])
-    found = []
-    for column, texts in (("label", labels), ("piece_ref", _Texts(lines["piece_ref"]))):
-        found.append(_line_findings(lines, texts, _runs_in(
-            texts, lambda text: cited_keys(text) & known, known=known_keys)))
-    numbered = documents.loc[documents["number"] != "", ["party_id", "number", "key"]]
-    if not numbered.empty:  # numbers in labels only: a PieceRef is the line's own (bank) reference
-        number_array = _distinct_strings(numbered["number"])
-        known_numbers = set(number_array.to_pylist())
-
-        def fast(folded: _rt.Folded) -> tuple[np.ndarray, list[np.ndarray]]:
-            cited = folded.cited_numbers(min_digits=MIN_NUMBER_DIGITS)
-            wanted = _isin(cited.values, number_array)
-            return cited.parent[wanted], [cited.values[wanted]]
-
-        by_number = _line_findings(lines, labels, labels.findings(
-            fast, lambda text: ((number,) for number in cited_numbers(text) & known_numbers),
-            ["number"]))
-        by_number = by_number.rename(columns={"key": "number"}).merge(
+    key_index, document_key = _Index.encode(documents["key"])
+    known_keys = key_index.strings
+    line_ids = lines["line"].to_numpy(dtype=np.int64)
+    found_lines, found_keys = [], []
+    for texts in (labels, _Texts(lines["piece_ref"])):
+        position, key = texts.known(
+            lambda folded: folded.known_runs(MAX_WORDS_PER_CITATION, known_keys),
+            lambda text: key_index.of(cited_keys(text)))
+        found_lines.append(line_ids[position])
+        found_keys.append(key)
+    numbered = (documents["number"] != "").to_numpy()
+    if numbered.any():  # numbers in labels only: a PieceRef is the line's own (bank) reference
+        number_index, number_of = _Index.encode(documents["number"].iloc[numbered])
+        number_array = number_index.strings
+        position, number = labels.known(
+            lambda folded: folded.known_numbers(number_array, min_digits=MIN_NUMBER_DIGITS),
+            lambda text: number_index.of(cited_numbers(text)))
+        numbered = pd.DataFrame({"party_id": documents["party_id"].to_numpy(dtype=np.int64)[numbered],
+                                 "number": number_of, "key": document_key[numbered]})
+        by_number = pd.DataFrame({"line": line_ids[position], "number": number}).merge(
             lines[["line", "party_id"]], on="line").merge(
             numbered.drop_duplicates(), on=["party_id", "number"])
-        found.append(by_number[["line", "key"]])
-    cites = pd.concat(found, ignore_index=True).astype({"key": object}).drop_duplicates()
-    mine = documents[["line", "key"]].assign(_own=True)
-    cites = cites.merge(mine, on=["line", "key"], how="left")
-    if cites.empty:
+        found_lines.append(by_number["line"].to_numpy(dtype=np.int64))
+        found_keys.append(by_number["key"].to_numpy(dtype=np.int64))
+    cited_lines, cited = np.concatenate(found_lines), np.concatenate(found_keys)
+    width = len(known_keys)
+    pairs = pd.Series(cited_lines * width + cited)
+    first = ~pairs.duplicated().to_numpy()
+    mine = documents["line"].to_numpy(dtype=np.int64) * width + document_key
+    kept = first & ~pairs.isin(mine).to_numpy()
+    if not first.any():
         return empty
-    return cites.loc[cites["_own"].isna(), ["line", "key"]].reset_index(drop=True)
+    keys = key_index.objects()[cited[kept]]
+    return pd.DataFrame({"line": cited_lines[kept], "key": pd.Series(keys, dtype=object)})
+
+
+class _Index:
+    """Strings (distinct) and their positions."""
+
+    def __init__(self, strings: pa.Array):
+        self.strings = strings
+        self._of: dict[str, int] | None = None
+
+    @classmethod
+    def encode(cls, values: pd.Series) -> tuple[_Index, np.ndarray]:
+        """The distinct ``values`` (in order of appearance), and the position of each value."""
+        encoded = pc.dictionary_encode(pa.array(values, type=pa.string(), from_pandas=True))
+        return cls(encoded.dictionary), np.asarray(encoded.indices.to_numpy(zero_copy_only=False),
+                                                   dtype=np.int64)
+
+    def of(self, values: Iterable[str]) -> list[int]:
+        """The positions of those of ``values`` that are among the strings."""
+        if self._of is None:
+            self._of = {text: index for index, text in enumerate(self.strings.to_pylist())}
+        return [self._of[value] for value in values if value in self._of]
+
+    def objects(self) -> np.ndarray:
+        return np.asarray(self.strings.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def document_references(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(documents, cites)``: the :func:`document_keys` of ``lines``, and the
+    :func:`citations` then the :func:`near_citations` of their lines, the latter flagged
+    ``True`` in a column ``near`` — the three with the labels read and folded once."""
+    labels = _Texts(lines["label"])
+    documents = _document_keys(lines, labels)
+    cites = _citations(lines, labels, documents)
+    near = _near_citations(lines, labels, documents, cites)
+    return documents, pd.concat([cites.assign(near=False), near.assign(near=True)], ignore_index=True)
 
 
 def near_citations(lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> pd.DataFrame:

@@ -1,13 +1,20 @@
 """Reference folding and the document numbers found in labels."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-import pandas as pd
-
 from lettrage.references import (
-    cited_keys, cited_numbers, citations, document_keys, document_number, is_document_key,
-    label_numbers, near_citations, pair_evidence, reference_key,
+    citations,
+    cited_keys,
+    cited_numbers,
+    document_keys,
+    document_number,
+    is_document_key,
+    label_numbers,
+    near_citations,
+    pair_evidence,
+    reference_key,
 )
 
 

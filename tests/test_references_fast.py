@@ -33,6 +33,7 @@ from lettrage.references import (
     cited_numbers,
     document_keys,
     document_number,
+    document_references,
     is_document_key,
     label_numbers,
     near_citations,
@@ -223,8 +224,13 @@ def assert_same_frames(lines: pd.DataFrame, *, check_dtype: bool = True) -> None
     same(documents, slow_document_keys(lines))
     cites = citations(lines, documents)
     same(_sorted(cites), _sorted(slow_citations(lines, documents)))
-    same(_sorted(near_citations(lines, documents, cites)),
-         _sorted(slow_near_citations(lines, documents, cites)))
+    near = near_citations(lines, documents, cites)
+    same(_sorted(near), _sorted(slow_near_citations(lines, documents, cites)))
+    # the three at once, labels read once: the same frames
+    shared_documents, shared_cites = document_references(lines)
+    same(shared_documents, documents)
+    same(_sorted(shared_cites), _sorted(pd.concat([cites.assign(near=False), near.assign(near=True)],
+                                                  ignore_index=True)))
     for column in ("piece_ref", "label"):
         expected = [reference_key(str(text)) for text in lines[column]]
         assert reference_keys(lines[column]).tolist() == expected
