@@ -447,7 +447,9 @@ def test_enumerate_parts_as_each_alone(several, max_size, limit, budget):
     values, days, part, starts, windows, foreign = _joined(several)
     config = SubsetSettings(tolerance=100, max_group_size=max_size, max_solutions=limit)
     with _patched(window_search, budget):
-        found, unsure, timeouts = _enumerate_parts(values, days, part, windows, foreign, config)
+        blocks, unsure, timeouts = _enumerate_parts(values, days, part, windows, foreign, config)
+        found = [group for block in blocks for group in map(tuple, block.tolist())]
+        assert len(found) == len(set(found)), "a group found twice"
         for index, (v, d, w, f) in enumerate(several):
             offset = int(starts[index])
             alone, alone_unsure, _ = _enumerate(v, d, w, config, f)

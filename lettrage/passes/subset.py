@@ -146,8 +146,8 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
     foreign = np.array([bool(c) for c in parties.currencies], dtype=bool)
     found, unsure, timeouts = _enumerate_parts(parties.values, parties.days, part,
                                                parties.windows, foreign, settings)
-    judged = _judge_all(sorted(found), parties.lines, parties.values, parties.eur, evidence,
-                        settings, foreign[part])
+    judged = _judge_blocks(found, parties.lines, parties.values, parties.eur, evidence,
+                           settings, foreign[part])
     large, rivals, contested = _large_parts(parties, part, evidence, settings)
     # A line with several one-for-many answers has rivals of any size: no group through it.
     unsure |= contested
@@ -232,19 +232,22 @@ def _enumerate(values, days, window, settings, foreign):
     """The subsets of one third party (see :func:`_enumerate_parts`): found, unsure lines,
     searches that hit the time limit."""
     size = len(values)
-    found, unsure, timeouts = _enumerate_parts(
+    blocks, unsure, timeouts = _enumerate_parts(
         np.asarray(values, dtype=np.int64), np.asarray(days, dtype=np.int64),
         np.zeros(size, dtype=np.int64), np.array([window], dtype=np.int64),
         np.array([foreign], dtype=bool), settings)
+    found = {group for block in blocks for group in map(tuple, block.tolist())}
     return found, unsure, int(timeouts[0])
 
 
 def _enumerate_parts(values, days, part, windows, foreign, settings):
     """Every subset that nets to zero (within the spread) with its anchor, from each row,
-    among the rows of its part dated within the part's window after it; the rows whose
-    search could not finish (unsure); per part, the searches that hit the time limit."""
+    among the rows of its part dated within the part's window after it, as blocks (arrays of
+    one group per row, sorted rows, each found once); the rows whose search could not finish
+    (unsure); per part, the searches that hit the time limit."""
     size = len(values)
-    found: set[tuple[int, ...]] = set()
+    found: list[np.ndarray] = []
+    more: list[tuple[int, ...]] = []
     unsure = np.zeros(size, dtype=bool)
     timeouts = np.zeros(len(windows), dtype=np.int64)
     if not size:
@@ -261,10 +264,9 @@ def _enumerate_parts(values, days, part, windows, foreign, settings):
     handled, counts, blocks = window_groups(values, ends, np.flatnonzero(exact), spread,
                                             settings.max_group_size, parts=part)
     over = counts > limit
-    for block in blocks:
-        found.update(map(tuple, block[~over[block[:, 0]]].tolist()))
+    found += [block[~over[block[:, 0]]] for block in blocks]
     if over.any():
-        _first_solutions(values, ends, blocks, over, pick, limit, found)
+        _first_solutions(values, ends, blocks, over, pick, limit, found, more)
         # Each crowded anchor's window is unsure.
         marks = np.zeros(size + 1, dtype=np.int64)
         np.add.at(marks, np.flatnonzero(over), 1)
@@ -296,13 +298,18 @@ def _enumerate_parts(values, days, part, windows, foreign, settings):
             unsure[anchor:end] = True
         offset = anchor + 1
         for solution in solutions:
-            found.add((anchor, *(offset + i for i in solution)))
+            more.append((anchor, *(offset + i for i in solution)))
+    by_width: dict[int, list[tuple[int, ...]]] = {}
+    for group in more:
+        by_width.setdefault(len(group), []).append(group)
+    found += [np.array(groups, dtype=np.int64) for groups in by_width.values()]
     return found, unsure, timeouts
 
 
-def _first_solutions(values, ends, blocks, over, pick, limit, found):
-    """Add to ``found`` the ``limit`` groups the one-by-one search reports for each anchor
-    in ``over`` (every group of which is in ``blocks``): see :func:`first_solutions`."""
+def _first_solutions(values, ends, blocks, over, pick, limit, found, more):
+    """The ``limit`` groups the one-by-one search reports for each anchor in ``over`` (every
+    group of which is in ``blocks``; see :func:`first_solutions`): blocks added to ``found``,
+    or tuples to ``more``."""
     size = len(values)
     over_rows = np.flatnonzero(over)
     room = (ends[over_rows] - over_rows - 1).tolist()
@@ -331,14 +338,14 @@ def _first_solutions(values, ends, blocks, over, pick, limit, found):
         first = np.maximum.accumulate(
             np.where(np.concatenate(([True], anchors[1:] != anchors[:-1])), positions, 0))
         keep = positions - first < quota[anchors]
-        found.update(map(tuple, rows[keep].tolist()))
+        found.append(rows[keep])
         quota -= np.bincount(anchors[keep], minlength=size)
     # Searched by halves: the order of first_solutions.
     for anchor, solutions in rest.items():
         offset = anchor + 1
         relative = [tuple(row - offset for row in group[1:]) for group in solutions]
         for solution in first_solutions(values[offset:ends[anchor]], relative, pick, limit):
-            found.add((anchor, *(offset + i for i in solution)))
+            more.append((anchor, *(offset + i for i in solution)))
 
 
 @lru_cache(maxsize=16)
@@ -380,16 +387,29 @@ def _enumeration_tolerance(values: np.ndarray, settings: SubsetSettings) -> int:
 
 
 def _judge_all(found, lines, values, eur, evidence, settings, foreign):
-    """The candidates the subsets ``found`` (sorted row tuples) make, in their order: those
-    that may be lettered (see :func:`_judge`, their one-by-one twin), judged by size at once.
+    """The candidates the subsets ``found`` (row tuples) make, in their order: those that
+    may be lettered (see :func:`_judge`, their one-by-one twin), judged by size at once.
     ``foreign`` is one flag, or one per row (a group's first row's applies)."""
-    by_size: dict[int, list[int]] = {}
-    for index, rows in enumerate(found):
-        by_size.setdefault(len(rows), []).append(index)
-    kept: list[tuple[int, _Candidate]] = []
+    by_width: dict[int, list[tuple[int, ...]]] = {}
+    for rows in found:
+        by_width.setdefault(len(rows), []).append(rows)
+    blocks = [np.array(groups, dtype=np.int64) for groups in by_width.values()]
+    position = {rows: index for index, rows in enumerate(found)}
+    judged = _judge_blocks(blocks, lines, values, eur, evidence, settings, foreign)
+    return sorted(judged, key=lambda candidate: position[candidate.rows])
+
+
+def _judge_blocks(blocks, lines, values, eur, evidence, settings, foreign):
+    """:func:`_judge_all` of the groups of ``blocks`` (arrays of one group per row, sorted
+    rows), the candidates in the order of their row tuples."""
+    by_width: dict[int, list[np.ndarray]] = {}
+    for block in blocks:
+        if len(block):
+            by_width.setdefault(block.shape[1], []).append(block)
+    kept: list[_Candidate] = []
     cites = evidence.cites_any(lines)
-    for size, indices in by_size.items():
-        rows = np.array([found[i] for i in indices], dtype=np.int64).reshape(len(indices), size)
+    for size, some in by_width.items():
+        rows = np.concatenate(some)
         in_foreign = (np.full(len(rows), bool(foreign)) if np.ndim(foreign) == 0
                       else np.asarray(foreign, dtype=bool)[rows[:, 0]])
         picked = values[rows]
@@ -405,26 +425,32 @@ def _judge_all(found, lines, values, eur, evidence, settings, foreign):
                 within[i] = abs(int(gaps[i])) <= allowed_gap(group_base(amounts_eur[i]), settings)
         ok &= np.where(in_foreign, gaps == 0, within)
         ok &= ~_zero_parts(picked, ok)  # not minimal: it splits into smaller groups
-        eur_gaps = amounts_eur.sum(axis=1).tolist()
-        shapes = (np.minimum(debits, credits) - 1).tolist()
-        cited = cites[rows].any(axis=1).tolist()
-        gaps = gaps.tolist()
-        for i in np.flatnonzero(ok).tolist():
+        ok = np.flatnonzero(ok)
+        eur_gaps = amounts_eur[ok].sum(axis=1).tolist()
+        shapes = (np.minimum(debits, credits)[ok] - 1).tolist()
+        cited = cites[rows[ok]].any(axis=1).tolist()
+        gaps = gaps[ok].tolist()
+        for i, group in enumerate(map(tuple, rows[ok].tolist())):
             agree = False
-            index = indices[i]
             if cited[i]:
-                agree, against = evidence.judge([int(lines[r]) for r in found[index]])
+                agree, against = evidence.judge([int(lines[r]) for r in group])
                 if against:
                     continue
             gap = gaps[i]
             # Rank, lower is better: exact before a gap; references agreeing before none;
             # one settlement for several invoices (or the reverse) before several against
             # several.
-            kept.append((index, _Candidate(
-                rows=found[index], gap=gap, eur_gap=eur_gaps[i],
-                rank=(0 if gap == 0 else 1, 0 if agree else 1, shapes[i]))))
-    kept.sort(key=lambda pair: pair[0])
-    return [candidate for _, candidate in kept]
+            kept.append(_Candidate(rows=group, gap=gap, eur_gap=eur_gaps[i],
+                                   rank=(0 if gap == 0 else 1, 0 if agree else 1, shapes[i])))
+    if not kept:
+        return kept
+    # In the order of the row tuples: a shorter tuple before the longer ones it begins.
+    padded = np.full((len(kept), max(by_width)), -1, dtype=np.int64)
+    for size in by_width:
+        which = [i for i, c in enumerate(kept) if len(c.rows) == size]
+        if which:
+            padded[which, :size] = [kept[i].rows for i in which]
+    return [kept[i] for i in np.lexsort(padded.T[::-1]).tolist()]
 
 
 def _zero_parts(picked: np.ndarray, among: np.ndarray) -> np.ndarray:
