@@ -11,16 +11,15 @@ whole-file computations they replaced.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from unittest import mock
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from fec_text import (
     FIELDS,
     FIELDS_21,
@@ -32,8 +31,11 @@ from fec_text import (
     sample_rows,
     split_lines,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from lettrage import FecError
-from lettrage.io import fec_layout
+from lettrage.io import fec_layout, fec_writer
 from lettrage.io.fec_fields import fast_field_texts
 from lettrage.io.fec_layout import detect_layout
 from lettrage.io.fec_reader import _build_frame
@@ -125,19 +127,19 @@ def _varied_rows() -> list[dict[str, str]]:
 
 
 REGULAR_LAYOUTS = {
-    "plain tab": dict(),
-    "pipe": dict(sep="|"),
-    "bom crlf": dict(bom=True, eol="\r\n"),
-    "crcrlf": dict(eol="\r\r\n"),
-    "lone cr": dict(eol="\r", final_eol=False),
-    "trailing separator everywhere": dict(sep="|", trailing_sep=True),
-    "trailing separator on the lines only": dict(trailing_sep=True, header_trailing_sep=False),
-    "trailing separator on the header only": dict(sep="|", trailing_sep=False,
-                                                  header_trailing_sep=True),
-    "cp1252": dict(encoding="cp1252"),
-    "iso8859-15": dict(encoding="iso8859-15", sep="|"),
-    "padded": dict(pad=14),
-    "padded letters": dict(pad={"EcritureLet": 4, "DateLet": 10}),
+    "plain tab": {},
+    "pipe": {"sep": "|"},
+    "bom crlf": {"bom": True, "eol": "\r\n"},
+    "crcrlf": {"eol": "\r\r\n"},
+    "lone cr": {"eol": "\r", "final_eol": False},
+    "trailing separator everywhere": {"sep": "|", "trailing_sep": True},
+    "trailing separator on the lines only": {"trailing_sep": True, "header_trailing_sep": False},
+    "trailing separator on the header only": {"sep": "|", "trailing_sep": False,
+                                                  "header_trailing_sep": True},
+    "cp1252": {"encoding": "cp1252"},
+    "iso8859-15": {"encoding": "iso8859-15", "sep": "|"},
+    "padded": {"pad": 14},
+    "padded letters": {"pad": {"EcritureLet": 4, "DateLet": 10}},
 }
 
 
@@ -412,3 +414,78 @@ def test_layout_helpers_block_by_block(data: bytes, block: int) -> None:
             except UnicodeDecodeError as error:
                 found = error.start
             assert found == _first_bad_byte(data, encoding)
+
+
+# --- the writer: fields spliced in bulk as lines rewritten one by one ---------------------
+
+def _written_both_ways(layout: fec_layout.FecLayout, letters: pd.Series, dates: np.ndarray,
+                       date_format: str) -> bytes | tuple:
+    """The bytes of the bulk writer and of the line-by-line reference (or their errors),
+    once they are checked to agree."""
+    texts = fec_writer._letter_texts(letters)
+    outcomes = []
+    for assemble in (fec_writer._assemble, fec_writer.reference_pieces):
+        try:
+            new_letter, new_date = fec_writer._changes(layout, texts, dates)
+            outcomes.append(b"".join(
+                bytes(piece) for piece in
+                assemble(layout, new_letter, new_date, texts, dates, date_format)))
+        except FecError as error:
+            outcomes.append(("FecError", str(error), error.line, error.field, error.value))
+    assert outcomes[0] == outcomes[1]
+    return outcomes[0]
+
+
+_NEW_LETTER = st.sampled_from(["", "AA", "AAB", "*A", " A", "é€", "a|b", "a\tb", "x\ny", "Œ"])
+_NEW_DATE = st.sampled_from([None, "2024-02-29", "1999-12-31", "2024-01-31"])
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(_fec_files(), st.data(), st.sampled_from([1, 2, 3, 1 << 16]),
+       st.sampled_from([1, 40, 1 << 23]), st.booleans())
+def test_generated_files_spliced_as_rewritten_line_by_line(
+    case: tuple[bytes, str | None], draw: st.DataObject, edits: int, block: int,
+    as_objects: bool,
+) -> None:
+    data, encoding = case
+    try:
+        frame = _build_frame(detect_layout(data, NAME, encoding), None)
+    except FecError:
+        return
+    layout = frame.attrs[ATTR_LAYOUT]
+    size = len(frame)
+    letters = frame["letter"].to_numpy(dtype=object).copy()
+    dates = frame["letter_date"].to_numpy(dtype="datetime64[s]").copy()
+    for row in range(size):
+        if draw.draw(st.booleans()):
+            letters[row] = draw.draw(_NEW_LETTER)
+        if draw.draw(st.booleans()):
+            day = draw.draw(_NEW_DATE)
+            dates[row] = np.datetime64("NaT") if day is None else np.datetime64(day, "s")
+    column = pd.Series(letters, dtype=object if as_objects else "str")
+    with mock.patch.object(fec_writer, "_EDITS", edits), \
+            mock.patch.object(fec_writer, "_BLOCK", block):
+        _written_both_ways(layout, column, dates, frame.attrs[ATTR_DATE_FORMAT])
+
+
+def test_short_lines_and_letters_that_are_not_text_are_rewritten_whole() -> None:
+    data = (b"JournalCode|EcritureDate|CompteNum|Debit|Credit|EcritureLet|DateLet|ValidDate\n"
+            b"VT|20240101|411000|1,00|0,00|  |        |20240101\n"
+            b"VT|20240101|411000|1,00\n"
+            b"VT|20240101|411000|1,00|0,00|A\n"
+            b"VT|20240101|411000|1,00|0,00|AB|20240101|20240101\n")
+    layout = detect_layout(data, NAME, None)
+    layout = dataclasses.replace(
+        layout, original_letters=pa.array(["", "", "A", "AB"], pa.large_string()),
+        original_letter_dates=np.array(["NaT", "NaT", "NaT", "2024-01-01"], "datetime64[s]"),
+        letter_width=2, letter_date_width=8)
+    dates = np.array(["2024-02-29"] * 4, dtype="datetime64[s]")
+    written = _written_both_ways(layout, pd.Series([7, "B", "C", "AB"], dtype=object), dates,
+                                 "%Y%m%d")
+    assert written.splitlines()[1:] == [
+        b"VT|20240101|411000|1,00|0,00|7 |20240229|20240101",
+        b"VT|20240101|411000|1,00||B |20240229",
+        b"VT|20240101|411000|1,00|0,00|C |20240229",
+        b"VT|20240101|411000|1,00|0,00|AB|20240229|20240101",
+    ]

@@ -4,12 +4,19 @@ from __future__ import annotations
 import datetime
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lettrage.io.fec_values import parse_amount, parse_amounts, parse_date, parse_dates
-
+from lettrage.io.fec_values import (
+    parse_amount,
+    parse_amounts,
+    parse_date,
+    parse_dates,
+    reference_parse_amounts,
+    reference_parse_dates,
+)
 
 # --- amounts -----------------------------------------------------------------------------
 
@@ -185,3 +192,60 @@ def test_parse_dates_without_any_date_defaults_to_the_fec_format() -> None:
 def test_every_fec_style_of_a_date_parses_back(day: datetime.date) -> None:
     for fmt in ("%Y%m%d", "%Y-%m-%d", "%d/%m/%Y"):
         assert parse_date(day.strftime(fmt)) == (np.datetime64(day, "D"), "", fmt)
+
+
+# --- the bulk parsers against their slow twins ---------------------------------------------
+
+_AMOUNT_TEXTS = st.one_of(
+    st.integers(-(10**17), 10**17).map(lambda c: f"{c // 100},{c % 100:02d}"),
+    st.integers(-(10**17), 10**17).map(lambda c: f"{c // 100}.{c % 100:02d}"),
+    st.integers(-(10**16), 10**16).map(str),
+    st.sampled_from(["", " ", "0", "0,00", "-0,00", "+5", "5-", "1,5", "1,234", "12,34,5",
+                     "1.234,56", "abc", "\xa0", "1 437,12", "١٢,٣٤", "00000000000000000001,00"]),
+    st.text(alphabet="0123456789,.-+ a", max_size=22),
+)
+_DATE_TEXTS = st.one_of(
+    st.dates(min_value=datetime.date(1, 1, 1)).map(lambda d: f"{d.year:04d}{d.month:02d}{d.day:02d}"),
+    st.dates().map(lambda d: d.strftime("%Y-%m-%d")),
+    st.sampled_from(["", "00000000", "20230230", "99999999", "16770101", "22630101", "hier",
+                     "15/01/2024", "2024011", "١٢٣٤٥٦٧٨"]),
+    st.text(alphabet="0123456789-/ ", max_size=10),
+)
+
+
+def _column(texts: list[str]) -> pd.Series:
+    return pd.Series(texts, dtype="str")
+
+
+def _assert_same(fast, slow) -> None:
+    np.testing.assert_array_equal(fast.values, slow.values)
+    assert fast.values.dtype == slow.values.dtype
+    assert fast.bad.tolist() == slow.bad.tolist()
+    assert fast.reasons.tolist() == slow.reasons.tolist()
+    assert fast.dotted == slow.dotted
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_AMOUNT_TEXTS, min_size=1, max_size=30))
+def test_bulk_amounts_agree_with_the_reference(texts: list[str]) -> None:
+    _assert_same(parse_amounts(_column(texts)), reference_parse_amounts(texts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DATE_TEXTS, min_size=1, max_size=30))
+def test_bulk_dates_agree_with_the_reference(texts: list[str]) -> None:
+    fast, fast_format = parse_dates(_column(texts))
+    slow, slow_format = reference_parse_dates(texts)
+    _assert_same(fast, slow)
+    assert fast_format == slow_format
+
+
+def test_bulk_parsers_on_a_column_of_usual_values() -> None:
+    amounts = _column(["1437,12", "", "-69,40", "15000", "0,00", "1.50"] * 1000)
+    parsed = parse_amounts(amounts)
+    _assert_same(parsed, reference_parse_amounts(amounts))
+    assert parsed.values[:6].tolist() == [143712, 0, -6940, 1500000, 0, 150] and parsed.dotted
+    dates = _column(["20240131", "", "2024-02-01", "20240230"] * 1000)
+    parsed_dates, fmt = parse_dates(dates)
+    assert fmt == "%Y%m%d" and parsed_dates.bad[:4].tolist() == [False, False, False, True]
+    _assert_same(parsed_dates, reference_parse_dates(dates)[0])

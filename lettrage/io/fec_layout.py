@@ -6,14 +6,19 @@ bytes, so that the reader can parse them and the writer can give every byte back
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lettrage.errors import FecError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 UTF8_BOM = b"\xef\xbb\xbf"
 SEPARATORS = (b"\t", b"|")
@@ -83,8 +88,9 @@ class FecLayout:
     header_line : 1-based physical line number of the header.
     starts, ends : byte offsets of each data line's content (terminators excluded).
     original_letters, original_letter_dates : EcritureLet and DateLet as read (the writer
-        rewrites only the lines whose letter or date the caller changed). Copies, never
-        views of the frame's columns: the caller may change those in place.
+        rewrites only the lines whose letter or date the caller changed). Never views of
+        the frame's columns, which the caller may change in place: the letters are a
+        (immutable) pyarrow array, the dates a copy.
     letter_width, letter_date_width : byte width of the EcritureLet / DateLet columns when
         the file pads them with spaces (0 when not): a blanked or new value keeps that width
         even on a line whose field was full, hence showed no padding.
@@ -99,12 +105,12 @@ class FecLayout:
     header_line: int
     starts: np.ndarray
     ends: np.ndarray
-    original_letters: np.ndarray | None = None
+    original_letters: pa.Array | None = None
     original_letter_dates: np.ndarray | None = None
     letter_width: int = 0
     letter_date_width: int = 0
 
-    def __deepcopy__(self, memo: dict) -> "FecLayout":
+    def __deepcopy__(self, memo: dict) -> FecLayout:
         # Immutable: pandas copies DataFrame.attrs deeply; sharing is safe and cheap.
         return self
 
@@ -139,13 +145,12 @@ def decode_check(data: bytes, path: str, encoding: str | None) -> str:
     elif data.startswith(UTF8_BOM):
         candidates = ["utf-8-sig"]
     else:
-        candidates = ["utf-8"]
-        if re.search(rb"[\x80-\x9f]", data) is None:
-            candidates.append("iso8859-15")
-        else:
-            candidates.append("cp1252")
+        candidates = ["utf-8", ""]  # the second one chosen if UTF-8 fails (see below)
     error: UnicodeDecodeError | None = None
-    for name in candidates:
+    for index, name in enumerate(candidates):
+        if not name:
+            found = re.search(rb"[\x80-\x9f]", data)
+            name = candidates[index] = "iso8859-15" if found is None else "cp1252"
         try:
             _decode_all(data, name)
         except LookupError:
@@ -173,6 +178,8 @@ def _decode_all(data: bytes, name: str) -> None:
     if codec not in _LINE_SAFE_CODECS:
         data.decode(name)
         return
+    if data.isascii():
+        return  # every one of those codecs reads ASCII as is
     skip = 0
     if codec == "utf-8-sig":
         # That codec drops a leading BOM, then counts error offsets from after it.
@@ -225,7 +232,7 @@ def blank_runs(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     # to the next one's covers exactly that run. The runs go in groups of about _BLOCK bytes.
     groups = np.unique(np.searchsorted(starts, np.arange(0, len(raw), _BLOCK))).tolist()
     groups = [g for g in groups if g < len(starts)] + [len(starts)]
-    for first, stop in zip(groups[:-1], groups[1:]):
+    for first, stop in itertools.pairwise(groups):
         low = int(starts[first])
         high = int(starts[stop]) if stop < len(starts) else len(raw)
         block = raw[low:high]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from lettrage.errors import Fault, FecError
 from lettrage.io.fec_fields import field_texts
@@ -188,7 +189,7 @@ def _build_frame(
                     fatal_on_third_party=False)
     frame.attrs[ATTR_LAYOUT] = dataclasses.replace(
         layout,
-        original_letters=frame["letter"].to_numpy(dtype=object, copy=True),
+        original_letters=_letter_array(frame["letter"]),
         original_letter_dates=frame["letter_date"].to_numpy(copy=True),
         letter_width=fields.letter_width,
         letter_date_width=fields.letter_date_width,
@@ -200,16 +201,28 @@ def _build_frame(
     return frame
 
 
+def _letter_array(letters: pd.Series) -> pa.Array:
+    """The letters as read, kept for the writer: a pyarrow array, which nothing can change
+    in place (no copy of the column is needed)."""
+    if isinstance(letters.dtype, pd.StringDtype) and letters.dtype.storage == "pyarrow":
+        array = letters.array.__arrow_array__()
+    else:
+        array = pa.array(letters.to_numpy(dtype=object), type=pa.large_string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
 def _check_entries(frame: pd.DataFrame, layout: FecLayout, log: _FaultLog) -> None:
     """Warn about entries whose debits and credits do not balance."""
     if frame.empty:
         return
-    single_number = frame["entry"].nunique() <= 1
+    entry = frame["entry"]  # text read from the file: never missing
+    single_number = bool((entry == entry.iat[0]).all())
     keys = ["journal", "date", "piece_ref"] if single_number else ["journal", "entry"]
-    sums = frame.groupby(keys, sort=False, dropna=False)["amount"].agg(["sum"])
-    first = frame.groupby(keys, sort=False, dropna=False)["line"].min()
-    unbalanced = sums["sum"] != 0
-    for line, total in zip(first[unbalanced].tolist(), sums["sum"][unbalanced].tolist()):
+    entries = frame.groupby(keys, sort=False, dropna=False)  # one grouping for both columns
+    sums = entries["amount"].sum()
+    first = entries["line"].min()
+    unbalanced = sums != 0
+    for line, total in zip(first[unbalanced].tolist(), sums[unbalanced].tolist()):
         row = frame.iloc[line - 1]
         log.faults.append(Fault(
             layout.path, int(layout.file_lines(line)), "EcritureNum",
@@ -228,7 +241,10 @@ def _check_year(frame: pd.DataFrame, layout: FecLayout, log: _FaultLog) -> None:
     except ValueError:
         return
     late = (frame["date"] > closing).to_numpy()
-    dates = frame["date"].dt.strftime("%Y%m%d")
+    if not late.any():
+        return
+    dates = pd.Series("", index=frame.index, dtype=object)  # written out for late lines only
+    dates[late] = frame["date"][late].dt.strftime("%Y%m%d").to_numpy(dtype=object)
     log.add(late, "EcritureDate", dates,
             f"date after the closing date {closing:%Y-%m-%d} of the file name",
             fatal_on_third_party=False)

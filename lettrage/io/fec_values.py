@@ -1,8 +1,11 @@
-"""Parsing FEC amounts and dates exactly, one distinct value at a time.
+"""Parsing FEC amounts and dates exactly.
 
-Amounts become signed integer cents (never floats); dates become ``datetime64``. Both parsers
-work on the distinct values of a column (ledgers repeat the same amounts and dates endlessly),
-so a million lines cost a few hundred thousand small parses, then one vectorised take.
+Amounts become signed integer cents (never floats); dates become ``datetime64``. A text column
+held by pyarrow is read in bulk: the usual shapes (``1437,12``, ``-69,40``, ``15000``,
+``20240131``, empty) are recognised and converted by pyarrow compute, and only the others go
+through :func:`parse_amount` / :func:`parse_date`, once per distinct value. Those two stay the
+definition of a value; :func:`reference_parse_amounts` and :func:`reference_parse_dates`, which
+call them on every distinct value of a column, are the slow twins of the bulk parsers.
 """
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _AMOUNT = re.compile(r"^([+-]?)(\d*)(?:([,.])(\d*))?([+-]?)$")
 _DATE_FORMATS = (
@@ -63,27 +68,6 @@ def parse_amount(text: str) -> tuple[int, str, bool]:
     return cents, "", point == "."
 
 
-def _factorize(texts: pd.Series | np.ndarray | list[str]) -> tuple[np.ndarray, object]:
-    """Codes and distinct values of a column, in the order values first appear."""
-    if isinstance(texts, pd.Series) and isinstance(texts.dtype, pd.StringDtype) and (
-        not texts.hasnans
-    ):
-        # A text column without missing values: factorised where it lies (by pyarrow),
-        # without a million Python strings made first.
-        return pd.factorize(texts, use_na_sentinel=False)
-    return pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=False)
-
-
-def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
-    """Parse a column of FEC amounts into an int64 array of cents (see :func:`parse_amount`)."""
-    codes, uniques = _factorize(texts)
-    parsed = [parse_amount(str(value)) for value in uniques]
-    values = np.fromiter((p[0] for p in parsed), dtype=np.int64, count=len(parsed))
-    reasons = np.array([p[1] for p in parsed], dtype=object)
-    dotted = any(p[2] for p in parsed)
-    return ParsedColumn(values[codes], (reasons != "")[codes], reasons[codes], dotted)
-
-
 def parse_date(text: str) -> tuple[np.datetime64, str, str]:
     """Parse one FEC date: ``AAAAMMJJ``, ``AAAA-MM-JJ`` or ``JJ/MM/AAAA``.
 
@@ -102,13 +86,205 @@ def parse_date(text: str) -> tuple[np.datetime64, str, str]:
     return np.datetime64("NaT", "D"), "not a date (expected AAAAMMJJ)", ""
 
 
-def parse_dates(texts: pd.Series | np.ndarray | list[str]) -> tuple[ParsedColumn, str]:
-    """Parse a column of dates; also returns the most common format met (for write-back)."""
+# --- The reference: every distinct value through parse_amount / parse_date ------------------
+
+
+def _factorize(texts: pd.Series | np.ndarray | list[str]) -> tuple[np.ndarray, object]:
+    """Codes and distinct values of a column, in the order values first appear."""
+    if isinstance(texts, pd.Series) and isinstance(texts.dtype, pd.StringDtype) and (
+        not texts.hasnans
+    ):
+        # A text column without missing values: factorised where it lies (by pyarrow),
+        # without a million Python strings made first.
+        return pd.factorize(texts, use_na_sentinel=False)
+    return pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=False)
+
+
+def reference_parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
+    """:func:`parse_amounts` the slow way: :func:`parse_amount` on every distinct value."""
+    codes, uniques = _factorize(texts)
+    parsed = [parse_amount(str(value)) for value in uniques]
+    values = np.fromiter((p[0] for p in parsed), dtype=np.int64, count=len(parsed))
+    reasons = np.array([p[1] for p in parsed], dtype=object)
+    dotted = any(p[2] for p in parsed)
+    return ParsedColumn(values[codes], (reasons != "")[codes], reasons[codes], dotted)
+
+
+def _reference_dates(
+    texts: pd.Series | np.ndarray | list[str],
+) -> tuple[ParsedColumn, list[str]]:
+    """Dates parsed value by value, and the format of each distinct value ('' if none)."""
     codes, uniques = _factorize(texts)
     parsed = [parse_date(str(value)) for value in uniques]
     values = np.array([p[0] for p in parsed], dtype="datetime64[D]")
     reasons = np.array([p[1] for p in parsed], dtype=object)
-    formats = pd.Series([p[2] for p in parsed])[np.bincount(codes, minlength=len(parsed)) > 0]
-    formats = formats[formats != ""]
-    common = formats.mode().iloc[0] if len(formats) else "%Y%m%d"
-    return ParsedColumn(values[codes], (reasons != "")[codes], reasons[codes]), common
+    formats = [p[2] for p in parsed]
+    return ParsedColumn(values[codes], (reasons != "")[codes], reasons[codes]), formats
+
+
+def _common_format(formats: list[str]) -> str:
+    """The format most distinct values have (the smallest name on a tie); FEC's by default."""
+    named = pd.Series(formats)
+    named = named[named != ""]
+    return named.mode().iloc[0] if len(named) else "%Y%m%d"
+
+
+def reference_parse_dates(
+    texts: pd.Series | np.ndarray | list[str],
+) -> tuple[ParsedColumn, str]:
+    """:func:`parse_dates` the slow way: :func:`parse_date` on every distinct value."""
+    parsed, formats = _reference_dates(texts)
+    return parsed, _common_format(formats)
+
+
+# --- In bulk: the usual shapes by numpy over pyarrow's bytes, the rest by the reference ----
+
+
+def _arrow_texts(texts: pd.Series | np.ndarray | list[str]) -> pa.Array | None:
+    """The column as one pyarrow text array, or ``None`` when it is not held so, or has
+    missing values: the reference reads those."""
+    if not (isinstance(texts, pd.Series) and isinstance(texts.dtype, pd.StringDtype)
+            and texts.dtype.storage == "pyarrow" and len(texts)):
+        return None
+    arrow = texts.array.__arrow_array__()
+    text_type = pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)
+    if not text_type or arrow.null_count:
+        return None
+    return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+
+
+@dataclass(frozen=True)
+class _Shapes:
+    """Where each value of a text column lies in its bytes, and what kind of bytes it holds."""
+
+    data: np.ndarray  # the column's bytes, then a few zeros (so that every gather is inside)
+    starts: np.ndarray
+    lengths: np.ndarray
+    non_digits: np.ndarray  # bytes of each value that are not ASCII digits
+
+    @classmethod
+    def of(cls, array: pa.Array, *, count: bool = True) -> _Shapes:
+        """The shapes of a text array; ``count=False`` leaves ``non_digits`` at 0."""
+        offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
+        buffers = array.buffers()
+        offsets = np.frombuffer(buffers[1], dtype=offset_type)
+        offsets = offsets[array.offset : array.offset + len(array) + 1].astype(np.int64)
+        raw = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else []
+        data = np.zeros(len(raw) + 8, dtype=np.uint8)
+        data[: len(raw)] = raw
+        starts, ends = offsets[:-1], offsets[1:]
+        non_digits = np.zeros(len(starts), dtype=np.int64)
+        if count:
+            non_digit = (data < 48) | (data > 57)  # 48..57: '0'..'9'
+            seen = np.zeros(len(data) + 1, dtype=np.int32 if len(data) < 2**31 else np.int64)
+            np.cumsum(non_digit, out=seen[1:])
+            non_digits = (seen[ends] - seen[starts]).astype(np.int64)
+        return cls(data, starts, ends - starts, non_digits)
+
+    def byte(self, at: np.ndarray) -> np.ndarray:
+        """The byte at offsets ``at`` (0 past the column's end)."""
+        return self.data[np.clip(at, 0, len(self.data) - 1)]
+
+    def digits(self, first: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The number the ``count`` bytes from offsets ``first`` on write, and whether they
+        are all ASCII digits."""
+        number = np.zeros(len(first), dtype=np.int64)
+        all_digits = np.ones(len(first), dtype=bool)
+        for k in range(count):
+            digit = self.data[first + k].astype(np.int64) - 48
+            all_digits &= (digit >= 0) & (digit <= 9)
+            number = number * 10 + digit
+        return number, all_digits
+
+
+def _fill(
+    arrow: pa.Array, done: np.ndarray, parse: object,
+) -> tuple[np.ndarray, object]:
+    """The positions the bulk parse left, and the reference's outcome on their texts."""
+    positions = np.flatnonzero(~done)
+    texts = pd.Series(arrow.take(pa.array(positions)).to_pylist(), dtype=object)
+    return positions, parse(texts)  # type: ignore[operator]
+
+
+def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
+    """Parse a column of FEC amounts into an int64 array of cents (see :func:`parse_amount`).
+
+    In bulk: empty, ``[-]units,cc`` / ``[-]units.cc`` (at least one unit digit) and
+    ``[-]units``, with at most 16 unit digits; any other text is left to
+    :func:`parse_amount`.
+    """
+    arrow = _arrow_texts(texts)
+    if arrow is None:
+        return reference_parse_amounts(texts)
+    shape = _Shapes.of(arrow)
+    starts, lengths = shape.starts, shape.lengths
+    negative = (lengths > 0) & (shape.byte(starts) == ord("-"))
+    point = shape.byte(starts + lengths - 3)
+    unit_digits = lengths - negative
+    # '1437,12': the point three bytes from the end, the only non-digit but a leading '-'.
+    cents = (((point == ord(",")) | (point == ord(".")))
+             & (shape.non_digits == 1 + negative) & (unit_digits - 3 >= 1)
+             & (unit_digits - 3 <= 16))
+    units = (shape.non_digits == negative) & (unit_digits >= 1) & (unit_digits <= 16)
+    size = len(arrow)
+    values = np.zeros(size, dtype=np.int64)
+    if cents.any():
+        # The units: all but the point and cents (a cut character elsewhere is masked below).
+        heads = pc.binary_slice(arrow.view(pa.large_binary()), 0, -3).view(pa.large_string())
+        head = pc.cast(pc.if_else(pa.array(cents), heads, "0"), pa.int64()).to_numpy()
+        ends = starts + lengths
+        hundredths = (shape.byte(ends - 2).astype(np.int64) - 48) * 10 + shape.byte(ends - 1) - 48
+        magnitude = np.abs(head) * 100 + hundredths
+        values = np.where(cents, np.where(negative, -magnitude, magnitude), values)
+    if units.any():
+        whole = pc.cast(pc.if_else(pa.array(units), arrow, "0"), pa.int64()).to_numpy()
+        values = np.where(units, whole * 100, values)
+    dotted = bool((cents & (point == ord("."))).any())
+    bad = np.zeros(size, dtype=bool)
+    reasons = np.full(size, "", dtype=object)
+    done = cents | units | (lengths == 0)
+    if not done.all():
+        positions, slow = _fill(arrow, done, reference_parse_amounts)
+        values[positions] = slow.values
+        bad[positions] = slow.bad
+        reasons[positions] = slow.reasons
+        dotted = dotted or slow.dotted
+    return ParsedColumn(values, bad, reasons, dotted)
+
+
+def parse_dates(texts: pd.Series | np.ndarray | list[str]) -> tuple[ParsedColumn, str]:
+    """Parse a column of dates; also returns the most common format met (for write-back):
+    the format of most distinct values.
+
+    In bulk: empty, and eight digits (each distinct one through :func:`parse_date`); any
+    other text is left to :func:`parse_date`.
+    """
+    arrow = _arrow_texts(texts)
+    if arrow is None:
+        return reference_parse_dates(texts)
+    shape = _Shapes.of(arrow, count=False)
+    size = len(arrow)
+    eight = np.flatnonzero(shape.lengths == 8)
+    numbers, all_digits = shape.digits(shape.starts[eight], 8)
+    eight, numbers = eight[all_digits], numbers[all_digits]
+    values = np.full(size, np.datetime64("NaT"), dtype="datetime64[D]")
+    bad = np.zeros(size, dtype=bool)
+    reasons = np.full(size, "", dtype=object)
+    formats: list[str] = []
+    if len(eight):
+        codes, numbers = pd.factorize(numbers)
+        parsed = [parse_date(f"{number:08d}") for number in numbers.tolist()]
+        unique_reasons = np.array([p[1] for p in parsed], dtype=object)
+        values[eight] = np.array([p[0] for p in parsed], dtype="datetime64[D]")[codes]
+        bad[eight] = (unique_reasons != "")[codes]
+        reasons[eight] = unique_reasons[codes]
+        formats += [p[2] for p in parsed]
+    done = shape.lengths == 0
+    done[eight] = True
+    if not done.all():
+        positions, (slow, rest_formats) = _fill(arrow, done, _reference_dates)
+        values[positions] = slow.values
+        bad[positions] = slow.bad
+        reasons[positions] = slow.reasons
+        formats += rest_formats
+    return ParsedColumn(values, bad, reasons), _common_format(formats)
