@@ -394,9 +394,10 @@ _BYTES = st.lists(st.sampled_from([b"\r", b"\n", b" ", b"\t", b"|", b"a", b"\xe9
 
 
 @settings(max_examples=500, deadline=None)
-@given(_BYTES, st.sampled_from([1, 2, 3, 7, 1 << 23]))
-def test_layout_helpers_block_by_block(data: bytes, block: int) -> None:
-    with mock.patch.object(fec_layout, "_BLOCK", block):
+@given(_BYTES, st.sampled_from([1, 2, 3, 7, 1 << 23]), st.sampled_from([1, 64]))
+def test_layout_helpers_block_by_block(data: bytes, block: int, few: int) -> None:
+    with mock.patch.object(fec_layout, "_BLOCK", block), \
+            mock.patch.object(fec_layout, "_FEW", few):
         starts, ends = fec_layout.content_runs(data)
         expected_starts, expected_ends = _content_runs_in_one_go(data)
         np.testing.assert_array_equal(starts, expected_starts)

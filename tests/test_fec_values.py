@@ -249,3 +249,13 @@ def test_bulk_parsers_on_a_column_of_usual_values() -> None:
     parsed_dates, fmt = parse_dates(dates)
     assert fmt == "%Y%m%d" and parsed_dates.bad[:4].tolist() == [False, False, False, True]
     _assert_same(parsed_dates, reference_parse_dates(dates)[0])
+
+
+def test_bulk_dates_at_the_edges_of_the_plain_years_and_months() -> None:
+    texts = ["18991231", "19000101", "22001231", "22010101", "20240229", "20230229",
+             "20241231", "20240431", "20240100", "20241301", "17000101", "99991231", "00010101"]
+    fast, fast_format = parse_dates(_column(texts * 3))
+    slow, slow_format = reference_parse_dates(texts * 3)
+    _assert_same(fast, slow)
+    assert fast_format == slow_format == "%Y%m%d"
+    assert fast.bad[:13].tolist() == [parse_date(text)[1] != "" for text in texts]

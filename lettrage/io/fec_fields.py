@@ -269,6 +269,8 @@ def _data_lines(layout: FecLayout) -> memoryview | np.ndarray:
     """The bytes from the first data line on, with anything but data lines and CR/LF as LF."""
     data = layout.data
     first = int(layout.starts[0])
+    if not layout.blank_after:
+        return memoryview(data)[first:]  # only data lines and line ends: no copy
     content = int((layout.ends - layout.starts).sum())
     line_ends = data.count(b"\n", first) + data.count(b"\r", first)
     if content + line_ends == len(data) - first:

@@ -27,6 +27,7 @@ _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
 # Passes over the bytes go block by block: the temporary arrays stay a few MiB whatever the
 # size of the file (a 170 MB file would otherwise cost several 170 MB masks at once).
 _BLOCK = 1 << 23
+_FEW = 64  # blank_runs looks into each candidate run alone below one run in _FEW
 # Encodings in which a LF byte is always a whole character: text cut after a LF decodes
 # piece by piece exactly as in one go.
 _LINE_SAFE_CODECS = frozenset(
@@ -94,6 +95,8 @@ class FecLayout:
     letter_width, letter_date_width : byte width of the EcritureLet / DateLet columns when
         the file pads them with spaces (0 when not): a blanked or new value keeps that width
         even on a line whose field was full, hence showed no padding.
+    blank_after : whether runs of spaces, tabs or pipes alone (blank lines) stand after the
+        first data line (True when not known).
     """
 
     path: str
@@ -109,6 +112,7 @@ class FecLayout:
     original_letter_dates: np.ndarray | None = None
     letter_width: int = 0
     letter_date_width: int = 0
+    blank_after: bool = True
 
     def __deepcopy__(self, memo: dict) -> FecLayout:
         # Immutable: pandas copies DataFrame.attrs deeply; sharing is safe and cheap.
@@ -227,6 +231,15 @@ def blank_runs(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     if not len(starts):
         return np.zeros(0, dtype=bool)
     raw = np.frombuffer(data, dtype=np.uint8)
+    # A blank run starts with a space, tab or pipe: only those runs are looked into (all of
+    # them, block by block, when they are many).
+    opening = raw[starts]
+    maybe = np.flatnonzero((opening == 32) | (opening == 9) | (opening == 124))
+    if len(maybe) <= len(starts) // _FEW:
+        blank = np.zeros(len(starts), dtype=bool)
+        for index in maybe.tolist():
+            blank[index] = not data[starts[index] : ends[index]].translate(None, b" \t|")
+        return blank
     blank = np.empty(len(starts), dtype=bool)
     # Between two runs stand only CR/LF bytes (blank too), so AND-ing from one run's start
     # to the next one's covers exactly that run. The runs go in groups of about _BLOCK bytes.
@@ -291,6 +304,7 @@ def detect_layout(data: bytes, path: str, encoding: str | None = None) -> FecLay
     fields = map_header(header, path, header_line)
     data_runs = filled[1:]
     return FecLayout(
+        blank_after=bool(len(data_runs) and blank[data_runs[0] :].any()),
         path=path,
         data=data,
         encoding=chosen,

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lettrage.errors import Fault, FecError
 from lettrage.io.fec_fields import field_texts
@@ -161,9 +162,9 @@ def _build_frame(
             "due_date": due_dates.values.astype("datetime64[s]"),
             "account": account,
             "aux": aux,
-            "party": aux.where(aux != "", account),
+            "party": _either(aux, account),
             "account_name": text["CompteLib"],
-            "party_name": text["CompAuxLib"].where(aux != "", text["CompteLib"]),
+            "party_name": _either(aux, text["CompteLib"], text["CompAuxLib"]),
             "piece_ref": text["PieceRef"],
             "invoice_number": text["NumFacture"],
             "label": text["EcritureLib"],
@@ -199,6 +200,21 @@ def _build_frame(
     if accounts is not None:
         raise_fatal_faults(frame, is_third_party(frame["account"], accounts))
     return frame
+
+
+def _either(aux: pd.Series, other: pd.Series, value: pd.Series | None = None) -> pd.Series:
+    """``value`` (``aux`` by default) where ``aux`` is not empty, else ``other``: what
+    ``value.where(aux != "", other)`` gives, computed by pyarrow when the texts are held so."""
+    value = aux if value is None else value
+    columns = (aux, other, value)
+    if not all(isinstance(c.dtype, pd.StringDtype) and c.dtype.storage == "pyarrow"
+               and c.dtype == aux.dtype for c in columns):
+        return value.where(aux != "", other)
+    arrays = [c.array.__arrow_array__() for c in columns]
+    if any(array.null_count for array in arrays):
+        return value.where(aux != "", other)
+    chosen = pc.if_else(pc.equal(arrays[0], ""), arrays[1], arrays[2])
+    return pd.Series(pd.array(chosen, dtype=aux.dtype), index=aux.index)
 
 
 def _letter_array(letters: pd.Series) -> pa.Array:

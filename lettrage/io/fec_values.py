@@ -252,6 +252,23 @@ def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
     return ParsedColumn(values, bad, reasons, dotted)
 
 
+def _eight_digit_dates(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Dates, problems and formats of distinct AAAAMMJJ numbers: the plain dates of the years
+    1900 to 2200 computed at once, any other through :func:`parse_date`."""
+    year, month, day = numbers // 10000, numbers // 100 % 100, numbers % 100
+    plain = (year >= 1900) & (year <= 2200) & (month >= 1) & (month <= 12) & (day >= 1)
+    months = np.where(plain, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    month_days = (months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")
+    plain &= day <= month_days.astype(np.int64)
+    values = months.astype("datetime64[D]") + np.where(plain, day - 1, 0)
+    values[~plain] = np.datetime64("NaT")
+    reasons = np.full(len(numbers), "", dtype=object)
+    formats = ["%Y%m%d" if ok else "" for ok in plain.tolist()]
+    for at in np.flatnonzero(~plain).tolist():
+        values[at], reasons[at], formats[at] = parse_date(f"{int(numbers[at]):08d}")
+    return values, reasons, formats
+
+
 def parse_dates(texts: pd.Series | np.ndarray | list[str]) -> tuple[ParsedColumn, str]:
     """Parse a column of dates; also returns the most common format met (for write-back):
     the format of most distinct values.
@@ -273,12 +290,11 @@ def parse_dates(texts: pd.Series | np.ndarray | list[str]) -> tuple[ParsedColumn
     formats: list[str] = []
     if len(eight):
         codes, numbers = pd.factorize(numbers)
-        parsed = [parse_date(f"{number:08d}") for number in numbers.tolist()]
-        unique_reasons = np.array([p[1] for p in parsed], dtype=object)
-        values[eight] = np.array([p[0] for p in parsed], dtype="datetime64[D]")[codes]
+        unique_values, unique_reasons, unique_formats = _eight_digit_dates(numbers)
+        values[eight] = unique_values[codes]
         bad[eight] = (unique_reasons != "")[codes]
         reasons[eight] = unique_reasons[codes]
-        formats += [p[2] for p in parsed]
+        formats += unique_formats
     done = shape.lengths == 0
     done[eight] = True
     if not done.all():
