@@ -17,7 +17,7 @@ from lettrage.passes.exact import exact_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
 from lettrage.parallel import run_subset_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
-from lettrage.references import citations, document_keys, near_citations, reference_keys
+from lettrage.references import document_references, reference_keys
 from lettrage.result import (
     KEPT, LETTERED, OPEN, OTHER, PROPOSED, STATUSES, MatchResult, review_frame,
 )
@@ -52,8 +52,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     started = time.perf_counter()
     lines = _prepare(ledger, settings)
     selected = lines[lines["selected"]]
-    documents = document_keys(selected)
-    cites = _with_near_citations(selected, documents, citations(selected, documents))
+    documents, cites = document_references(selected)
     open_lines = selected[selected["open"]].assign(
         ref_key=lambda f: reference_keys(f["piece_ref"])
     )
@@ -86,13 +85,6 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
                          _review_settings(settings))
     log.info("review pass: %d proposals (%.2f s)", len(review), time.perf_counter() - started)
     return _result(ledger, lines, settings, members, groups, review, messages)
-
-
-def _with_near_citations(selected: pd.DataFrame, documents: pd.DataFrame,
-                         cites: pd.DataFrame) -> pd.DataFrame:
-    """The citations, and the mistyped ones flagged ``near`` (they only count against)."""
-    near = near_citations(selected, documents, cites)
-    return pd.concat([cites.assign(near=False), near.assign(near=True)], ignore_index=True)
 
 
 def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:
