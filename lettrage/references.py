@@ -326,10 +326,17 @@ def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
 
 def _own_keys(lines: pd.DataFrame, labels: _Texts | None) -> pd.DataFrame:
     """:func:`own_keys`; ``labels``: the lines' labels when already read."""
+    own, strings = _own_codes(lines, labels)
+    return own.assign(key=strings[own["key"].to_numpy()], number=strings[own["number"].to_numpy()])
+
+
+def _own_codes(lines: pd.DataFrame, labels: _Texts | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`own_keys` with ``key`` and ``number`` as positions among sorted distinct strings
+    (object array), so that the codes sort as the strings do."""
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     invoice_side = (lines["invoice_side"].to_numpy(dtype=bool) if "invoice_side" in lines.columns
                     else np.zeros(len(lines), dtype=bool))
-    positions, keys, numbers = [], [], []
+    positions, keys, numbers, texts_of = [], [], [], []  # keys and numbers per text, for now
     for column in ("piece_ref", "invoice_number"):
         if column in lines.columns:
             texts = _Texts(lines[column])
@@ -337,33 +344,54 @@ def _own_keys(lines: pd.DataFrame, labels: _Texts | None) -> pd.DataFrame:
                 _fast_keys_and_numbers,
                 lambda text: (reference_key(text), document_number(text) if reference_key(text) else ""))
             positions.append(np.arange(len(lines)))
-            keys.append(key[texts.codes])
-            numbers.append(number[texts.codes])
+            keys.append(key)
+            numbers.append(number)
+            texts_of.append(texts.codes)
     if "label" in lines.columns:
         invoices = np.flatnonzero(invoice_side)
         texts = _Texts(lines["label"].iloc[invoices]) if labels is None else labels.subset(invoices)
         used = np.bincount(texts.codes, minlength=texts.size)[texts.ascii] > 0
-
-        def fast(folded: _rt.Folded) -> tuple[np.ndarray, list[np.ndarray]]:
-            found, found_numbers = folded.label_numbers(min_digits=MIN_NUMBER_DIGITS)
-            kept = used[found.parent]  # the labels of the lines on the invoice side
-            return found.parent[kept], [found.values[kept], found_numbers[kept]]
-
-        findings = texts.findings(
-            fast, lambda text: {(key, document_number(key_text)) for key_text in text.split()
-                                for key in label_numbers(key_text)}, ["key", "number"])
+        found, found_numbers = texts.folded.label_numbers(min_digits=MIN_NUMBER_DIGITS)
+        kept = used[found.parent]  # the labels of the lines on the invoice side
+        text = texts.ascii[found.parent[kept]]
+        key, number = found.values[kept], found_numbers[kept]
+        rows = [(int(index), *row) for index in texts.other for row in sorted(
+            {(key, document_number(key_text)) for key_text in texts.text(index).split()
+             for key in label_numbers(key_text)})]
+        if rows:
+            more_text, more_keys, more_numbers = zip(*rows)
+            text = np.r_[text, np.asarray(more_text, dtype=np.int64)]
+            key = np.r_[key, np.asarray(more_keys, dtype=object)]
+            number = np.r_[number, np.asarray(more_numbers, dtype=object)]
+        keys.append(key)
+        numbers.append(number)
+    codes, strings = pd.factorize(np.concatenate([*keys, *numbers, np.array([""], dtype=object)]),
+                                  sort=True)
+    codes = codes.astype(np.int64)
+    cut = np.cumsum([len(values) for values in keys + numbers])
+    key_codes, number_codes = codes[: cut[len(keys) - 1]], codes[cut[len(keys) - 1] : cut[-1]]
+    per_column = [len(values) for values in keys]
+    key_codes = np.split(key_codes, np.cumsum(per_column)[:-1])
+    number_codes = np.split(number_codes, np.cumsum(per_column)[:-1])
+    own_keys_, own_numbers = [], []
+    for index, column_codes in enumerate(texts_of):  # PieceRef and NumFacture: one per line
+        own_keys_.append(key_codes[index][column_codes])
+        own_numbers.append(number_codes[index][column_codes])
+    if "label" in lines.columns:
+        found = pd.DataFrame({"text": text, "key": key_codes[-1], "number": number_codes[-1]})
         # a label's pairs in sorted order: the number kept when it gives one key twice
-        position, rows = texts.on_lines(findings.sort_values(["text", "key", "number"]))
+        found = found.drop_duplicates().sort_values(["text", "key", "number"])
+        position, rows = texts.line_rows(found["text"].to_numpy(dtype=np.int64))
         positions.append(invoices[position])
-        keys.append(rows["key"].to_numpy(dtype=object))
-        numbers.append(rows["number"].to_numpy(dtype=object))
+        own_keys_.append(found["key"].to_numpy(dtype=np.int64)[rows])
+        own_numbers.append(found["number"].to_numpy(dtype=np.int64)[rows])
     position = np.concatenate(positions)
-    own = pd.DataFrame({"line": line_ids[position], "key": np.concatenate(keys),
-                        "number": np.concatenate(numbers)})
+    own = pd.DataFrame({"line": line_ids[position], "key": np.concatenate(own_keys_),
+                        "number": np.concatenate(own_numbers)})
     first = ~own.duplicated().to_numpy()
     own, position = own[first].reset_index(drop=True), position[first]
-    own.loc[~invoice_side[position], "number"] = ""
-    return own
+    own.loc[~invoice_side[position], "number"] = int(np.searchsorted(strings, ""))  # "" sorts first
+    return own, np.asarray(strings, dtype=object)
 
 
 def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
@@ -378,22 +406,26 @@ def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def _document_keys(lines: pd.DataFrame, labels: _Texts | None) -> pd.DataFrame:
-    """:func:`document_keys`; ``labels``: the lines' labels when already read."""
-    own = _own_keys(lines, labels)
-    own = own[_is_document_key(own["key"])]
+    """:func:`document_keys`; ``labels``: the lines' labels when already read. Keys and
+    numbers are codes (see :func:`_own_codes`) until the end."""
+    own, strings = _own_codes(lines, labels)
+    own = own[_is_document_key(pd.Series(strings, dtype=object))[own["key"].to_numpy()]]
     own = own.merge(lines[["line", "party_id"]], on="line")
-    key, distinct = pd.factorize(own["key"])
-    parties = _distinct_per(key, own["party_id"].to_numpy(), len(distinct))
-    count = _distinct_per(key, own["line"].to_numpy(), len(distinct))
+    key = own["key"].to_numpy()
+    parties = _distinct_per(key, own["party_id"].to_numpy(), len(strings))
+    count = _distinct_per(key, own["line"].to_numpy(), len(strings))
     good = (parties == 1) & (count <= MAX_LINES_PER_DOCUMENT)
     documents = own.loc[good[key], ["line", "key", "party_id", "number"]]
-    numbered = documents[documents["number"] != ""]
+    blank = 0  # the code of "" (strings are sorted, "" among them)
+    numbered = documents[documents["number"] != blank]
     keys_per_number = numbered.groupby(["party_id", "number"])["key"].nunique()
     shared = keys_per_number[keys_per_number > 1].reset_index()[["party_id", "number"]]
     clash = documents.merge(shared.assign(_shared=True), on=["party_id", "number"], how="left")
-    documents = documents.assign(number=np.where(clash["_shared"].notna().to_numpy(), "",
+    documents = documents.assign(number=np.where(clash["_shared"].notna().to_numpy(), blank,
                                                  documents["number"].to_numpy()))
-    return documents.drop_duplicates(["line", "key"]).reset_index(drop=True)
+    documents = documents.drop_duplicates(["line", "key"]).reset_index(drop=True)
+    return documents.assign(key=pd.Series(strings[documents["key"].to_numpy()], dtype="str"),
+                            number=pd.Series(strings[documents["number"].to_numpy()], dtype="str"))
 
 
 def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -565,48 +597,30 @@ def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame
     line_texts = labels.codes[quiet]
     pair_codes = line_texts * (int(line_parties.max()) - int(line_parties.min()) + 1) + (
         line_parties - line_parties.min())
-    distinct, line_pair = np.unique(pair_codes, return_inverse=True)
+    line_pair, distinct = pd.factorize(pair_codes)
     first = np.zeros(len(distinct), dtype=np.int64)
     first[line_pair[::-1]] = np.arange(len(line_pair))[::-1]
     pair_text, pair_party = line_texts[first], line_parties[first]
     # the runs of words of those labels: (label, start, stop) in one buffer of characters
-    data, gram_text, gram_starts, gram_stops, gram_digits = _label_runs(labels, pair_text)
-    gram_lengths = gram_stops - gram_starts
-    gram_count = np.bincount(gram_text, minlength=labels.size)
+    runs = _Runs(*_label_runs(labels, pair_text))
+    gram_count = np.bincount(runs.text, minlength=labels.size)
     gram_first = np.cumsum(gram_count) - gram_count
     # every (pair, run of its label)
     count = gram_count[pair_text]
     pair = np.repeat(np.arange(len(pair_text)), count)
     gram = np.repeat(gram_first[pair_text] - (np.cumsum(count) - count), count) + np.arange(len(pair))
-    # ... and every document name of the pair's third party about as long (±1 character)
-    names = keys.drop_duplicates()
-    name_keys = names["key"].to_numpy(dtype=object)
-    name_lengths, name_digits = _lengths_and_digits(name_keys)
-    width = int(max(name_lengths.max(), gram_lengths.max() if len(gram_lengths) else 0)) + 3
-    name_codes = names["party_id"].to_numpy(dtype=np.int64) * width + name_lengths
-    order = np.argsort(name_codes, kind="stable")
-    name_keys, name_lengths, name_digits = name_keys[order], name_lengths[order], name_digits[order]
-    name_codes = name_codes[order]
-    wanted = pair_party[pair] * width + gram_lengths[gram]
-    firsts = np.searchsorted(name_codes, wanted - 1, "left")
-    count = np.searchsorted(name_codes, wanted + 1, "right") - firsts
-    pair_gram = np.repeat(np.arange(len(pair)), count)
-    name = np.repeat(firsts - (np.cumsum(count) - count), count) + np.arange(len(pair_gram))
-    pair, gram = pair[pair_gram], gram[pair_gram]
-    # ratio = 200·LCS / (both lengths), and a common subsequence has at most as many digits,
-    # and as many letters, as the fewer of the two: pairs that cannot reach the ratio go
-    common = (np.minimum(gram_digits[gram], name_digits[name])
-              + np.minimum(gram_lengths[gram] - gram_digits[gram], name_lengths[name] - name_digits[name]))
-    reachable = 200 * common >= NEAR_CITATION * (gram_lengths[gram] + name_lengths[name])
-    pair, gram, name = pair[reachable], gram[reachable], name[reachable]
-    runs, gram = np.unique(gram, return_inverse=True)
-    texts = _rt._objects(_rt._strings(data, gram_starts[runs], gram_stops[runs]))[gram].tolist()
-    scores = process.cpdist(texts, name_keys[name].tolist(), scorer=fuzz.ratio,
-                            score_cutoff=NEAR_CITATION) if len(gram) else np.zeros(0)
-    hits = np.asarray(scores) > 0
-    if not hits.any():
+    if not len(pair):
         return empty
-    pair, name = pair[hits], name[hits]
+    # ... and the document names of the pair's third party it nearly is, a block at a time
+    names = _Names(keys.drop_duplicates(), int(runs.lengths.max(initial=0)))
+    found = [_near_hits(pair[begin : begin + _NEAR_BLOCK], gram[begin : begin + _NEAR_BLOCK],
+                        pair_party, runs, names)
+             for begin in range(0, len(pair), _NEAR_BLOCK)]
+    pair = np.concatenate([hit_pair for hit_pair, _ in found])
+    name = np.concatenate([hit_name for _, hit_name in found])
+    if not len(pair):
+        return empty
+    name_keys = names.keys
     # one document nearly named, not two
     named = np.unique(pair * len(name_keys) + name)
     pair_names = np.bincount(named // len(name_keys), minlength=len(pair_text))
@@ -619,6 +633,59 @@ def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame
     mine = documents[["line", "key"]].assign(_own=True)
     near = near.merge(mine, on=["line", "key"], how="left")
     return near.loc[near["_own"].isna(), ["line", "key"]].astype({"line": np.int64}).reset_index(drop=True)
+
+
+_NEAR_BLOCK = 1 << 18  # (label, run of words) pairs compared with document names at a time
+
+
+class _Runs:
+    """Runs of words: ``data[starts[i]:stops[i]]``, of label ``text[i]``, ``digits[i]`` digits."""
+
+    def __init__(self, data: np.ndarray, text: np.ndarray, starts: np.ndarray, stops: np.ndarray,
+                 digits: np.ndarray):
+        self.data, self.text, self.starts, self.stops, self.digits = data, text, starts, stops, digits
+        self.lengths = stops - starts
+
+
+class _Names:
+    """Document names (``party_id``, ``key``) sorted by third party and length."""
+
+    def __init__(self, names: pd.DataFrame, longest_run: int):
+        keys = names["key"].to_numpy(dtype=object)
+        lengths, digits = _lengths_and_digits(keys)
+        self.width = int(max(lengths.max(initial=0), longest_run)) + 3
+        codes = names["party_id"].to_numpy(dtype=np.int64) * self.width + lengths
+        order = np.argsort(codes, kind="stable")
+        self.keys, self.lengths, self.digits = keys[order], lengths[order], digits[order]
+        self.codes = codes[order]
+
+
+def _near_hits(pair: np.ndarray, gram: np.ndarray, pair_party: np.ndarray, runs: _Runs,
+               names: _Names) -> tuple[np.ndarray, np.ndarray]:
+    """``(pair, name)``: the document names of the pair's third party, about as long (±1
+    character) as its run of words ``gram``, that the run nearly is."""
+    wanted = pair_party[pair] * names.width + runs.lengths[gram]
+    firsts = np.searchsorted(names.codes, wanted - 1, "left")
+    count = np.searchsorted(names.codes, wanted + 1, "right") - firsts
+    pair_gram = np.repeat(np.arange(len(pair)), count)
+    name = np.repeat(firsts - (np.cumsum(count) - count), count) + np.arange(len(pair_gram))
+    pair, gram = pair[pair_gram], gram[pair_gram]
+    # ratio = 200·LCS / (both lengths), and a common subsequence has at most as many digits,
+    # and as many letters, as the fewer of the two: pairs that cannot reach the ratio go
+    gram_lengths, name_lengths = runs.lengths[gram], names.lengths[name]
+    gram_digits, name_digits = runs.digits[gram], names.digits[name]
+    common = (np.minimum(gram_digits, name_digits)
+              + np.minimum(gram_lengths - gram_digits, name_lengths - name_digits))
+    reachable = 200 * common >= NEAR_CITATION * (gram_lengths + name_lengths)
+    pair, gram, name = pair[reachable], gram[reachable], name[reachable]
+    if not len(gram):
+        return pair, name
+    gram, distinct = pd.factorize(gram)
+    texts = _rt._objects(_rt._strings(runs.data, runs.starts[distinct], runs.stops[distinct]))
+    scores = process.cpdist(texts[gram].tolist(), names.keys[name].tolist(), scorer=fuzz.ratio,
+                            score_cutoff=NEAR_CITATION)
+    hits = np.asarray(scores) > 0
+    return pair[hits], name[hits]
 
 
 def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
