@@ -170,9 +170,10 @@ def _looks_like_date(key: str) -> bool:
 
 
 # --- Frames: the functions above applied to every line, vectorised -----------------------
-# Each column's distinct texts go through :mod:`lettrage.reference_text` when they are ASCII,
-# through the per-text functions above otherwise; ``tests/test_references_fast.py`` checks
-# the frames against the per-text functions applied line by line.
+# Each column's distinct texts go through :mod:`lettrage.reference_text` when they are ASCII
+# (or spelt in ASCII, :func:`_as_ascii`), through the per-text functions above otherwise;
+# ``tests/test_references_fast.py`` checks the frames against the per-text functions applied
+# line by line. Keys and numbers stay integer codes until a frame is returned.
 
 
 class _Texts:
@@ -236,23 +237,6 @@ class _Texts:
             for column, value in zip(columns, slow(self.text(index))):
                 column[index] = value
         return columns
-
-    def findings(self, fast: Callable[[_rt.Folded], tuple[np.ndarray, list[np.ndarray]]],
-                 slow: Callable[[str], Iterable[tuple]], columns: list[str]) -> pd.DataFrame:
-        """``text`` and ``columns``: the set of rows each distinct text gives — ``fast`` on the
-        ASCII texts (their indices among them, then one array per column), ``slow`` on each
-        other text (tuples)."""
-        index, values = fast(self.folded)
-        frame = pd.DataFrame({"text": self.ascii[index], **dict(zip(columns, values))})
-        rows = [(int(index), *row) for index in self.other for row in slow(self.text(index))]
-        if rows:
-            frame = pd.concat([frame, pd.DataFrame(rows, columns=["text", *columns])], ignore_index=True)
-        return frame.drop_duplicates(ignore_index=True)
-
-    def on_lines(self, findings: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-        """The findings of each line's text, line after line: (position of the line, rows)."""
-        position, rows = self.line_rows(findings["text"].to_numpy(dtype=np.int64))
-        return position, findings.iloc[rows].reset_index(drop=True)
 
     def line_rows(self, text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For findings of the texts ``text``, those of each line's text, line after line:
@@ -434,29 +418,12 @@ def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarra
     return np.bincount(pairs["code"].to_numpy(dtype=np.int64), minlength=size)
 
 
-def _isin(values: np.ndarray, wanted: pa.Array) -> np.ndarray:
-    """Which strings of ``values`` are among ``wanted``."""
-    found = pc.is_in(pa.array(values, type=pa.string()), value_set=wanted)
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _distinct_strings(values: pd.Series) -> pa.Array:
-    return pc.unique(pa.array(values, type=pa.string(), from_pandas=True))
-
-
 def _lengths_and_digits(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The number of characters, and of digits, of each string."""
     array = pa.array(texts, type=pa.string())
     lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False)
     digits = pc.utf8_length(pc.replace_substring_regex(array, "[^0-9]+", "")).to_numpy(zero_copy_only=False)
     return np.asarray(lengths, dtype=np.int64), np.asarray(digits, dtype=np.int64)
-
-
-def _line_findings(lines: pd.DataFrame, texts: _Texts, findings: pd.DataFrame) -> pd.DataFrame:
-    """``(line, value)`` from per-text findings ``(text, value)``."""
-    position, rows = texts.on_lines(findings)
-    return pd.DataFrame({"line": lines["line"].to_numpy(dtype=np.int64)[position],
-                         "key": rows.iloc[:, 1].to_numpy(dtype=object)})
 
 
 def _is_document_key(keys: pd.Series) -> np.ndarray:
@@ -469,16 +436,6 @@ def _is_document_key(keys: pd.Series) -> np.ndarray:
     counted = np.zeros(len(data) + 1, dtype=np.int64)
     np.cumsum((data >= 48) & (data <= 57), out=counted[1:])
     return (np.diff(offsets) >= 4) & (counted[offsets[1:]] - counted[offsets[:-1]] >= 2)
-
-
-def _runs_in(texts: _Texts, slow: Callable[[str], Iterable[str]], *, known: pa.Array | None = None,
-             min_length: int = 0) -> pd.DataFrame:
-    """``(text, key)``: the runs of words of each distinct text (:meth:`_rt.Folded.runs`)."""
-    def fast(folded: _rt.Folded) -> tuple[np.ndarray, list[np.ndarray]]:
-        found = folded.runs(MAX_WORDS_PER_CITATION, known=known, min_length=min_length)
-        return found.parent, [found.values]
-
-    return texts.findings(fast, lambda text: ((key,) for key in slow(text)), ["key"])
 
 
 def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
