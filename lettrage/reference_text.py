@@ -185,16 +185,18 @@ class Folded:
     # --- many per text ---------------------------------------------------------------------
 
     def run_spans(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0,
-                  texts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  texts: np.ndarray | None = None,
+                  hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The runs of :meth:`runs` as ``(first word, stop)``: a run is
         ``data[word_starts[first]:stop]``, of text ``word_text[first]``; ``known`` filters by
         hash only (equal hashes, maybe not equal strings). ``texts``: only the runs of the
-        texts marked there (a boolean mask over the texts)."""
+        texts marked there (a boolean mask over the texts). ``hashes``: ``known_hashes(known)``
+        when already computed."""
         size = len(self.word_starts)
         lengths = self.word_stops - self.word_starts
+        wanted = None if known is None else known_hashes(known) if hashes is None else hashes
         hashes = _hashes(self.data, self.word_starts, self.word_stops) if known is not None else None
         powers = _powers(int(lengths.max()) if size else 0)
-        wanted = known_hashes(known) if known is not None else None
         start = (np.arange(size, dtype=np.int64) if texts is None
                  else np.flatnonzero(texts[self.word_text]).astype(np.int64))
         run_hashes = hashes[start] if hashes is not None else None
@@ -229,9 +231,11 @@ class Folded:
         order = np.argsort(parent, kind="stable")
         return Found(_objects(values)[order], parent[order])
 
-    def known_runs(self, max_words: int, known: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        """The :meth:`runs` in ``known``: ``(text, index in known)``, in text order."""
-        words, stops = self.run_spans(max_words, known=known)
+    def known_runs(self, max_words: int, known: pa.Array, *,
+                   hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The :meth:`runs` in ``known``: ``(text, index in known)``, in text order
+        (``hashes``: see :meth:`run_spans`)."""
+        words, stops = self.run_spans(max_words, known=known, hashes=hashes)
         return _known(_strings(self.data, self.word_starts[words], stops), self.word_text[words], known)
 
     def cited_numbers(self, *, min_digits: int) -> Found:

@@ -266,6 +266,19 @@ class _Texts:
         return position, values[rows]
 
 
+class _Columns:
+    """The :class:`_Texts` of the columns of ``lines``, each read once."""
+
+    def __init__(self, lines: pd.DataFrame):
+        self._lines = lines
+        self._texts: dict[str, _Texts] = {}
+
+    def __getitem__(self, column: str) -> _Texts:
+        if column not in self._texts:
+            self._texts[column] = _Texts(self._lines[column])
+        return self._texts[column]
+
+
 def _arrow_texts(texts: pd.Series, *, fill: bool) -> pa.Array | None:
     """The texts as one pyarrow string array, or ``None`` when some are not strings (or are
     missing and ``fill`` is off): those go through ``str``."""
@@ -308,13 +321,13 @@ def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
     return _own_keys(lines, None)
 
 
-def _own_keys(lines: pd.DataFrame, labels: _Texts | None) -> pd.DataFrame:
-    """:func:`own_keys`; ``labels``: the lines' labels when already read."""
-    own, strings = _own_codes(lines, labels)
+def _own_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFrame:
+    """:func:`own_keys`; ``columns``: the texts of the lines when read for other uses too."""
+    own, strings = _own_codes(lines, columns)
     return own.assign(key=strings[own["key"].to_numpy()], number=strings[own["number"].to_numpy()])
 
 
-def _own_codes(lines: pd.DataFrame, labels: _Texts | None) -> tuple[pd.DataFrame, np.ndarray]:
+def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`own_keys` with ``key`` and ``number`` as positions among sorted distinct strings
     (object array), so that the codes sort as the strings do."""
     line_ids = lines["line"].to_numpy(dtype=np.int64)
@@ -323,7 +336,7 @@ def _own_codes(lines: pd.DataFrame, labels: _Texts | None) -> tuple[pd.DataFrame
     positions, keys, numbers, texts_of = [], [], [], []  # keys and numbers per text, for now
     for column in ("piece_ref", "invoice_number"):
         if column in lines.columns:
-            texts = _Texts(lines[column])
+            texts = _Texts(lines[column]) if columns is None else columns[column]
             key, number = texts.per_text(
                 _fast_keys_and_numbers,
                 lambda text: (reference_key(text), document_number(text) if reference_key(text) else ""))
@@ -333,7 +346,8 @@ def _own_codes(lines: pd.DataFrame, labels: _Texts | None) -> tuple[pd.DataFrame
             texts_of.append(texts.codes)
     if "label" in lines.columns:
         invoices = np.flatnonzero(invoice_side)
-        texts = _Texts(lines["label"].iloc[invoices]) if labels is None else labels.subset(invoices)
+        texts = (_Texts(lines["label"].iloc[invoices]) if columns is None
+                 else columns["label"].subset(invoices))
         used = np.bincount(texts.codes, minlength=texts.size)[texts.ascii] > 0
         found, found_numbers = texts.folded.label_numbers(min_digits=MIN_NUMBER_DIGITS)
         kept = used[found.parent]  # the labels of the lines on the invoice side
@@ -349,9 +363,7 @@ def _own_codes(lines: pd.DataFrame, labels: _Texts | None) -> tuple[pd.DataFrame
             number = np.r_[number, np.asarray(more_numbers, dtype=object)]
         keys.append(key)
         numbers.append(number)
-    codes, strings = pd.factorize(np.concatenate([*keys, *numbers, np.array([""], dtype=object)]),
-                                  sort=True)
-    codes = codes.astype(np.int64)
+    codes, strings = _sorted_codes(np.concatenate([*keys, *numbers, np.array([""], dtype=object)]))
     cut = np.cumsum([len(values) for values in keys + numbers])
     key_codes, number_codes = codes[: cut[len(keys) - 1]], codes[cut[len(keys) - 1] : cut[-1]]
     per_column = [len(values) for values in keys]
@@ -375,7 +387,18 @@ def _own_codes(lines: pd.DataFrame, labels: _Texts | None) -> tuple[pd.DataFrame
     first = ~own.duplicated().to_numpy()
     own, position = own[first].reset_index(drop=True), position[first]
     own.loc[~invoice_side[position], "number"] = int(np.searchsorted(strings, ""))  # "" sorts first
-    return own, np.asarray(strings, dtype=object)
+    return own, strings
+
+
+def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, strings)``: the distinct ``values`` sorted (object array), and the position
+    of each value among them."""
+    encoded = pc.dictionary_encode(pa.array(values, type=pa.string()))
+    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return rank[indices], _rt._objects(encoded.dictionary.take(pa.array(order)))
 
 
 def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
@@ -389,10 +412,10 @@ def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
     return _document_keys(lines, None)
 
 
-def _document_keys(lines: pd.DataFrame, labels: _Texts | None) -> pd.DataFrame:
-    """:func:`document_keys`; ``labels``: the lines' labels when already read. Keys and
-    numbers are codes (see :func:`_own_codes`) until the end."""
-    own, strings = _own_codes(lines, labels)
+def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFrame:
+    """:func:`document_keys`; ``columns``: the texts of the lines when read for other uses
+    too. Keys and numbers are codes (see :func:`_own_codes`) until the end."""
+    own, strings = _own_codes(lines, columns)
     own = own[_is_document_key(pd.Series(strings, dtype=object))[own["key"].to_numpy()]]
     own = own.merge(lines[["line", "party_id"]], on="line")
     key = own["key"].to_numpy()
@@ -445,12 +468,12 @@ def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
 
     A line's own document key is not a citation of itself.
     """
-    return _citations(lines, _Texts(lines["label"]), documents)
+    return _citations(lines, _Columns(lines), documents)
 
 
-def _citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame) -> pd.DataFrame:
-    """:func:`citations`, ``labels`` the lines' labels. Keys are handled as their index among
-    the document keys until the end."""
+def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame) -> pd.DataFrame:
+    """:func:`citations`, ``columns`` the texts of the lines. Keys are handled as their index
+    among the document keys until the end."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
     if documents.empty:
         return empty
@@ -458,9 +481,11 @@ def _citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame) -> 
     known_keys = key_index.strings
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     found_lines, found_keys = [], []
-    for texts in (labels, _Texts(lines["piece_ref"])):
+    labels = columns["label"]
+    hashes = _rt.known_hashes(known_keys)
+    for texts in (labels, columns["piece_ref"]):
         position, key = texts.known(
-            lambda folded: folded.known_runs(MAX_WORDS_PER_CITATION, known_keys),
+            lambda folded: folded.known_runs(MAX_WORDS_PER_CITATION, known_keys, hashes=hashes),
             lambda text: key_index.of(cited_keys(text)))
         found_lines.append(line_ids[position])
         found_keys.append(key)
@@ -518,10 +543,10 @@ def document_references(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     """``(documents, cites)``: the :func:`document_keys` of ``lines``, and the
     :func:`citations` then the :func:`near_citations` of their lines, the latter flagged
     ``True`` in a column ``near`` — the three with the labels read and folded once."""
-    labels = _Texts(lines["label"])
-    documents = _document_keys(lines, labels)
-    cites = _citations(lines, labels, documents)
-    near = _near_citations(lines, labels, documents, cites)
+    columns = _Columns(lines)
+    documents = _document_keys(lines, columns)
+    cites = _citations(lines, columns, documents)
+    near = _near_citations(lines, columns["label"], documents, cites)
     return documents, pd.concat([cites.assign(near=False), near.assign(near=True)], ignore_index=True)
 
 
@@ -579,7 +604,8 @@ def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame
         return empty
     name_keys = names.keys
     # one document nearly named, not two
-    named = np.unique(pair * len(name_keys) + name)
+    named = np.sort(pair * len(name_keys) + name)
+    named = named[np.r_[True, named[1:] != named[:-1]]]
     pair_names = np.bincount(named // len(name_keys), minlength=len(pair_text))
     pair_name = np.zeros(len(pair_text), dtype=np.int64)
     pair_name[named // len(name_keys)] = named % len(name_keys)
