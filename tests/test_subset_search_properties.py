@@ -457,3 +457,29 @@ def test_enumerate_parts_as_each_alone(several, max_size, limit, budget):
                 {tuple(offset + r for r in g) for g in alone}
             assert (unsure[offset:offset + len(v)] == alone_unsure).all()
     assert not timeouts.any()
+
+
+@settings(max_examples=150, deadline=None)
+@given(parties(max_lines=12), st.integers(2, 5), st.integers(1, 6), budgets)
+def test_enumerate_by_halves_against_brute_force(party, max_size, limit, budget):
+    """With every search by halves (no direct one), an anchor with more answers than the
+    limit keeps the first in the order of the search by halves (see first_solutions)."""
+    values, days, window = party
+    config = SubsetSettings(max_group_size=max_size, max_solutions=limit)
+    with _patched(window_search, budget), _patched(subset_search, {"DIRECT_LIMIT": 0}):
+        found, unsure, _ = _enumerate(values, days, window, config, False)
+        ends = _ends(days, window)
+        expected: set[tuple[int, ...]] = set()
+        expected_unsure = np.zeros(len(values), dtype=bool)
+        for anchor in range(len(values)):
+            end = int(ends[anchor])
+            solutions = _window_groups_brute(values, ends, anchor, 0, max_size)
+            if len(solutions) > limit:
+                relative = [tuple(r - anchor - 1 for r in g[1:]) for g in solutions]
+                solutions = {(anchor, *(anchor + 1 + i for i in s))
+                             for s in first_solutions(values[anchor + 1:end], relative,
+                                                      max_size - 1, limit)}
+                expected_unsure[anchor:end] = True
+            expected |= set(solutions)
+    assert found == expected, f"missing {expected - found}, extra {found - expected}"
+    assert (unsure == expected_unsure).all()

@@ -26,10 +26,8 @@ import pandas as pd
 from lettrage.passes.base import PassOutput
 from lettrage.passes.large_groups import one_for_many_within
 from lettrage.passes.subset_search import (
-    DIRECT_LIMIT,
     can_enumerate,
-    combination_count,
-    first_solutions,
+    searched_directly,
     subsets_in_range,
 )
 from lettrage.passes.window_search import window_groups
@@ -266,7 +264,7 @@ def _enumerate_parts(values, days, part, windows, foreign, settings):
     over = counts > limit
     found += [block[~over[block[:, 0]]] for block in blocks]
     if over.any():
-        _first_solutions(values, ends, blocks, over, pick, limit, found, more)
+        _first_solutions(values, ends, blocks, over, pick, limit, found)
         # Each crowded anchor's window is unsure.
         marks = np.zeros(size + 1, dtype=np.int64)
         np.add.at(marks, np.flatnonzero(over), 1)
@@ -306,46 +304,72 @@ def _enumerate_parts(values, days, part, windows, foreign, settings):
     return found, unsure, timeouts
 
 
-def _first_solutions(values, ends, blocks, over, pick, limit, found, more):
-    """The ``limit`` groups the one-by-one search reports for each anchor in ``over`` (every
-    group of which is in ``blocks``; see :func:`first_solutions`): blocks added to ``found``,
-    or tuples to ``more``."""
-    size = len(values)
+def _first_solutions(values, ends, blocks, over, pick, limit, found):
+    """Add to ``found`` (as blocks) the ``limit`` groups the one-by-one search reports for
+    each anchor in ``over``, every group of which is in ``blocks``: the first in its order
+    (see :func:`first_solutions`)."""
     over_rows = np.flatnonzero(over)
     room = (ends[over_rows] - over_rows - 1).tolist()
-    direct = np.zeros(size, dtype=bool)
-    direct[over_rows] = [combination_count(r, pick) <= DIRECT_LIMIT for r in room]
-    # Searched directly: by size, then in order; for each anchor, its quota of the first.
-    quota = np.where(direct, limit, 0)
-    by_width: dict[int, list[np.ndarray]] = {}
-    rest: dict[int, list[tuple[int, ...]]] = {}
+    direct = np.zeros(len(values), dtype=bool)
+    direct[over_rows] = [searched_directly(r, pick) for r in room]
+    widest = max(block.shape[1] for block in blocks)
+    padded = []
     for block in blocks:
-        anchors = block[:, 0]
-        some = block[direct[anchors]]
+        some = block[over[block[:, 0]]]
         if len(some):
-            by_width.setdefault(block.shape[1], []).append(some)
-        some = block[over[anchors] & ~direct[anchors]]
-        for group in map(tuple, some.tolist()):
-            rest.setdefault(group[0], []).append(group)
-    for width in sorted(by_width):
-        rows = np.concatenate(by_width[width])
-        rows = rows[quota[rows[:, 0]] > 0]
-        if not len(rows):
+            padded.append(np.pad(some, ((0, 0), (0, widest - some.shape[1])), constant_values=-1))
+    rows = np.concatenate(padded)
+    at_once = direct[rows[:, 0]]
+    for some, order in ((rows[at_once], _direct_order), (rows[~at_once], _halves_order)):
+        if not len(some):
             continue
-        rows = rows[np.lexsort(rows.T[::-1])]
-        anchors = rows[:, 0]
-        positions = np.arange(len(rows))
-        first = np.maximum.accumulate(
+        some = some[order(some, values, ends)]
+        anchors, sizes = some[:, 0], (some[:, 1:] >= 0).sum(axis=1)
+        positions = np.arange(len(some))
+        starts = np.maximum.accumulate(
             np.where(np.concatenate(([True], anchors[1:] != anchors[:-1])), positions, 0))
-        keep = positions - first < quota[anchors]
-        found.append(rows[keep])
-        quota -= np.bincount(anchors[keep], minlength=size)
-    # Searched by halves: the order of first_solutions.
-    for anchor, solutions in rest.items():
-        offset = anchor + 1
-        relative = [tuple(row - offset for row in group[1:]) for group in solutions]
-        for solution in first_solutions(values[offset:ends[anchor]], relative, pick, limit):
-            more.append((anchor, *(offset + i for i in solution)))
+        keep = positions - starts < limit
+        for size in np.unique(sizes[keep]).tolist():
+            found.append(some[keep & (sizes == size), :size + 1])
+
+
+def _direct_order(rows, values, ends):
+    """The order of ``rows`` (groups, anchor first, padded with -1) by anchor, then as a
+    direct search reports them: by size, then in order."""
+    anchors, members = rows[:, 0], rows[:, 1:]
+    sizes = (members >= 0).sum(axis=1)
+    # One integer per row when it fits: anchor, size, then each line after the anchor.
+    relative = np.where(members >= 0, members - anchors[:, None], 0)
+    line_bits = int(relative.max()).bit_length()
+    size_bits = members.shape[1].bit_length()
+    if int(anchors.max()).bit_length() + size_bits + line_bits * members.shape[1] <= 62:
+        key = (anchors << size_bits) | sizes
+        for column in relative.T:
+            key = (key << line_bits) | column
+        return np.argsort(key)
+    return np.lexsort([*members.T[::-1], sizes, anchors])
+
+
+def _halves_order(rows, values, ends):
+    """The order of ``rows`` (groups, anchor first, padded with -1) by anchor, then as a
+    search by halves reports them: by the sizes of the halves, the first half's sum, the
+    first half in order, then the same of the second."""
+    anchors, members = rows[:, 0], rows[:, 1:]
+    width = members.shape[1]
+    present = members >= 0
+    sizes = present.sum(axis=1)
+    middle = anchors + 1 + (ends[anchors] - anchors - 1) // 2
+    first = present & (members < middle[:, None])
+    in_first = first.sum(axis=1)
+    amounts = np.where(present, values[np.maximum(members, 0)], 0)
+    first_sum = np.where(first, amounts, 0).sum(axis=1)
+    second_sum = amounts.sum(axis=1) - first_sum
+    at = in_first[:, None] + np.arange(width)
+    second = np.where(at < sizes[:, None],
+                      np.take_along_axis(members, np.minimum(at, width - 1), axis=1), -1)
+    first_rows = np.where(first, members, -1)
+    return np.lexsort([*second.T[::-1], second_sum, *first_rows.T[::-1], first_sum,
+                       sizes - in_first, in_first, anchors])
 
 
 @lru_cache(maxsize=16)

@@ -35,6 +35,11 @@ def _combinations(size: int, pick: int) -> np.ndarray:
     return flat.reshape(-1, pick)
 
 
+def searched_directly(size: int, max_pick: int) -> bool:
+    """True when :func:`subsets_in_range` lists every combination at once (else by halves)."""
+    return combination_count(size, max_pick) <= DIRECT_LIMIT
+
+
 @lru_cache(maxsize=1024)
 def can_enumerate(size: int, max_pick: int) -> bool:
     """True when :func:`subsets_in_range` handles this search without a solver."""
@@ -57,7 +62,7 @@ def subsets_in_range(
     if size == 0 or max_pick < 1:
         return [], True
     amounts = np.asarray(amounts, dtype=np.int64)
-    if combination_count(size, max_pick) <= DIRECT_LIMIT:
+    if searched_directly(size, max_pick):
         return _direct(amounts, low, high, max_pick, limit)
     return _meet_in_the_middle(amounts, low, high, max_pick, limit)
 
@@ -68,7 +73,7 @@ def first_solutions(
     """The ``limit`` solutions :func:`subsets_in_range` reports when it finds more than
     ``limit``, given every solution (index tuples, sorted): the first in its search order."""
     values = [int(a) for a in amounts]
-    if combination_count(len(values), max_pick) <= DIRECT_LIMIT:
+    if searched_directly(len(values), max_pick):
         return sorted(solutions, key=lambda s: (len(s), s))[:limit]  # by size, then in order
     middle = len(values) // 2
 

@@ -77,8 +77,19 @@ class _Tuples:
             sums = sums + values[after + column[within]]
         if base is not None:  # each part's sums apart from the others'
             sums = sums + base[first]
-        order = _order(sums)
+        order = _order(sums)  # equal sums by first line (the order they were made in)
         self.first, self.within, self.sums = first[order], within[order], sums[order]
+        self.lasts = self.last(np.arange(total))
+        self._keys: np.ndarray | None = None
+
+    def keys(self, origin: int, width: int) -> np.ndarray:
+        """Per tuple (sorted positions), the rank of its sum among the distinct sums times
+        ``width``, plus its first line less ``origin``: increasing, so that the tuples of one
+        sum starting in a range of lines are found by binary search."""
+        if self._keys is None:
+            rank = np.concatenate(([0], np.cumsum(self.sums[1:] != self.sums[:-1])))
+            self._keys = rank * width + (self.first - origin)
+        return self._keys
 
     def last(self, picked: np.ndarray) -> np.ndarray:
         """The last line of the tuples at ``picked`` (sorted positions)."""
@@ -104,7 +115,7 @@ def _order(sums: np.ndarray) -> np.ndarray:
     if count and int(np.abs(sums).max()) < 1 << (61 - bits):
         packed = np.sort((sums << bits) | np.arange(count, dtype=np.int64))
         return packed & ((1 << bits) - 1)
-    return np.argsort(sums)
+    return np.argsort(sums, kind="stable")
 
 
 def window_subsets(
@@ -237,7 +248,8 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
     # window, sorted by sum: the tails; those starting at an anchor: the heads, by
     # decreasing sum, so that the sums they need come in increasing order (a merge).
     stop = int(ends[chunk[-1]])
-    starts = np.arange(int(chunk[0]), stop, dtype=np.int64)
+    origin = int(chunk[0])
+    starts = np.arange(origin, stop, dtype=np.int64)
     is_anchor = np.zeros(len(values), dtype=bool)
     is_anchor[chunk] = True
     if base is not None:
@@ -261,7 +273,18 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         spread = spreads[owners]
         lows = np.searchsorted(tail.sums, need - spread, side="left")
         highs = np.searchsorted(tail.sums, need + spread, side="right")
-        spans = highs - lows
+        # Exact sums (no spread): only the tails of that sum that start after the head, and
+        # early enough to end inside the anchor's window.
+        exact = np.flatnonzero((spread == 0) & (highs > lows))
+        if len(exact):
+            width = stop - origin + 1
+            keys = tail.keys(origin, width)
+            rank = (keys[lows[exact]] // width) * width
+            lows[exact] = np.searchsorted(
+                keys, rank + head.lasts[picked[exact]] + 1 - origin, side="left")
+            highs[exact] = np.searchsorted(
+                keys, rank + ends[owners[exact]] - tail_size - origin, side="right")
+        spans = np.maximum(highs - lows, 0)
         hit = np.flatnonzero(spans)
         anchors = owners[hit]
         load += np.bincount(anchors, weights=spans[hit], minlength=len(values)).astype(np.int64)
@@ -272,12 +295,12 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         keep = ~crowded[anchors]
         if not keep.any():
             continue
-        picked, lows, spans = picked[keep], lows[keep], spans[keep]
+        picked, anchors, lows, spans = picked[keep], anchors[keep], lows[keep], spans[keep]
         pair_heads = np.repeat(picked, spans)
         pair_tails = np.repeat(lows - np.cumsum(spans) + spans, spans) + np.arange(int(spans.sum()))
         # The tail follows the head and ends inside the anchor's window.
-        fits = np.flatnonzero((tail.first[pair_tails] > head.last(pair_heads))
-                              & (tail.last(pair_tails) < ends[head.first[pair_heads]]))
+        fits = np.flatnonzero((tail.first[pair_tails] > np.repeat(head.lasts[picked], spans))
+                              & (tail.lasts[pair_tails] < np.repeat(ends[anchors], spans)))
         if len(fits):
             head_part, tail_part = head.rows(pair_heads[fits]), tail.rows(pair_tails[fits])
             counts += np.bincount(head_part[:, 0], minlength=len(values))
