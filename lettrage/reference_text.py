@@ -117,21 +117,21 @@ class Folded:
         keep = word.copy()
         keep[zeros[leading & before_digit]] = False
 
-        kept = np.zeros(size + 1, dtype=np.int64)  # kept characters before each position
-        np.cumsum(keep, out=kept[1:])
+        kept = running_count(keep)  # kept characters before each position
         self.data = chars[keep]
         self.digit = digit[keep]
-        self.text_starts = kept[offsets]
+        self.text_starts = kept[offsets].astype(np.int64)
         word_at = _run_starts(word, first)
         token_at = _run_starts(~space, first)
         token_stop = _run_stops(~space, first)
-        self.word_starts = kept[word_at]
+        self.word_starts = kept[word_at].astype(np.int64)
         self.word_stops = np.r_[self.word_starts[1:], kept[-1:]][: len(word_at)].astype(np.int64)
         self.word_text = np.searchsorted(offsets, word_at, side="right") - 1
         self.word_token = np.searchsorted(token_at, word_at, side="right") - 1
         self.token_text = np.searchsorted(offsets, token_at, side="right") - 1
         self.token_starts = np.r_[kept[token_at], kept[-1]].astype(np.int64)
         self._chars, self._token_at, self._token_stop = chars, token_at, token_stop
+        self._trailing: np.ndarray | None = None
 
     def _token_matches(self, pattern: str) -> np.ndarray:
         """Which whitespace tokens match ``pattern`` (one that needs a digit or sign first)."""
@@ -151,12 +151,14 @@ class Folded:
             self.size, pa.py_buffer(self.text_starts), pa.py_buffer(np.ascontiguousarray(self.data))))
 
     def _trailing_starts(self) -> np.ndarray:
-        """Where the digits that end each word start (its stop when it ends with a letter)."""
-        after_letter = np.maximum.accumulate(
-            np.where(self.digit, 0, np.arange(1, len(self.data) + 1)))
-        if not len(self.word_stops):
-            return self.word_stops.copy()
-        return np.maximum(after_letter[self.word_stops - 1], self.word_starts)
+        """Where the digits that end each word start (its stop when it ends with a letter);
+        computed once, not to be modified."""
+        if self._trailing is None:
+            letters = np.flatnonzero(~self.digit)
+            last = np.searchsorted(letters, self.word_stops, side="left") - 1  # before the stop
+            after_letter = np.where(last >= 0, letters[np.maximum(last, 0)] + 1, 0) if len(letters) else 0
+            self._trailing = np.maximum(after_letter, self.word_starts)
+        return self._trailing
 
     def _looks_like_date(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
         """``_looks_like_date`` of slices of digits."""
@@ -262,9 +264,8 @@ class Folded:
         whitespace token of each text: the keys found, and their numbers (object array)."""
         tokens = len(self.token_text)
         starts, stops = self.token_starts[:-1], self.token_starts[1:]
-        counted = np.zeros(len(self.digit) + 1, dtype=np.int64)
-        np.cumsum(self.digit, out=counted[1:])
-        digits = counted[stops] - counted[starts]
+        counted = running_count(self.digit)
+        digits = (counted[stops] - counted[starts]).astype(np.int64)
         all_digits = (digits == stops - starts) & (stops > starts)
         date = all_digits & self._looks_like_date(starts, stops)
         good = ~self._token_matches(_DATE_TOKEN) & (digits >= 4) & ~date
@@ -280,6 +281,15 @@ def _known(values: pa.Array, parent: np.ndarray, known: pa.Array) -> tuple[np.nd
     kept = np.flatnonzero(index >= 0)
     order = kept[np.argsort(parent[kept], kind="stable")]
     return parent[order], index[order]
+
+
+def running_count(flags: np.ndarray) -> np.ndarray:
+    """How many ``flags`` are set before each position, and in all (one entry more than
+    ``flags``): 32-bit when that is enough, to halve a count kept per character."""
+    dtype = np.int32 if len(flags) < np.iinfo(np.int32).max else np.int64
+    counted = np.zeros(len(flags) + 1, dtype=dtype)
+    np.cumsum(flags, dtype=dtype, out=counted[1:])
+    return counted
 
 
 def _matches(strings: pa.Array, pattern: str) -> np.ndarray:

@@ -456,8 +456,7 @@ def _is_document_key(keys: pd.Series) -> np.ndarray:
         digits = pc.count_substring_regex(array, "[0-9]").to_numpy(zero_copy_only=False)
         return (pc.utf8_length(array).to_numpy(zero_copy_only=False) >= 4) & (np.asarray(digits) >= 2)
     data, offsets = _rt._bytes(array)
-    counted = np.zeros(len(data) + 1, dtype=np.int64)
-    np.cumsum((data >= 48) & (data <= 57), out=counted[1:])
+    counted = _rt.running_count((data >= 48) & (data <= 57))
     return (np.diff(offsets) >= 4) & (counted[offsets[1:]] - counted[offsets[:-1]] >= 2)
 
 
@@ -695,11 +694,10 @@ def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
         texts = np.concatenate([texts, np.asarray(other_texts, dtype=np.int64)])
         starts, stops = np.concatenate([starts, other_starts]), np.concatenate([stops, other_starts + lengths])
     is_digit = (data >= 48) & (data <= 57)
-    counted = np.zeros(len(data) + 1, dtype=np.int64)
-    np.cumsum(is_digit, out=counted[1:])
+    counted = _rt.running_count(is_digit)
     order = np.argsort(texts, kind="stable")
     starts, stops = starts[order], stops[order]
-    return data, texts[order], starts, stops, counted[stops] - counted[starts]
+    return data, texts[order], starts, stops, (counted[stops] - counted[starts]).astype(np.int64)
 
 
 def pair_evidence(
