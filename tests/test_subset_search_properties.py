@@ -383,12 +383,16 @@ def wide_parties(draw):
 @settings(max_examples=250, deadline=None)
 @given(parties(max_lines=13) | wide_parties(), st.integers(1, 6),
        st.sampled_from([(large_groups.MAX_ITEMS, large_groups.MAX_TARGET), (3, 10**9), (40, 999)]),
-       st.sampled_from([large_groups.PAIRS_PER_BLOCK, 1, 7]))
-def test_one_for_many_against_brute_force(party, large, limits, block):
+       st.sampled_from([large_groups.PAIRS_PER_BLOCK, 1, 7]),
+       # every anchor searched alone, or few items together, or in small arrays
+       st.sampled_from([(large_groups.ARRAY_ITEMS, large_groups.ARRAY_SUMS), (0, 1), (3, 1),
+                        (large_groups.ARRAY_ITEMS, 64)]))
+def test_one_for_many_against_brute_force(party, large, limits, block, arrays):
     values, days, window = party
     max_items, max_target = limits
     with _patched(large_groups, {"MAX_ITEMS": max_items, "MAX_TARGET": max_target,
-                                 "PAIRS_PER_BLOCK": block}):
+                                 "PAIRS_PER_BLOCK": block, "ARRAY_ITEMS": arrays[0],
+                                 "ARRAY_SUMS": arrays[1]}):
         found, contested = one_for_many(values, days, window, large)
     expected, expected_contested = _one_for_many_brute(values, days, window, large, max_items,
                                                        max_target)

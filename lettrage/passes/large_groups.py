@@ -23,6 +23,11 @@ SMALL_ITEMS = 6
 HALVES_ITEMS = 16
 #: Most (line, line of its window) pairs looked at in one array operation.
 PAIRS_PER_BLOCK = 1 << 21
+#: Up to this many items, the anchors' searches are done together, every subset's sum listed
+#: in one array per number of items.
+ARRAY_ITEMS = 12
+#: Most subset sums listed in one array.
+ARRAY_SUMS = 1 << 22
 
 
 def unique_subset(
@@ -205,9 +210,13 @@ def _one_for_many_block(signs, magnitudes, magnitude_list, firsts, lengths, star
         contested[start + np.flatnonzero(over)] = True
         contested[near[over[anchors - start]]] = True
     # Fewer cents than the anchor's in all: nothing to find.
-    search = np.flatnonzero((items > 0) & ~over & (totals >= target)).tolist()
+    search = (items > 0) & ~over & (totals >= target)
+    few = search & (items <= ARRAY_ITEMS)
+    for count in np.unique(items[few]).tolist():
+        _unique_subsets(np.flatnonzero(few & (items == count)), count, magnitudes, near, bounds,
+                        target, start, large, found, contested)
     near_list, bound_list = near.tolist(), bounds.tolist()
-    for offset in search:
+    for offset in np.flatnonzero(search & ~few).tolist():
         anchor, magnitude = start + offset, magnitude_list[start + offset]
         lines = near_list[bound_list[offset]:bound_list[offset + 1]]
         chosen, several = unique_subset([magnitude_list[j] for j in lines], magnitude, large)
@@ -216,3 +225,34 @@ def _one_for_many_block(signs, magnitudes, magnitude_list, firsts, lengths, star
             contested[lines] = True
         elif chosen is not None:
             found.append(tuple(sorted([anchor, *(lines[j] for j in chosen)])))
+
+
+def _unique_subsets(offsets, count, magnitudes, near, bounds, target, start, large, found,
+                    contested):
+    """:func:`unique_subset` for the anchors ``start + offsets``, each with ``count`` items
+    (the lines ``near[bounds[o]:bounds[o + 1]]``): every subset's sum listed at once."""
+    subsets = np.arange(1 << count)
+    sizes = np.zeros(1 << count, dtype=np.int64)
+    for j in range(count):  # subset number k holds item j when bit j of k is set
+        sizes += (subsets >> j) & 1
+    step = max(ARRAY_SUMS >> count, 1)
+    for first in range(0, len(offsets), step):
+        some = offsets[first:first + step]
+        lines = near[bounds[some][:, None] + np.arange(count)]
+        sums = np.zeros((len(some), 1), dtype=np.int64)
+        for j in range(count):
+            sums = np.hstack((sums, sums + magnitudes[lines[:, j]][:, None]))
+        hits = sums == target[some][:, None]
+        answers = hits.sum(axis=1)
+        several = answers >= 2
+        if large:  # several answers count only when one of them is large
+            several &= np.where(hits, sizes, -1).max(axis=1) >= large
+        for row in np.flatnonzero(several).tolist():
+            contested[start + some[row]] = True
+            contested[lines[row]] = True
+        unique = np.flatnonzero(answers == 1)
+        chosen = hits[unique].argmax(axis=1)
+        for anchor, row, subset in zip((start + some[unique]).tolist(), unique.tolist(),
+                                       chosen.tolist()):
+            picked = [int(lines[row, j]) for j in range(count) if subset >> j & 1]
+            found.append(tuple(sorted([anchor, *picked])))

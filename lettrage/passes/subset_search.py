@@ -8,7 +8,6 @@ unique. Larger searches go to CP-SAT (:mod:`lettrage.solver`).
 from __future__ import annotations
 
 from functools import lru_cache
-from itertools import combinations
 from math import comb
 
 import numpy as np
@@ -29,10 +28,17 @@ def _combinations(size: int, pick: int) -> np.ndarray:
     """All ``pick``-element index combinations of ``range(size)``, as rows."""
     if pick == 0:
         return np.zeros((1, 0), dtype=np.int64)
-    flat = np.fromiter(
-        (i for combo in combinations(range(size), pick) for i in combo), dtype=np.int64
-    )
-    return flat.reshape(-1, pick)
+    if pick > size:
+        return np.zeros((0, pick), dtype=np.int64)
+    # In order: those starting with 0, then with 1..., each followed by a combination of
+    # the elements after it.
+    parts = []
+    for head in range(size - pick + 1):
+        rest = _combinations(size - head - 1, pick - 1) + head + 1
+        parts.append(np.hstack((np.full((len(rest), 1), head, dtype=np.int64), rest)))
+    rows = np.concatenate(parts)
+    rows.flags.writeable = False
+    return rows
 
 
 def searched_directly(size: int, max_pick: int) -> bool:
