@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from fec_text import (
     FIELDS,
     FIELDS_21,
@@ -25,6 +24,7 @@ from fec_text import (
     split_lines,
     write_fec_text,
 )
+
 from lettrage import FecError, read_fec
 from lettrage.io.fec_writer import write_fec
 from lettrage.ledger import COLUMNS
@@ -77,8 +77,7 @@ def _header_positions(data: bytes) -> tuple[bytes, int, int]:
     """Separator and positions of EcritureLet / DateLet, found by the test on its own."""
     first = next(raw for raw in split_lines(data) if raw.strip(b"\r\n\t| ").strip(UTF8_BOM))
     first = first.rstrip(b"\r\n")
-    if first.startswith(UTF8_BOM):
-        first = first[len(UTF8_BOM):]
+    first = first.removeprefix(UTF8_BOM)
     sep = b"\t" if b"\t" in first else b"|"
     try:
         names = [fold(cell.decode("utf-8")) for cell in first.split(sep)]

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-
 from fec_text import sample_rows, split_lines, write_fec_text
+
 from lettrage import FecError, read_fec
 from lettrage.io.fec_writer import write_fec
 
