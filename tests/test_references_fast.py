@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 import lettrage
+from lettrage import references
 from lettrage.engine import _prepare
 from lettrage.references import (
     _DIGIT_RUN,
@@ -267,6 +268,19 @@ def test_generated_ledgers(seed, tmp_path):
         text = noisy[index].lower() if rng.random() < 0.5 else noisy[index]
         noisy[index] = text.replace("E", "É").replace(" ", rng.choice([" ", "  ", "\t", "\xa0", " - "]))
     assert_same_frames(lines.assign(label=noisy, piece_ref=lines["piece_ref"].str.lower()))
+
+
+def test_near_citations_by_small_blocks(tmp_path, monkeypatch):
+    """Near citations compared a few (label, run) pairs at a time find the same."""
+    path = tmp_path / "123456789FEC20251231.txt"
+    _generator().write(3000, 1, path, tmp_path / "truth.csv")
+    lines = _selected(lettrage.read_fec(path))
+    documents = document_keys(lines)
+    cites = citations(lines, documents)
+    whole = near_citations(lines, documents, cites)
+    monkeypatch.setattr(references, "_NEAR_BLOCK", 7)
+    assert len(whole)
+    pd.testing.assert_frame_equal(near_citations(lines, documents, cites), whole)
 
 
 # --- Random labels and references ---------------------------------------------------------
