@@ -651,7 +651,10 @@ def subset_pass(
     finish) as rows ``(kind, lines, party_id, gap, reason)``, and messages for the run's
     issues (timeouts).
     """
-    evidence = Evidence(documents, cites)
+    # Only the references of the lines searched ever count (a group holds no other line).
+    searched = remaining["line"].to_numpy()
+    evidence = Evidence(documents[documents["line"].isin(searched)],
+                        cites[cites["line"].isin(searched)])
     groups: list[Group] = []
     proposals: list[tuple[str, tuple[int, ...], int, int, str]] = []
     messages: list[str] = []
