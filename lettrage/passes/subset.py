@@ -313,9 +313,19 @@ def _first_solutions(values, ends, blocks, over, pick, limit, found):
     direct = np.zeros(len(values), dtype=bool)
     direct[over_rows] = [searched_directly(r, pick) for r in room]
     widest = max(block.shape[1] for block in blocks)
+    # A direct search reports the smaller groups first: an anchor's groups wider than those
+    # that make up its first ``limit`` are not needed.
+    needed = np.where(direct, 0, widest)
+    reached = np.zeros(len(values), dtype=np.int64)
+    for width in sorted({block.shape[1] for block in blocks}):
+        for block in blocks:
+            if block.shape[1] == width:
+                reached += np.bincount(block[:, 0], minlength=len(values))
+        needed[direct & (needed == 0) & (reached >= limit)] = width
+    needed[needed == 0] = widest
     padded = []
     for block in blocks:
-        some = block[over[block[:, 0]]]
+        some = block[over[block[:, 0]] & (needed[block[:, 0]] >= block.shape[1])]
         if len(some):
             padded.append(np.pad(some, ((0, 0), (0, widest - some.shape[1])), constant_values=-1))
     rows = np.concatenate(padded)
