@@ -122,20 +122,24 @@ def _direct(amounts, low, high, max_pick, limit):
     return found, True
 
 
+def _half_of_size(amounts: np.ndarray, offset: int, pick: int, width: int):
+    """The ``pick``-element subsets of one half by sum (then in order): sums, and index
+    rows offset and padded with -1 to ``width``."""
+    sums = _sums(amounts, len(amounts), pick)
+    order = _stable_order(sums)
+    rows = np.full((len(sums), width), -1, dtype=np.int64)
+    rows[:, :pick] = _combinations(len(amounts), pick)[order] + offset
+    return sums[order], rows
+
+
 def _half(amounts: np.ndarray, offset: int, max_pick: int):
     """Every subset (empty included) of one half, by size, then by sum (then in order):
     sums, index rows (offset, padded with -1), and the first row of each size."""
-    size = len(amounts)
-    picks = range(min(size, max_pick) + 1)
-    starts = np.cumsum([0] + [comb(size, pick) for pick in picks])
-    sums = np.empty(int(starts[-1]), dtype=np.int64)
-    rows = np.full((int(starts[-1]), max(max_pick, 1)), -1, dtype=np.int64)
-    for pick in picks:
-        these = _sums(amounts, size, pick)
-        order = _stable_order(these)
-        sums[starts[pick]:starts[pick + 1]] = these[order]
-        rows[starts[pick]:starts[pick + 1], :pick] = _combinations(size, pick)[order] + offset
-    return sums, rows, starts
+    parts = [_half_of_size(amounts, offset, pick, max(max_pick, 1))
+             for pick in range(min(len(amounts), max_pick) + 1)]
+    starts = np.cumsum([0] + [len(sums) for sums, _ in parts])
+    return (np.concatenate([sums for sums, _ in parts]),
+            np.concatenate([rows for _, rows in parts]), starts)
 
 
 def _stable_order(values: np.ndarray) -> np.ndarray:
@@ -153,40 +157,37 @@ def _stable_order(values: np.ndarray) -> np.ndarray:
 
 def _meet_in_the_middle(amounts, low, high, max_pick, limit):
     middle = len(amounts) // 2
-    left_sums, left_rows, left_starts = _half(amounts[:middle], 0, max_pick)
     right_sums, right_rows, right_starts = _half(amounts[middle:], middle, max_pick)
     # One sorted key for the right half: its size, then its sum (sizes kept apart).
     base = int(right_sums.min())
     stride = int(right_sums.max()) - base + 1
     right_sizes = np.repeat(np.arange(len(right_starts) - 1), np.diff(right_starts))
     keys = right_sizes * stride + (right_sums - base)
-    # Every pair of sizes, the left size first, then the right one (the order of the
-    # solutions when there are too many); each left subset a query.
-    lefts, lows, highs = [], [], []
-    for left_pick in range(len(left_starts) - 1):
+    # Every pair of sizes, the left size first, then the right one, each left subset (by
+    # sum) a query: the order of the solutions. Once more than ``limit`` are known, the
+    # first ones are the answer.
+    reported = max(limit, 1)  # too many: the first ``limit`` (at least one)
+    found: list[tuple[int, ...]] = []
+    total = 0
+    for left_pick in range(min(middle, max_pick) + 1):
         picks = [right_pick for right_pick in range(len(right_starts) - 1)
                  if 0 < left_pick + right_pick <= max_pick]
         if not picks:
             continue
-        first, stop = int(left_starts[left_pick]), int(left_starts[left_pick + 1])
-        sums = left_sums[first:stop]
+        sums, rows = _half_of_size(amounts[:middle], 0, left_pick, max(max_pick, 1))
         blocks = np.array(picks, dtype=np.int64)[:, None] * stride
-        lefts.append(np.tile(np.arange(first, stop), len(picks)))
-        lows.append((blocks + np.clip(low - sums - base, 0, stride)).ravel())
-        highs.append((blocks + np.clip(high - sums - base, -1, stride - 1)).ravel())
-    lefts = np.concatenate(lefts)
-    starts = np.searchsorted(keys, np.concatenate(lows), side="left")
-    stops = np.searchsorted(keys, np.concatenate(highs), side="right")
-    spans = stops - starts
-    total = int(spans.sum())
-    complete = total <= limit
-    hit = np.flatnonzero(spans)
-    reported = max(limit, 1)  # too many: the first ``limit`` (at least one)
-    if not complete:  # the first queries that hold them
-        hit = hit[:int(np.searchsorted(np.cumsum(spans[hit]), reported)) + 1]
-    found: list[tuple[int, ...]] = []
-    for query in hit.tolist():
-        left = [i for i in left_rows[lefts[query]].tolist() if i >= 0]
-        for j in range(int(starts[query]), int(stops[query])):
-            found.append(tuple(sorted(left + [i for i in right_rows[j].tolist() if i >= 0])))
-    return (found, True) if complete else (found[:reported], False)
+        starts = np.searchsorted(
+            keys, (blocks + np.clip(low - sums - base, 0, stride)).ravel(), side="left")
+        stops = np.searchsorted(
+            keys, (blocks + np.clip(high - sums - base, -1, stride - 1)).ravel(), side="right")
+        spans = stops - starts
+        total += int(spans.sum())
+        for query in np.flatnonzero(spans).tolist():
+            if len(found) >= reported and total > limit:
+                break
+            left = [i for i in rows[query % len(sums)].tolist() if i >= 0]
+            for j in range(int(starts[query]), int(stops[query])):
+                found.append(tuple(sorted(left + [i for i in right_rows[j].tolist() if i >= 0])))
+        if total > limit:
+            return found[:reported], False
+    return found, True
