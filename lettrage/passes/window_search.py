@@ -30,6 +30,9 @@ LISTED_SUBSETS = 600
 #: Most head-tail pairs with the right sum examined for one anchor; beyond, the anchor is
 #: left to the per-anchor search (crowded amounts: it stops at its solution limit).
 PAIRS_PER_ANCHOR = 4_000
+#: A head with more tails of its sum than this (and no spread) looks for those that start
+#: after it and can end in its window only (a binary search more: worth it when crowded).
+NARROWED_SPAN = 16
 
 
 _COLEX: dict[int, tuple[int, np.ndarray]] = {}
@@ -79,7 +82,6 @@ class _Tuples:
             sums = sums + base[first]
         order = _order(sums)  # equal sums by first line (the order they were made in)
         self.first, self.within, self.sums = first[order], within[order], sums[order]
-        self.lasts = self.last(np.arange(total))
         self._keys: np.ndarray | None = None
 
     def keys(self, origin: int, width: int) -> np.ndarray:
@@ -275,13 +277,13 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         highs = np.searchsorted(tail.sums, need + spread, side="right")
         # Exact sums (no spread): only the tails of that sum that start after the head, and
         # early enough to end inside the anchor's window.
-        exact = np.flatnonzero((spread == 0) & (highs > lows))
+        exact = np.flatnonzero((spread == 0) & (highs - lows > NARROWED_SPAN))
         if len(exact):
             width = stop - origin + 1
             keys = tail.keys(origin, width)
             rank = (keys[lows[exact]] // width) * width
             lows[exact] = np.searchsorted(
-                keys, rank + head.lasts[picked[exact]] + 1 - origin, side="left")
+                keys, rank + head.last(picked[exact]) + 1 - origin, side="left")
             highs[exact] = np.searchsorted(
                 keys, rank + ends[owners[exact]] - tail_size - origin, side="right")
         spans = np.maximum(highs - lows, 0)
@@ -299,8 +301,8 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         pair_heads = np.repeat(picked, spans)
         pair_tails = np.repeat(lows - np.cumsum(spans) + spans, spans) + np.arange(int(spans.sum()))
         # The tail follows the head and ends inside the anchor's window.
-        fits = np.flatnonzero((tail.first[pair_tails] > np.repeat(head.lasts[picked], spans))
-                              & (tail.lasts[pair_tails] < np.repeat(ends[anchors], spans)))
+        fits = np.flatnonzero((tail.first[pair_tails] > np.repeat(head.last(picked), spans))
+                              & (tail.last(pair_tails) < np.repeat(ends[anchors], spans)))
         if len(fits):
             head_part, tail_part = head.rows(pair_heads[fits]), tail.rows(pair_tails[fits])
             counts += np.bincount(head_part[:, 0], minlength=len(values))
