@@ -13,6 +13,10 @@ through that line is as good (exact beats a gap; references agreeing beat none; 
 settlement for several invoices, or one invoice for several settlements, beats several
 against several). Ties — situation 16 — letter nothing. A group is inadmissible when one of its lines cites documents
 none of which is in the group (evidence against it).
+
+:func:`subset_pass` searches every third party at once (:func:`_search_parties`): one window
+search, one judgement, one one-for-many search over all their lines, with numpy; only the
+choice of the safe groups is made party by party. :func:`search_party` is the same on one.
 """
 from __future__ import annotations
 
