@@ -9,20 +9,33 @@ import numpy as np
 import pandas as pd
 
 from lettrage.errors import FecError
-from lettrage.ledger import ATTR_FAULTS, FAULT_COLUMNS, is_third_party, raise_fatal_faults, validate_frame
+from lettrage.ledger import (
+    ATTR_FAULTS,
+    FAULT_COLUMNS,
+    is_third_party,
+    raise_fatal_faults,
+    validate_frame,
+)
 from lettrage.letters import first_number, highest_codes, number_to_code, usual_width
 from lettrage.opening import aggregated_openings
+from lettrage.parallel import run_subset_pass
 from lettrage.passes.base import PassOutput
 from lettrage.passes.exact import exact_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
-from lettrage.parallel import run_subset_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
 from lettrage.references import document_references, reference_keys
 from lettrage.result import (
-    KEPT, LETTERED, OPEN, OTHER, PROPOSED, STATUSES, MatchResult, review_frame,
+    KEPT,
+    LETTERED,
+    OPEN,
+    OTHER,
+    PROPOSED,
+    STATUSES,
+    MatchResult,
+    review_frame,
 )
-from lettrage.writeoffs import writeoff_entries
 from lettrage.settings import Settings
+from lettrage.writeoffs import writeoff_entries
 
 log = logging.getLogger(__name__)
 

@@ -57,9 +57,9 @@ def writeoff_entries(groups: pd.DataFrame, lines: pd.DataFrame, settings: Settin
         nature = nature_of(int(group.gap), bool(group.currency), text)
         entry = f"LET{number:06d}"
         label = f"Lettrage {group.letter} {nature.replace('_', ' ')} {format_cents(abs(int(group.gap)))}"
-        common = dict(group=group.group, letter=group.letter, journal=settings.writeoff_journal,
-                      entry=entry, date=group.letter_date, label=label, piece_ref=entry,
-                      nature=nature)
+        common = {"group": group.group, "letter": group.letter, "journal": settings.writeoff_journal,
+                      "entry": entry, "date": group.letter_date, "label": label, "piece_ref": entry,
+                      "nature": nature}
         rows.append({**common, "account": group.account, "aux": group.aux,
                      "amount": -int(group.gap)})
         rows.append({**common, "account": settings.writeoff_accounts[nature], "aux": "",

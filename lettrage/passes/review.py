@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -135,14 +136,14 @@ class _Links:
         cited = cites.merge(own.rename(columns={"line": "target"}), on="key")
         self.cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
         self.citing_lines = citing_lines
-        self.keys_of = own.groupby("line")["key"].first()
         self._names = dict(zip(lines["line"].tolist(),
-                               lines["piece_ref"].astype(str).str.strip().tolist()))
-        self._keys = self.keys_of.to_dict()
+                               (str(ref).strip() for ref in lines["piece_ref"].tolist())))
+        #: line -> its (first) document key. Built reversed, so that the first one wins.
+        self.key_of = dict(zip(reversed(own["line"].tolist()), reversed(own["key"].tolist())))
 
     def name(self, line: int) -> str:
         """How a person recognises a line's document: its PieceRef, else its key."""
-        return self._names.get(line) or self._keys.get(line, f"line {line}")
+        return self._names.get(line) or self.key_of.get(line, f"line {line}")
 
 
 # --- settlement × invoice pairs of one third party ---------------------------------------
@@ -161,12 +162,31 @@ def _pairs(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.D
     pairs = _scored(pairs, links, settings)
     pairs = pairs.sort_values(["s", "score", "i"], ascending=[True, False, True], kind="stable")
     pairs = pairs.groupby("s", sort=False).head(settings.top)
+    columns = {name: pairs[name].tolist() for name in _PairRow._fields}
     rows = []
-    for pair in pairs.itertuples(index=False):
-        lines_ = (int(min(pair.s, pair.i)), int(max(pair.s, pair.i)))
-        rows.append((int(pair.s), pair.kind, lines_, int(pair.party_id), int(pair.gap),
-                     float(pair.score), _pair_reason(pair, links)))
+    for pair in map(_PairRow._make, zip(*columns.values())):
+        rows.append((pair.s, pair.kind, (min(pair.s, pair.i), max(pair.s, pair.i)),
+                     pair.party_id, pair.gap, pair.score, _pair_reason(pair, links)))
     return _frame(rows)
+
+
+class _PairRow(NamedTuple):
+    """One scored pair, as plain Python values (see :func:`_scored`)."""
+
+    s: int
+    i: int
+    party_id: int
+    kind: str
+    gap: int
+    score: float
+    label_s: str
+    due: int
+    amount_i: int
+    amount_s: int
+    exact: bool
+    near: float
+    against: bool
+    days: int
 
 
 def _candidate_pairs(settlements, invoices, links, settings) -> pd.DataFrame:
@@ -251,7 +271,7 @@ def _pair_in(pairs: pd.DataFrame, linked: pd.DataFrame) -> np.ndarray:
 def _near_citation(pairs: pd.DataFrame, links: _Links, candidates: np.ndarray) -> np.ndarray:
     """rapidfuzz partial ratio (0–100) of each invoice's document key inside the folded label
     of its settlement; 0 when the key is too short to judge."""
-    keys = links.keys_of.reindex(pairs["i"]).fillna("").to_numpy(dtype=object)
+    keys = np.array([links.key_of.get(line, "") for line in pairs["i"].tolist()], dtype=object)
     ok = candidates & (np.array([len(k) for k in keys]) >= MIN_NEAR_KEY)
     out = np.zeros(len(pairs))
     if ok.any():
@@ -311,8 +331,8 @@ def _tied_groups(tied: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
         anchor = settlements[0] if len(settlements) == 1 else shared
         rivals = counts[anchor]
         rows.append((anchor, "ambiguous", group, int(row.party_id), int(row.gap), 0.6,
-                     f"{len(group)} lines net to {'zero' if row.gap == 0 else format_cents(int(row.gap))},"
-                     f" but {rivals - 1} other group(s) through line {anchor} are as good: pick one"))
+                     (f"{len(group)} lines net to {'zero' if row.gap == 0 else format_cents(int(row.gap))},"
+                     f" but {rivals - 1} other group(s) through line {anchor} are as good: pick one")))
     return _frame(rows)
 
 
@@ -337,18 +357,22 @@ def _misallocated(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
     found = _settlements_citing_invoices(lines, links)
     if found is None:
         return _empty()
-    info, citing, target = found
+    _, citing, target = found
     other = citing["party_id"].to_numpy() != target["party_id"].to_numpy()
+    citing, target = citing[other], target[other]
     rows = []
-    for s, i in zip(citing.index[other].tolist(), target.index[other].tolist()):
-        gap = int(info.at[s, "amount"] + info.at[i, "amount"])
-        home = f"{info.at[i, 'account']}/{info.at[i, 'aux']}".rstrip("/")
-        status = "open" if info.at[i, "left"] else f"lettered {info.at[i, 'letter']}"
+    for s, i, s_amount, party, i_amount, account, aux, left, letter in zip(
+            citing.index.tolist(), target.index.tolist(), citing["amount"].tolist(),
+            citing["party_id"].tolist(), target["amount"].tolist(), target["account"].tolist(),
+            target["aux"].tolist(), target["left"].tolist(), target["letter"].tolist()):
+        gap = int(s_amount + i_amount)
+        home = f"{account}/{aux}".rstrip("/")
+        status = "open" if left else f"lettered {letter}"
         amount = "amount equal" if gap == 0 else f"gap {format_cents(abs(gap))}"
-        rows.append((s, "misallocated", tuple(sorted((s, i))), int(info.at[s, "party_id"]), gap,
+        rows.append((s, "misallocated", tuple(sorted((s, i))), int(party), gap,
                      0.95 if gap == 0 else 0.75,
-                     f"cites {links.name(i)}, an invoice of {home} (line {i}, {status}); {amount}:"
-                     f" move the payment to {home}"))
+                     (f"cites {links.name(i)}, an invoice of {home} (line {i}, {status}); {amount}:"
+                     f" move the payment to {home}")))
     return _frame(rows)
 
 
@@ -357,19 +381,22 @@ def _double_payments(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
     found = _settlements_citing_invoices(lines, links)
     if found is None:
         return _empty()
-    info, citing, target = found
+    _, citing, target = found
     settled = (~target["left"].fillna(True).to_numpy(dtype=bool)
                & (target["letter"].fillna("").to_numpy() != "")
                & (citing["party_id"].to_numpy() == target["party_id"].to_numpy()))
+    citing, target = citing[settled], target[settled]
     rows = []
-    for s, i in zip(citing.index[settled].tolist(), target.index[settled].tolist()):
-        gap = int(info.at[s, "amount"] + info.at[i, "amount"])
+    for s, i, s_amount, party, i_amount, letter in zip(
+            citing.index.tolist(), target.index.tolist(), citing["amount"].tolist(),
+            citing["party_id"].tolist(), target["amount"].tolist(), target["letter"].tolist()):
+        gap = int(s_amount + i_amount)
         same = gap == 0
-        rows.append((s, "double_payment", tuple(sorted((s, i))), int(info.at[s, "party_id"]), gap,
+        rows.append((s, "double_payment", tuple(sorted((s, i))), int(party), gap,
                      0.85 if same else 0.6,
-                     f"cites {links.name(i)} (line {i}), already lettered {info.at[i, 'letter']}"
+                     (f"cites {links.name(i)} (line {i}), already lettered {letter}"
                      f"{' for the same amount' if same else ''}: a second payment — refund it or"
-                     " keep it as a credit"))
+                     " keep it as a credit")))
     return _frame(rows)
 
 
@@ -404,9 +431,9 @@ def _existing_groups(lines: pd.DataFrame, links: _Links, settings: ReviewSetting
         outcome = "closes it exactly" if after == 0 else f"{format_cents(abs(after))} would remain"
         rows.append((int(line), "existing_group", tuple(sorted((*group, int(line)))), int(party),
                      after, score,
-                     f"adds to letter {letter} of the input ({size} lines, "
+                     (f"adds to letter {letter} of the input ({size} lines, "
                      f"{format_cents(abs(int(net)))} open): {outcome}"
-                     f"{', its document cited' if refers else ''}"))
+                     f"{', its document cited' if refers else ''}")))
     return _frame(rows)
 
 
@@ -423,8 +450,8 @@ def _unapplied(lines: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
     """Open settlements nothing could be proposed with (13)."""
     left = lines[lines["left"] & ~lines["invoice_side"] & ~lines["line"].isin(covered)]
     rows = [(int(line), "unapplied", (int(line),), int(party), int(amount), 0.0,
-             f"{format_cents(abs(int(amount)))} matches no open invoice: a deposit, an unapplied "
-             "payment or an unused credit note")
+             (f"{format_cents(abs(int(amount)))} matches no open invoice: a deposit, an unapplied "
+             "payment or an unused credit note"))
             for line, party, amount in zip(left["line"], left["party_id"], left["amount"])]
     return _frame(rows)
 
@@ -438,8 +465,8 @@ def _supplier_debits(lines: pd.DataFrame) -> pd.DataFrame:
     debits = left[(left["amount"] > 0) & left["party_id"].isin(balance[balance > 0].index)]
     per_party = debits.groupby("party_id")["line"].agg(lambda ls: tuple(sorted(ls)))
     rows = [(group[0], "supplier_debit", group, int(party), int(balance[party]), 0.0,
-             f"supplier in debit by {format_cents(int(balance[party]))} on its open lines: "
-             "overpaid, a credit note to receive, or a payment posted to the wrong supplier")
+             (f"supplier in debit by {format_cents(int(balance[party]))} on its open lines: "
+             "overpaid, a credit note to receive, or a payment posted to the wrong supplier"))
             for party, group in per_party.items()]
     return _frame(rows)
 
@@ -451,8 +478,8 @@ def _opening_balances(lines: pd.DataFrame) -> pd.DataFrame:
     waiting = lines[lines["held"].to_numpy(dtype=bool) & ~lines["kept"].to_numpy(dtype=bool)
                     & (lines["letter"].to_numpy() == "") & (lines["amount"].to_numpy() != 0)]
     rows = [(int(line), "opening_balance", (int(line),), int(party), int(amount), 0.0,
-             f"balance brought forward of {format_cents(abs(int(amount)))} with no detail: letter"
-             " it by hand with the documents it carries (or set opening_balances = 'letter')")
+             (f"balance brought forward of {format_cents(abs(int(amount)))} with no detail: letter"
+             " it by hand with the documents it carries (or set opening_balances = 'letter')"))
             for line, party, amount in zip(waiting["line"], waiting["party_id"], waiting["amount"])]
     return _frame(rows)
 
