@@ -241,21 +241,23 @@ def _result(
     group_of[rows] = member_groups
     pass_of[rows] = by_group["pass"].reindex(member_groups).to_numpy()
 
-    status = np.full(len(ledger), OTHER, dtype=object)
-    status[selected_rows] = OPEN
-    status[selected_rows[(lines["letter"] != "").to_numpy()]] = KEPT
+    code = {name: number for number, name in enumerate(STATUSES)}
+    status = np.full(len(ledger), code[OTHER], dtype=np.int8)
+    status[selected_rows] = code[OPEN]
+    status[selected_rows[(lines["letter"] != "").to_numpy()]] = code[KEPT]
     proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
-    proposed_lines = np.array(sorted({l for ls in proposing["lines"] for l in ls}), dtype=np.int64)
+    proposed_lines = np.array(sorted({x for ls in proposing["lines"] for x in ls}), dtype=np.int64)
     proposed_rows = row_of_line.reindex(proposed_lines).to_numpy()
-    status[proposed_rows[status[proposed_rows] == OPEN]] = PROPOSED  # kept letters stay kept
-    status[rows] = LETTERED
+    # kept letters stay kept
+    status[proposed_rows[status[proposed_rows] == code[OPEN]]] = code[PROPOSED]
+    status[rows] = code[LETTERED]
     out_lines = pd.DataFrame(
         {
             "line": all_lines,
             "letter": letter,
             "letter_date": letter_date,
             "group": pd.array(np.where(group_of >= 0, group_of, 0), dtype="Int64"),
-            "status": pd.Categorical(status, categories=STATUSES),
+            "status": pd.Categorical.from_codes(status, categories=STATUSES),
             "pass": pass_of,
         },
         index=ledger.index,
