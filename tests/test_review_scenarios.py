@@ -233,3 +233,23 @@ def test_with_opening_balances_letter_no_line_is_reported_as_held(tmp_path):
         20250101|CLEAN|RAN|Report à nouveau|100,00
     """), opening_balances="letter")
     assert "opening_balance" not in set(result.review["kind"])
+
+
+@both
+@pytest.mark.parametrize("opening_first", [True, False])
+def test_an_opening_balance_dated_like_an_invoice_gives_way_to_it(tmp_path, account, opening_first):
+    # Same date, same amount: FIFO cannot tell the balance from the invoice. The invoice
+    # takes the earlier settlement whatever the order of the lines; the balance stays held
+    # and the later settlement open (before, the line order decided).
+    opening = "20250901|ANDRA|RAN|Report à nouveau|45,90"
+    invoice = "20250901|ANDRA|09.22|Facture 09.22|45,90"
+    first, second = (opening, invoice) if opening_first else (invoice, opening)
+    result = run(tmp_path, rows(account, f"""
+        {first}
+        {second}
+        20250901|ANDRA|09.22 DOUBLON|Annulation doublon|-45,90
+        20251119|ANDRA|VIR|VIREMENT ANDRA|-45,90
+    """))
+    invoice_line = 2 if opening_first else 1
+    assert groups_of(result) == {frozenset({invoice_line, 3})}
+    assert status(result, 4) != "lettered"

@@ -152,19 +152,28 @@ def _ranked(pairs: pd.DataFrame, open_lines: pd.DataFrame) -> pd.DataFrame:
     ref_b = by_line["ref_key"].reindex(pairs["b"]).to_numpy()
     same_ref = (ref_a == ref_b) & (np.char.str_len(ref_a.astype(str)) >= 3)
     days_early = (date_a - date_b) // np.timedelta64(1, "D")
+    if "held" in by_line.columns:
+        held = by_line["held"].to_numpy(dtype=bool)
+        held_a = held[by_line.index.get_indexer(pairs["a"])]
+        held_b = held[by_line.index.get_indexer(pairs["b"])]
+    else:
+        held_a = held_b = np.zeros(len(pairs), dtype=bool)
     return pairs.assign(
         tier=np.where(pairs["agree"].to_numpy(), 0, np.where(same_ref, 1, 2)),
         before=(date_b < date_a).astype(np.int8),
         days_early=days_early,
         date_a=date_a,
         date_b=date_b,
+        held_a=held_a.astype(np.int8),
+        held_b=held_b.astype(np.int8),
     )
 
 
 def mutual_best_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     """A one-to-one choice of pairs, in rounds: a pair is fixed when each of its two lines is
-    the other's best remaining choice by ``(tier, before, date_a, date_b, a, b)``."""
-    cost = ["tier", "before", "date_a", "date_b", "a", "b"]
+    the other's best remaining choice by ``(tier, before, date_a, date_b, held_a, held_b, a,
+    b)``: at equal claims, a real document before an aggregated opening balance."""
+    cost = ["tier", "before", "date_a", "date_b", "held_a", "held_b", "a", "b"]
     remaining = pairs.sort_values(cost, kind="stable")
     chosen: list[pd.DataFrame] = []
     while not remaining.empty:
