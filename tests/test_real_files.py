@@ -42,7 +42,7 @@ def test_agreement_with_the_accountant(lettered):
 
 
 def test_aggregated_opening_balances_are_reviewed_not_lettered(lettered):
-    name, ledger, result = lettered
+    name, _ledger, result = lettered
     review = result.review[result.review["kind"] == "opening_balance"]
     reported = {int(line) for line in review["lines"]}
     lines = result.lines.set_index("line")
@@ -57,7 +57,7 @@ def test_invariants_hold(lettered):
 
 
 def test_nothing_new_when_everything_is_already_lettered_or_left(lettered):
-    name, ledger, _ = lettered
+    _name, ledger, _ = lettered
     result = lettrage.match(ledger)
     assert violations(result) == []
     kept = (ledger["letter"] != "") & ledger["account"].str.startswith(("40", "41"))

@@ -4,7 +4,6 @@ proposal for the open line is the true one, with a reason — on customer (411) 
 from __future__ import annotations
 
 import pytest
-
 from scenario import groups_of, run
 
 CUSTOMER, SUPPLIER = "411000", "401000"
