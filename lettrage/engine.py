@@ -295,6 +295,40 @@ def _joined_lines(lines: np.ndarray, sizes: np.ndarray) -> list[str]:
     return joined
 
 
+def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """Per group id: its third party, account, aux, first line, latest date, size, debit
+    total and space-separated lines (in line order)."""
+    group = members["group"].to_numpy(dtype=np.int64)
+    line = members["line"].to_numpy(dtype=np.int64)
+    if not len(group):
+        columns = ["party_id", "account", "aux", "first_line", "latest", "size", "debit", "lines"]
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="group", dtype=np.int64))
+    order = np.lexsort((line, group))
+    group, line = group[order], line[order]
+    rows = pd.Index(lines["line"].to_numpy()).get_indexer(line)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sizes = np.diff(np.r_[starts, len(group)])
+    party = lines["party_id"].to_numpy()[rows]
+    if (party != np.repeat(party[starts], sizes)).any():
+        raise AssertionError("a group spans two third parties")
+    dates = lines["date"].to_numpy()[rows]
+    debit = np.clip(lines["amount"].to_numpy(dtype=np.int64)[rows], 0, None)
+    first = rows[starts]
+    return pd.DataFrame(
+        {
+            "party_id": party[starts],
+            "account": lines["account"].to_numpy()[first],
+            "aux": lines["aux"].to_numpy()[first],
+            "first_line": line[starts],
+            "latest": np.maximum.reduceat(dates, starts),
+            "size": sizes,
+            "debit": np.add.reduceat(debit, starts),
+            "lines": _joined_lines(line, sizes),
+        },
+        index=pd.Index(group[starts], name="group"),
+    )
+
+
 def _give_letters(
     groups: pd.DataFrame, members: pd.DataFrame, lines: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
@@ -302,17 +336,7 @@ def _give_letters(
 
     Groups are ordered by their first line, so codes do not depend on pass internals.
     """
-    info = lines.set_index("line")
-    detail = members.join(info[["party_id", "account", "aux", "date", "amount"]], on="line")
-    detail = detail.assign(debit=detail["amount"].clip(lower=0)).sort_values(["group", "line"])
-    per_group = detail.groupby("group").agg(
-        party_id=("party_id", "first"), parties=("party_id", "nunique"),
-        account=("account", "first"), aux=("aux", "first"), first_line=("line", "min"),
-        latest=("date", "max"), size=("line", "size"), debit=("debit", "sum"),
-    )
-    per_group["lines"] = _joined_lines(detail["line"].to_numpy(), per_group["size"].to_numpy())
-    if (per_group["parties"] > 1).any():
-        raise AssertionError("a group spans two third parties")
+    per_group = _per_group(members, lines)
     groups = groups.join(per_group, on="group").sort_values(["party_id", "first_line"])
     selected = lines[lines["selected"]]
     highest = highest_codes(selected["party_id"], selected["letter"])
@@ -322,7 +346,9 @@ def _give_letters(
     unique_parties, party_index = np.unique(parties, return_inverse=True)
     highest_used = highest.reindex(unique_parties).fillna(0).to_numpy(dtype=np.int64)
     start = np.array([first_number(int(h), width) for h in highest_used], dtype=np.int64)
-    groups["letter"] = [number_to_code(n) for n in (start[party_index] + rank).tolist()]
+    numbers = (start[party_index] + rank).tolist()
+    code_of = {number: number_to_code(number) for number in set(numbers)}
+    groups["letter"] = [code_of[number] for number in numbers]
     if settings.date_let == "today":
         today = settings.today or dt.date.today()
         groups["letter_date"] = np.datetime64(today, "s")
