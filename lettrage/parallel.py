@@ -3,6 +3,10 @@
 Third parties are independent, so the work is split into chunks of whole third parties, each
 run by the same pure function; results are put back in third-party order. The letters do not
 depend on the number of processes.
+
+Each worker receives the inputs once, when it starts (inherited, not pickled, where processes
+are forked), and only the columns the pass reads; a task is then just a chunk's third
+parties, whose lines the worker selects itself.
 """
 from __future__ import annotations
 
@@ -20,6 +24,12 @@ log = logging.getLogger(__name__)
 #: Below this many open lines, worker processes cost more than they save.
 MIN_LINES_FOR_WORKERS = 3000
 CHUNKS_PER_WORKER = 4
+#: The columns :func:`lettrage.passes.subset.subset_pass` reads.
+LINE_COLUMNS = ["line", "account", "aux", "party_id", "date", "amount", "currency",
+                "currency_amount", "held"]
+
+#: The inputs shared by the tasks of a worker process (set in the worker only).
+_inputs: tuple | None = None
 
 
 def run_subset_pass(
@@ -35,21 +45,32 @@ def run_subset_pass(
     if jobs <= 1 or len(remaining) < MIN_LINES_FOR_WORKERS:
         return subset_pass(remaining, windows, documents, cites, settings, company_currency)
     chunks = _chunks(remaining, jobs * CHUNKS_PER_WORKER)
-    tasks = []
-    for parties in chunks:
-        part = remaining[remaining["party_id"].isin(parties)]
-        lines = part["line"]
-        tasks.append((part, windows[windows.index.isin(parties)],
-                      documents[documents["line"].isin(lines)], cites[cites["line"].isin(lines)],
-                      settings, company_currency))
-    log.info("subset pass: %d chunks of third parties in %d processes", len(tasks), jobs)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        outcomes = list(pool.map(_run, tasks))
+    columns = [c for c in LINE_COLUMNS if c in remaining.columns]
+    searched = remaining["line"]
+    shared = (remaining[columns], windows, documents.loc[documents["line"].isin(searched), ["line", "key"]],
+              cites.loc[cites["line"].isin(searched),
+                        [c for c in ("line", "key", "near") if c in cites.columns]],
+              settings, company_currency)
+    log.info("subset pass: %d chunks of third parties in %d processes", len(chunks), jobs)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_receive, initargs=shared) as pool:
+        outcomes = list(pool.map(_run, chunks))
     return _merge(outcomes)
 
 
-def _run(task: tuple) -> tuple[PassOutput, pd.DataFrame, list[str]]:
-    return subset_pass(*task)
+def _receive(*inputs: object) -> None:
+    """Keep the inputs of the pass in this worker process."""
+    global _inputs
+    _inputs = inputs
+
+
+def _run(parties: np.ndarray) -> tuple[PassOutput, pd.DataFrame, list[str]]:
+    """The subset pass on the lines of ``parties`` (a chunk) of the worker's inputs."""
+    remaining, windows, documents, cites, settings, company_currency = _inputs
+    part = remaining[remaining["party_id"].isin(parties)]
+    lines = part["line"]
+    return subset_pass(part, windows[windows.index.isin(parties)],
+                       documents[documents["line"].isin(lines)], cites[cites["line"].isin(lines)],
+                       settings, company_currency)
 
 
 def _chunks(remaining: pd.DataFrame, count: int) -> list[np.ndarray]:
