@@ -612,20 +612,16 @@ class Evidence:
 
     A mistyped citation (``cites["near"]``, see :func:`lettrage.references.near_citations`)
     never makes a group agree, but a group without the document it nearly names is against
-    it.
+    it. A line's keys are gathered when a group through it is first judged (few are).
     """
 
     def __init__(self, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
-        self.own: dict[int, set[str]] = {}
-        for line, key in zip(documents["line"].tolist(), documents["key"].tolist()):
-            self.own.setdefault(line, set()).add(key)
+        self._own = _Keys(documents["line"], documents["key"])
         near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
                 else np.zeros(len(cites), dtype=bool))
-        self.cited: dict[int, set[str]] = {}
-        self.near: dict[int, set[str]] = {}
-        for line, key, mistyped in zip(cites["line"].tolist(), cites["key"].tolist(), near.tolist()):
-            (self.near if mistyped else self.cited).setdefault(line, set()).add(key)
-        self._citing = np.array(sorted(set(self.cited) | set(self.near)), dtype=np.int64)
+        self._cited = _Keys(cites["line"][~near], cites["key"][~near])
+        self._near = _Keys(cites["line"][near], cites["key"][near])
+        self._citing = np.unique(cites["line"].to_numpy(dtype=np.int64))
 
     def cites_any(self, lines: np.ndarray) -> np.ndarray:
         """Which of ``lines`` cite a document (only they can make a group agree or not)."""
@@ -637,18 +633,40 @@ class Evidence:
         """(references agree inside the group, a line cites documents none of which is in it)."""
         inside: set[str] = set()
         for line in lines:
-            inside |= self.own.get(line, set())
+            inside |= self._own.get(line)
         agree = against = False
         for line in lines:
-            cited = self.cited.get(line)
+            cited = self._cited.get(line)
             if cited:
                 if cited & inside:
                     agree = True
                 else:
                     against = True
-            elif self.near.get(line) and not self.near[line] & inside:
-                against = True  # it nearly names a document that is not in the group
+            else:
+                near = self._near.get(line)
+                if near and not near & inside:
+                    against = True  # it nearly names a document that is not in the group
         return agree, against
+
+
+class _Keys:
+    """Document keys by line, each line's set made when first asked for."""
+
+    def __init__(self, lines: pd.Series, keys: pd.Series) -> None:
+        numbers = lines.to_numpy(dtype=np.int64)
+        order = np.argsort(numbers, kind="stable")
+        self._lines = numbers[order]
+        self._keys = keys.to_numpy(dtype=object)[order]
+        self._sets: dict[int, set[str]] = {}
+
+    def get(self, line: int) -> set[str]:
+        """The keys of ``line`` (empty when none)."""
+        found = self._sets.get(line)
+        if found is None:
+            low = int(np.searchsorted(self._lines, line, side="left"))
+            high = int(np.searchsorted(self._lines, line, side="right"))
+            found = self._sets[line] = set(self._keys[low:high].tolist())
+        return found
 
 
 def subset_pass(
