@@ -714,20 +714,64 @@ def pair_evidence(
     if pairs.empty or cites.empty:
         size = len(pairs)
         return np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
-    indexed = pairs[["a", "b"]].reset_index(drop=True).rename_axis("pair").reset_index()
-    own = documents[["line", "key"]]
-    near = cites["near"].to_numpy(dtype=bool) if "near" in cites.columns else np.zeros(len(cites), bool)
-    cited = cites[["line", "key"]].assign(_near=near)
-    agree = np.zeros(len(indexed), dtype=bool)
-    named = np.zeros(len(indexed), dtype=bool)
-    for citer, other in (("a", "b"), ("b", "a")):
-        hits = indexed.merge(cited, left_on=citer, right_on="line").merge(
-            own, left_on=[other, "key"], right_on=["line", "key"]
-        )
-        named[hits["pair"].to_numpy()] = True
-        agree[hits.loc[~hits["_near"].to_numpy(dtype=bool), "pair"].to_numpy()] = True
-    citing = np.zeros(len(indexed), dtype=bool)
-    citing_lines = set(cites["line"].tolist())
-    for side in ("a", "b"):
-        citing |= indexed[side].isin(citing_lines).to_numpy()
+    a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
+    citing_lines = np.unique(cites["line"].to_numpy(dtype=np.int64))
+    citing = np.isin(a, citing_lines) | np.isin(b, citing_lines)
+    citer, cited, near = _citation_links(documents, cites)
+    a, b, citer, cited = _line_codes(a, b, citer, cited)
+    agree = np.zeros(len(a), dtype=bool)
+    named = np.zeros(len(a), dtype=bool)
+    if len(citer):
+        codes, sure = _link_codes(citer, cited, near)
+        for x, y in ((a, b), (b, a)):
+            wanted = _pair_codes(x, y)
+            at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+            found = codes[at] == wanted
+            named |= found
+            agree |= found & sure[at]
     return agree, citing & ~named
+
+
+def _citation_links(documents: pd.DataFrame, cites: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """``(citer, cited, near)``: a line citing the document of another, for each citation and
+    line holding the cited key (keys joined as integer codes)."""
+    near = cites["near"].to_numpy(dtype=bool) if "near" in cites.columns else np.zeros(len(cites), bool)
+    keys = pa.concat_arrays([_key_strings(documents["key"]), _key_strings(cites["key"])])
+    encoded = pc.dictionary_encode(keys).indices.fill_null(-1)
+    codes = np.asarray(encoded.to_numpy(zero_copy_only=False), dtype=np.int64)
+    links = pd.DataFrame({"code": codes[len(documents):], "citer": cites["line"].to_numpy(dtype=np.int64),
+                          "near": near}).merge(
+        pd.DataFrame({"code": codes[:len(documents)], "cited": documents["line"].to_numpy(dtype=np.int64)}),
+        on="code")
+    return (links["citer"].to_numpy(dtype=np.int64), links["cited"].to_numpy(dtype=np.int64),
+            links["near"].to_numpy(dtype=bool))
+
+
+def _line_codes(*lines: np.ndarray) -> list[np.ndarray]:
+    """The line numbers as integers from 0, small enough for a pair to fit in 64 bits."""
+    joined = np.concatenate(lines)
+    if len(joined) and (joined.min() < 0 or joined.max() >= 3_000_000_000):
+        joined = pd.factorize(joined)[0]
+    return np.split(joined, np.cumsum([len(x) for x in lines])[:-1])
+
+
+def _pair_codes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return x * 3_000_000_000 + y
+
+
+def _link_codes(citer: np.ndarray, cited: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct links ``(citer, cited)`` as sorted codes, and whether each is sure (one of
+    its citations is not a mistyped one)."""
+    link = _pair_codes(citer, cited)
+    order = np.argsort(link, kind="stable")
+    link, near = link[order], near[order]
+    starts = np.flatnonzero(np.concatenate([[True], link[1:] != link[:-1]]))
+    return link[starts], np.add.reduceat((~near).astype(np.int64), starts) > 0
+
+
+def _key_strings(column: pd.Series) -> pa.Array:
+    """A column of texts as one pyarrow array (no copy when pyarrow already holds it)."""
+    array = pa.array(column, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lettrage.passes.base import PassOutput
 from lettrage.references import pair_evidence
@@ -21,7 +23,6 @@ FULL_BUCKET_PAIRS = 400
 NEAREST_IN_BIG_BUCKETS = 12
 
 MAX_DAYS_EARLY = 60
-_PAIR_COLUMNS = ["a", "b", "party_id"]
 
 
 def exact_pass(
@@ -49,23 +50,30 @@ def exact_pass(
         another candidate nor is a document some other line cites — and leave the rest
         for a later call.
     name : the pass name the groups record (``"fifo"`` for that later call).
+
+    Lines are handled as their positions in ``open_lines``, pairs as arrays of positions.
     """
-    pairs = candidate_pairs(open_lines)
-    if pairs.empty:
+    a, b = _candidate_positions(open_lines)
+    if not len(a):
         return PassOutput()
-    agree, contradict = pair_evidence(pairs, documents, cites)
-    ranked = _ranked(pairs.assign(agree=agree), open_lines)
-    too_early = ranked["days_early"].to_numpy() > max_days_early
-    allowed = ranked[~contradict & ~(too_early & ~agree)]
+    line = open_lines["line"].to_numpy(dtype=np.int64)
+    agree, contradict = pair_evidence(pd.DataFrame({"a": line[a], "b": line[b]}), documents, cites)
+    dates = open_lines["date"].to_numpy()
+    too_early = (dates[a] - dates[b]) // np.timedelta64(1, "D") > max_days_early
+    allowed = ~contradict & ~(too_early & ~agree)
     if sure_only:
-        single = ~allowed["a"].duplicated(keep=False) & ~allowed["b"].duplicated(keep=False)
-        claimed = _claimed_lines(documents, cites)
-        unclaimed = ~allowed["a"].isin(claimed) & ~allowed["b"].isin(claimed)
-        allowed = allowed[(single & unclaimed) | allowed["agree"]]
-    chosen = mutual_best_pairs(allowed)
-    if "held" in open_lines.columns:  # a held line takes its partner out of the game
-        held = open_lines.loc[open_lines["held"].to_numpy(dtype=bool), "line"]
-        chosen = chosen[~chosen["a"].isin(held) & ~chosen["b"].isin(held)]
+        size = len(open_lines)
+        single = (np.bincount(a[allowed], minlength=size) == 1)[a] & (
+            np.bincount(b[allowed], minlength=size) == 1)[b]
+        claimed = np.isin(line, _claimed_lines(documents, cites))
+        allowed &= (single & ~claimed[a] & ~claimed[b]) | agree
+    a, b, agree = a[allowed], b[allowed], agree[allowed]
+    held = (open_lines["held"].to_numpy(dtype=bool) if "held" in open_lines.columns
+            else np.zeros(len(open_lines), dtype=bool))
+    order = _cost_order(a, b, agree, open_lines, held)
+    chosen = order[_mutual_best(a[order], b[order], len(open_lines))]
+    chosen = chosen[~held[a[chosen]] & ~held[b[chosen]]]  # a held line takes its partner out
+    chosen = chosen[np.lexsort((line[b[chosen]], line[a[chosen]]))]
     count = len(chosen)
     groups = pd.DataFrame(
         {
@@ -73,15 +81,13 @@ def exact_pass(
             "pass": name,
             "gap": np.zeros(count, dtype=np.int64),
             "currency": "",
-            "reason": np.where(
-                chosen["agree"].to_numpy(), "same amount, reference cited", "same amount"
-            ),
+            "reason": np.where(agree[chosen], "same amount, reference cited", "same amount"),
         }
     )
     members = pd.DataFrame(
         {
             "group": np.repeat(groups["group"].to_numpy(), 2),
-            "line": np.column_stack([chosen["a"], chosen["b"]]).ravel(),
+            "line": np.column_stack([line[a[chosen]], line[b[chosen]]]).ravel(),
         }
     )
     return PassOutput(groups=groups, members=members)
@@ -91,99 +97,122 @@ def _claimed_lines(documents: pd.DataFrame, cites: pd.DataFrame) -> np.ndarray:
     """Lines whose document some line cites: a pair without that citation is not sure."""
     if documents.empty or cites.empty:
         return np.zeros(0, dtype=np.int64)
-    # A set of Python strings: pandas' isin on pyarrow strings is ten times slower here.
-    cited = set(cites["key"].astype(object).tolist())
-    return documents.loc[documents["key"].astype(object).isin(cited).to_numpy(), "line"].to_numpy()
+    keys, cited = _strings(documents["key"]), _strings(cites["key"])
+    found = pc.is_in(keys, value_set=pc.unique(cited), skip_nulls=False).to_numpy(zero_copy_only=False)
+    return documents["line"].to_numpy()[np.asarray(found, dtype=bool)]
 
 
 def candidate_pairs(open_lines: pd.DataFrame) -> pd.DataFrame:
     """``(a, b, party_id)``: invoice-side line ``a`` and settlement-side line ``b``, same
     third party, amounts that cancel. Buckets too large for every combination keep, for
     each invoice, the settlements nearest to it in date order."""
-    lines = open_lines[["line", "party_id", "amount", "date", "invoice_side"]].assign(
-        size=lambda f: f["amount"].abs()
-    )
-    invoices = lines[lines["invoice_side"]]
-    settlements = lines[~lines["invoice_side"]]
-    keys = ["party_id", "size"]
-    counts = (
-        invoices.groupby(keys).size().rename("n_a").to_frame()
-        .join(settlements.groupby(keys).size().rename("n_b"), how="inner")
-    )
-    if counts.empty:
-        return pd.DataFrame(columns=_PAIR_COLUMNS, dtype=np.int64)
-    big = counts[counts["n_a"] * counts["n_b"] > FULL_BUCKET_PAIRS].index
-    in_big_a = pd.MultiIndex.from_frame(invoices[keys]).isin(big)
-    in_big_b = pd.MultiIndex.from_frame(settlements[keys]).isin(big)
-    small = invoices[~in_big_a].merge(settlements[~in_big_b], on=keys, suffixes=("_a", "_b"))
-    small = small.rename(columns={"line_a": "a", "line_b": "b"})[_PAIR_COLUMNS]
-    near = _nearest_pairs(invoices[in_big_a], settlements[in_big_b], keys)
-    return pd.concat([small, near], ignore_index=True)
+    a, b = _candidate_positions(open_lines)
+    line = open_lines["line"].to_numpy(dtype=np.int64)
+    party = open_lines["party_id"].to_numpy(dtype=np.int64)
+    return pd.DataFrame({"a": line[a], "b": line[b], "party_id": party[a]})
 
 
-def _nearest_pairs(invoices: pd.DataFrame, settlements: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    if invoices.empty:
-        return pd.DataFrame(columns=_PAIR_COLUMNS, dtype=np.int64)
-    order = ["date", "line"]
-    a = invoices.sort_values(keys + order).assign(
-        rank=lambda f: f.groupby(keys).cumcount(), n_a=lambda f: f.groupby(keys)["line"].transform("size")
-    )
-    b = settlements.sort_values(keys + order).assign(
-        rank=lambda f: f.groupby(keys).cumcount(), n_b=lambda f: f.groupby(keys)["line"].transform("size")
-    )
-    a = a.merge(b.groupby(keys).size().rename("n_b").reset_index(), on=keys)
-    centre = (a["rank"] * a["n_b"] // a["n_a"]).to_numpy()
+def _candidate_positions(open_lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`candidate_pairs` as positions in ``open_lines``: each bucket (third party,
+    size) sorted by (date, line), invoices and settlements apart."""
+    party = open_lines["party_id"].to_numpy(dtype=np.int64)
+    size = np.abs(open_lines["amount"].to_numpy(dtype=np.int64))
+    invoice = open_lines["invoice_side"].to_numpy(dtype=bool)
+    span = int(size.max()) + 1 if len(size) else 1
+    fits = len(party) and party.min() >= 0 and int(party.max()) * span < 1 << 62
+    bucket_keys = (party * span + size,) if fits else (size, party)  # one key sorts faster
+    order = np.lexsort((open_lines["line"].to_numpy(dtype=np.int64), _date_keys(open_lines), *bucket_keys))
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (party[order][1:] != party[order][:-1]) | (size[order][1:] != size[order][:-1])
+    bucket = np.cumsum(new) - 1
+    buckets = int(bucket[-1]) + 1 if len(bucket) else 0
+    side = invoice[order]
+    inv, inv_bucket = order[side], bucket[side]  # invoices, by bucket then (date, line)
+    sett, sett_bucket = order[~side], bucket[~side]
+    n_a = np.bincount(inv_bucket, minlength=buckets)
+    n_b = np.bincount(sett_bucket, minlength=buckets)
+    start_a = np.cumsum(n_a) - n_a
+    start_b = np.cumsum(n_b) - n_b
+    big = n_a * n_b > FULL_BUCKET_PAIRS
+    # Small buckets: every invoice with every settlement.
+    small = ~big[inv_bucket]
+    reps = n_b[inv_bucket[small]]
+    first = np.repeat(np.cumsum(reps) - reps, reps)
+    within = np.arange(int(reps.sum()), dtype=np.int64) - first
+    small_a = np.repeat(inv[small], reps)
+    small_b = sett[np.repeat(start_b[inv_bucket[small]], reps) + within]
+    # Big buckets: the settlements around the invoice's place in date order.
+    wide = big[inv_bucket]
+    wide_bucket = inv_bucket[wide]
+    rank = np.flatnonzero(wide) - start_a[wide_bucket]
+    centre = rank * n_b[wide_bucket] // n_a[wide_bucket]
     offsets = np.arange(-NEAREST_IN_BIG_BUCKETS, NEAREST_IN_BIG_BUCKETS + 1)
-    expanded = a.loc[a.index.repeat(len(offsets))].assign(
-        rank=np.repeat(centre, len(offsets)) + np.tile(offsets, len(a))
-    )
-    expanded = expanded[(expanded["rank"] >= 0) & (expanded["rank"] < expanded["n_b"])]
-    pairs = expanded.merge(b[keys + ["rank", "line"]], on=keys + ["rank"], suffixes=("_a", "_b"))
-    return pairs.rename(columns={"line_a": "a", "line_b": "b"})[_PAIR_COLUMNS]
+    near = (centre[:, None] + offsets[None, :]).ravel()
+    near_bucket = np.repeat(wide_bucket, len(offsets))
+    near_a = np.repeat(inv[wide], len(offsets))
+    keep = (near >= 0) & (near < n_b[near_bucket])
+    near_b = sett[start_b[near_bucket[keep]] + near[keep]]
+    return np.concatenate([small_a, near_a[keep]]), np.concatenate([small_b, near_b])
 
 
-def _ranked(pairs: pd.DataFrame, open_lines: pd.DataFrame) -> pd.DataFrame:
-    """Pairs with a cost: references citing each other, then the same PieceRef, then a
-    plausible order of dates (settlement on or after the invoice), then FIFO."""
-    by_line = open_lines.set_index("line")
-    date_a = by_line["date"].reindex(pairs["a"]).to_numpy()
-    date_b = by_line["date"].reindex(pairs["b"]).to_numpy()
-    ref_a = by_line["ref_key"].reindex(pairs["a"]).to_numpy()
-    ref_b = by_line["ref_key"].reindex(pairs["b"]).to_numpy()
-    same_ref = (ref_a == ref_b) & (np.char.str_len(ref_a.astype(str)) >= 3)
-    days_early = (date_a - date_b) // np.timedelta64(1, "D")
-    if "held" in by_line.columns:
-        held = by_line["held"].to_numpy(dtype=bool)
-        held_a = held[by_line.index.get_indexer(pairs["a"])]
-        held_b = held[by_line.index.get_indexer(pairs["b"])]
-    else:
-        held_a = held_b = np.zeros(len(pairs), dtype=bool)
-    return pairs.assign(
-        tier=np.where(pairs["agree"].to_numpy(), 0, np.where(same_ref, 1, 2)),
-        before=(date_b < date_a).astype(np.int8),
-        days_early=days_early,
-        date_a=date_a,
-        date_b=date_b,
-        held_a=held_a.astype(np.int8),
-        held_b=held_b.astype(np.int8),
-    )
+def _date_keys(open_lines: pd.DataFrame) -> np.ndarray:
+    """Dates as integers that sort as pandas sorts them: a missing date last."""
+    dates = open_lines["date"].to_numpy()
+    keys = dates.view(np.int64).copy()
+    keys[np.isnat(dates)] = np.iinfo(np.int64).max
+    return keys
 
 
-def mutual_best_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
-    """A one-to-one choice of pairs, in rounds: a pair is fixed when each of its two lines is
-    the other's best remaining choice by ``(tier, before, date_a, date_b, held_a, held_b, a,
-    b)``: at equal claims, a real document before an aggregated opening balance."""
-    cost = ["tier", "before", "date_a", "date_b", "held_a", "held_b", "a", "b"]
-    remaining = pairs.sort_values(cost, kind="stable")
-    chosen: list[pd.DataFrame] = []
-    while not remaining.empty:
-        best_of_a = ~remaining.duplicated("a")
-        best_of_b = ~remaining.duplicated("b")
-        fixed = remaining[best_of_a & best_of_b]
-        chosen.append(fixed)
-        remaining = remaining[
-            ~remaining["a"].isin(fixed["a"]) & ~remaining["b"].isin(fixed["b"])
-        ]
-    if not chosen:
-        return pairs.iloc[:0]
-    return pd.concat(chosen).sort_values(["a", "b"], ignore_index=True)
+def _cost_order(a: np.ndarray, b: np.ndarray, agree: np.ndarray, open_lines: pd.DataFrame,
+                held: np.ndarray) -> np.ndarray:
+    """The pairs' order of preference: references citing each other, then the same
+    PieceRef, then a plausible order of dates (settlement on or after the invoice), then
+    FIFO — ``(tier, before, date_a, date_b, held_a, held_b, a, b)``."""
+    dates = open_lines["date"].to_numpy()
+    refs = pc.dictionary_encode(_strings(open_lines["ref_key"]))
+    codes = np.asarray(refs.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    long_ref = np.asarray(pc.utf8_length(refs.dictionary).to_numpy(zero_copy_only=False)) >= 3
+    same_ref = (codes[a] == codes[b]) & (codes[a] >= 0) & long_ref[codes[a]]
+    tier = np.where(agree, 0, np.where(same_ref, 1, 2))
+    before = dates[b] < dates[a]
+    day = _date_keys(open_lines)
+    line = open_lines["line"].to_numpy(dtype=np.int64)
+    return np.lexsort((line[b], line[a], held[b], held[a], day[b], day[a], before, tier))
+
+
+def _mutual_best(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
+    """Positions of the pairs fixed in rounds of mutual best choices: ``a`` and ``b`` (line
+    positions below ``size``) are the pairs' lines, best pair first."""
+    by_a = np.argsort(a, kind="stable")  # each line's pairs, best first
+    by_b = np.argsort(b, kind="stable")
+    alive = np.ones(len(a), dtype=bool)
+    fixed = np.zeros(len(a), dtype=bool)
+    taken_a = np.zeros(size, dtype=bool)
+    taken_b = np.zeros(size, dtype=bool)
+    while alive.any():
+        best = _firsts(a, by_a, alive) & _firsts(b, by_b, alive)
+        fixed |= best
+        taken_a[a[best]] = True
+        taken_b[b[best]] = True
+        alive &= ~taken_a[a] & ~taken_b[b]
+    return np.flatnonzero(fixed)
+
+
+def _firsts(side: np.ndarray, grouped: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """Whether each alive pair is the first alive one of its line (``grouped``: the pairs
+    grouped by line, in order)."""
+    kept = grouped[alive[grouped]]
+    lines = side[kept]
+    head = np.ones(len(kept), dtype=bool)
+    head[1:] = lines[1:] != lines[:-1]
+    first = np.zeros(len(side), dtype=bool)
+    first[kept[head]] = True
+    return first
+
+
+def _strings(column: pd.Series) -> pa.Array:
+    """A column of texts as one pyarrow array (no copy when pyarrow already holds it)."""
+    array = pa.array(column, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
