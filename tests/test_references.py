@@ -1,8 +1,11 @@
 """Reference folding and the document numbers found in labels."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lettrage.references import (
     citations,
@@ -125,3 +128,45 @@ def test_a_near_citation_contradicts_other_pairs_but_never_agrees():
     agree, contradict = pair_evidence(pairs, documents, cites)
     assert agree.tolist() == [False, False]
     assert contradict.tolist() == [False, True]
+
+
+def _slow_pair_evidence(pairs, documents, cites):
+    """The merge-based twin of :func:`pair_evidence`: the oracle of the fast one."""
+    size = len(pairs)
+    if pairs.empty or cites.empty:
+        return np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+    indexed = pairs[["a", "b"]].reset_index(drop=True).rename_axis("pair").reset_index()
+    cited = cites[["line", "key"]].assign(_near=cites["near"].to_numpy(dtype=bool))
+    agree, named = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+    for citer, other in (("a", "b"), ("b", "a")):
+        hits = indexed.merge(cited, left_on=citer, right_on="line").merge(
+            documents[["line", "key"]], left_on=[other, "key"], right_on=["line", "key"])
+        named[hits["pair"].to_numpy()] = True
+        agree[hits.loc[~hits["_near"].to_numpy(dtype=bool), "pair"].to_numpy()] = True
+    citing_lines = set(cites["line"].tolist())
+    citing = indexed["a"].isin(citing_lines).to_numpy() | indexed["b"].isin(citing_lines).to_numpy()
+    return agree, citing & ~named
+
+
+_LINES = st.integers(min_value=0, max_value=9)
+_KEYS = st.sampled_from(["FA20251", "FA20252", "FA20253", "AV20254"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(_LINES, _LINES), max_size=12),
+    documents=st.lists(st.tuples(_LINES, _KEYS), max_size=8),
+    cites=st.lists(st.tuples(_LINES, _KEYS, st.booleans()), max_size=8),
+    shift=st.sampled_from([0, 10**10]),
+)
+def test_pair_evidence_matches_its_slow_twin(pairs, documents, cites, shift):
+    # ``shift``: line numbers too large for two to share one 64-bit code.
+    pairs = pd.DataFrame(pairs, columns=["a", "b"], dtype="int64") + shift
+    documents = pd.DataFrame(documents, columns=["line", "key"]).astype({"line": "int64"})
+    documents["line"] += shift
+    cites = pd.DataFrame(cites, columns=["line", "key", "near"]).astype({"line": "int64", "near": bool})
+    cites["line"] += shift
+    fast = pair_evidence(pairs, documents, cites)
+    slow = _slow_pair_evidence(pairs, documents, cites)
+    assert fast[0].tolist() == slow[0].tolist()
+    assert fast[1].tolist() == slow[1].tolist()
