@@ -612,15 +612,16 @@ class Evidence:
 
     A mistyped citation (``cites["near"]``, see :func:`lettrage.references.near_citations`)
     never makes a group agree, but a group without the document it nearly names is against
-    it. A line's keys are gathered when a group through it is first judged (few are).
+    it. Per line, its one key as a string (most lines), or a frozenset of several: a set per
+    line would cost more to build than all the judging.
     """
 
     def __init__(self, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
-        self._own = _Keys(documents["line"], documents["key"])
+        self._own = _keys_by_line(documents["line"], documents["key"])
         near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
                 else np.zeros(len(cites), dtype=bool))
-        self._cited = _Keys(cites["line"][~near], cites["key"][~near])
-        self._near = _Keys(cites["line"][near], cites["key"][near])
+        self._cited = _keys_by_line(cites["line"][~near], cites["key"][~near])
+        self._near = _keys_by_line(cites["line"][near], cites["key"][near])
         self._citing = np.unique(cites["line"].to_numpy(dtype=np.int64))
 
     def cites_any(self, lines: np.ndarray) -> np.ndarray:
@@ -633,40 +634,47 @@ class Evidence:
         """(references agree inside the group, a line cites documents none of which is in it)."""
         inside: set[str] = set()
         for line in lines:
-            inside |= self._own.get(line)
+            own = self._own.get(line)
+            if isinstance(own, frozenset):
+                inside |= own
+            elif own is not None:
+                inside.add(own)
         agree = against = False
         for line in lines:
             cited = self._cited.get(line)
-            if cited:
-                if cited & inside:
+            if cited is not None:
+                if _meets(cited, inside):
                     agree = True
                 else:
                     against = True
             else:
                 near = self._near.get(line)
-                if near and not near & inside:
+                if near is not None and not _meets(near, inside):
                     against = True  # it nearly names a document that is not in the group
         return agree, against
 
 
-class _Keys:
-    """Document keys by line, each line's set made when first asked for."""
+def _meets(keys: str | frozenset[str], inside: set[str]) -> bool:
+    """Whether one of ``keys`` (one key, or several) is in ``inside``."""
+    if isinstance(keys, frozenset):
+        return not keys.isdisjoint(inside)
+    return keys in inside
 
-    def __init__(self, lines: pd.Series, keys: pd.Series) -> None:
-        numbers = lines.to_numpy(dtype=np.int64)
-        order = np.argsort(numbers, kind="stable")
-        self._lines = numbers[order]
-        self._keys = keys.to_numpy(dtype=object)[order]
-        self._sets: dict[int, set[str]] = {}
 
-    def get(self, line: int) -> set[str]:
-        """The keys of ``line`` (empty when none)."""
-        found = self._sets.get(line)
-        if found is None:
-            low = int(np.searchsorted(self._lines, line, side="left"))
-            high = int(np.searchsorted(self._lines, line, side="right"))
-            found = self._sets[line] = set(self._keys[low:high].tolist())
-        return found
+def _keys_by_line(lines: pd.Series, keys: pd.Series) -> dict[int, str | frozenset[str]]:
+    """Per line, its key, or the frozenset of its keys when it has several."""
+    numbers = lines.to_numpy(dtype=np.int64)
+    texts = keys.tolist()
+    found: dict[int, str | frozenset[str]] = dict(zip(numbers.tolist(), texts))
+    order = np.argsort(numbers, kind="stable")
+    ordered = numbers[order]
+    again = ordered[1:] == ordered[:-1]
+    several: dict[int, set[str]] = {}
+    for at in order[np.flatnonzero(np.append(again, False) | np.insert(again, 0, False))].tolist():
+        several.setdefault(int(numbers[at]), set()).add(texts[at])
+    for line, some in several.items():
+        found[line] = frozenset(some)
+    return found
 
 
 def subset_pass(
