@@ -83,6 +83,27 @@ class _Tuples:
         order = _order(sums)  # equal sums by first line (the order they were made in)
         self.first, self.within, self.sums = first[order], within[order], sums[order]
         self._keys: np.ndarray | None = None
+        self._run_ends: np.ndarray | None = None
+
+    def equal_range(self, need: np.ndarray, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per ``need``, the sorted positions ``[low, high)`` of the tuples whose sum is within
+        ``spread`` of it: one binary search, the end of the run of its sum looked up where
+        ``spread`` is 0 (the same as a second binary search)."""
+        sums = self.sums
+        lows = np.searchsorted(sums, need - spread, side="left")
+        wide = np.flatnonzero(spread)
+        if not len(sums):
+            return lows, lows.copy()
+        if len(wide) == len(need):
+            return lows, np.searchsorted(sums, need + spread, side="right")
+        if self._run_ends is None:
+            bounds = np.append(np.flatnonzero(sums[1:] != sums[:-1]) + 1, len(sums))
+            self._run_ends = np.repeat(bounds, np.diff(bounds, prepend=0))
+        at = np.minimum(lows, len(sums) - 1)
+        highs = np.where((lows < len(sums)) & (sums[at] == need), self._run_ends[at], lows)
+        if len(wide):
+            highs[wide] = np.searchsorted(sums, need[wide] + spread[wide], side="right")
+        return lows, highs
 
     def keys(self, origin: int, width: int) -> np.ndarray:
         """Per tuple (sorted positions), the rank of its sum among the distinct sums times
@@ -273,8 +294,7 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         # head.sums holds the part's base once; the tail's must hold it too.
         need = -head.sums[picked] if base is None else 2 * base[owners] - head.sums[picked]
         spread = spreads[owners]
-        lows = np.searchsorted(tail.sums, need - spread, side="left")
-        highs = np.searchsorted(tail.sums, need + spread, side="right")
+        lows, highs = tail.equal_range(need, spread)
         # Exact sums (no spread): only the tails of that sum that start after the head, and
         # early enough to end inside the anchor's window.
         exact = np.flatnonzero((spread == 0) & (highs - lows > NARROWED_SPAN))
