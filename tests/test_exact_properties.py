@@ -1,11 +1,17 @@
 """Properties of the exact pass on random small ledgers (hypothesis)."""
 from __future__ import annotations
 
+from unittest.mock import patch
+
+import numpy as np
 import pandas as pd
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lettrage
 from lettrage.invariants import violations
+from lettrage.passes import exact
+from lettrage.references import pair_evidence
 
 PARTIES = ["411000/A", "411000/B", "401000/F"]
 REFS = ["", "FA2025-0001", "FA2025-0002", "FA2025-0003", "BQ"]
@@ -87,3 +93,115 @@ def test_no_pair_whose_references_contradict(ledger):
             cites(y) is not None and x in documents[cites(y)])
         if cites(x) is not None or cites(y) is not None:
             assert agree, f"pair {x}-{y} made against a citation"
+
+
+# The pandas twin of the exact pass, the oracle of the array one: candidate pairs by merges,
+# costs by reindexing, mutual-best rounds by sort / duplicated / isin.
+
+def _slow_candidate_pairs(open_lines):
+    lines = open_lines[["line", "party_id", "amount", "date", "invoice_side"]].assign(
+        size=lambda f: f["amount"].abs())
+    invoices, settlements = lines[lines["invoice_side"]], lines[~lines["invoice_side"]]
+    keys = ["party_id", "size"]
+    counts = (invoices.groupby(keys).size().rename("n_a").to_frame()
+              .join(settlements.groupby(keys).size().rename("n_b"), how="inner"))
+    columns = ["a", "b", "party_id"]
+    if counts.empty:
+        return pd.DataFrame(columns=columns, dtype=np.int64)
+    big = counts[counts["n_a"] * counts["n_b"] > exact.FULL_BUCKET_PAIRS].index
+    in_big_a = pd.MultiIndex.from_frame(invoices[keys]).isin(big)
+    in_big_b = pd.MultiIndex.from_frame(settlements[keys]).isin(big)
+    small = invoices[~in_big_a].merge(settlements[~in_big_b], on=keys, suffixes=("_a", "_b"))
+    small = small.rename(columns={"line_a": "a", "line_b": "b"})[columns]
+    a, b = invoices[in_big_a], settlements[in_big_b]
+    if a.empty:
+        return small
+    a = a.sort_values(keys + ["date", "line"]).assign(rank=lambda f: f.groupby(keys).cumcount(),
+                                                      n_a=lambda f: f.groupby(keys)["line"].transform("size"))
+    b = b.sort_values(keys + ["date", "line"]).assign(rank=lambda f: f.groupby(keys).cumcount())
+    a = a.merge(b.groupby(keys).size().rename("n_b").reset_index(), on=keys)
+    centre = (a["rank"] * a["n_b"] // a["n_a"]).to_numpy()
+    offsets = np.arange(-exact.NEAREST_IN_BIG_BUCKETS, exact.NEAREST_IN_BIG_BUCKETS + 1)
+    expanded = a.loc[a.index.repeat(len(offsets))].assign(
+        rank=np.repeat(centre, len(offsets)) + np.tile(offsets, len(a)))
+    expanded = expanded[(expanded["rank"] >= 0) & (expanded["rank"] < expanded["n_b"])]
+    near = expanded.merge(b[keys + ["rank", "line"]], on=keys + ["rank"], suffixes=("_a", "_b"))
+    near = near.rename(columns={"line_a": "a", "line_b": "b"})[columns]
+    return pd.concat([small, near], ignore_index=True)
+
+
+def _slow_mutual_best(pairs):
+    cost = ["tier", "before", "date_a", "date_b", "held_a", "held_b", "a", "b"]
+    remaining = pairs.sort_values(cost, kind="stable")
+    chosen = []
+    while not remaining.empty:
+        fixed = remaining[~remaining.duplicated("a") & ~remaining.duplicated("b")]
+        chosen.append(fixed)
+        remaining = remaining[~remaining["a"].isin(fixed["a"]) & ~remaining["b"].isin(fixed["b"])]
+    return pd.concat(chosen).sort_values(["a", "b"], ignore_index=True)
+
+
+def _slow_exact_pass(open_lines, documents, cites, *, sure_only):
+    pairs = _slow_candidate_pairs(open_lines)
+    if pairs.empty:
+        return []
+    agree, contradict = pair_evidence(pairs, documents, cites)
+    by_line = open_lines.set_index("line")
+    date_a = by_line["date"].reindex(pairs["a"]).to_numpy()
+    date_b = by_line["date"].reindex(pairs["b"]).to_numpy()
+    ref_a = by_line["ref_key"].reindex(pairs["a"]).to_numpy()
+    ref_b = by_line["ref_key"].reindex(pairs["b"]).to_numpy()
+    same_ref = (ref_a == ref_b) & (np.char.str_len(ref_a.astype(str)) >= 3)
+    held_a = by_line["held"].reindex(pairs["a"]).to_numpy(dtype=bool)
+    held_b = by_line["held"].reindex(pairs["b"]).to_numpy(dtype=bool)
+    ranked = pairs.assign(agree=agree, tier=np.where(agree, 0, np.where(same_ref, 1, 2)),
+                          before=(date_b < date_a).astype(np.int8), date_a=date_a, date_b=date_b,
+                          held_a=held_a.astype(np.int8), held_b=held_b.astype(np.int8))
+    too_early = (date_a - date_b) // np.timedelta64(1, "D") > exact.MAX_DAYS_EARLY
+    allowed = ranked[~contradict & ~(too_early & ~agree)]
+    if sure_only:
+        single = ~allowed["a"].duplicated(keep=False) & ~allowed["b"].duplicated(keep=False)
+        claimed = documents.loc[documents["key"].isin(set(cites["key"])), "line"]
+        unclaimed = ~allowed["a"].isin(claimed) & ~allowed["b"].isin(claimed)
+        allowed = allowed[(single & unclaimed) | allowed["agree"]]
+    if allowed.empty:
+        return []
+    chosen = _slow_mutual_best(allowed)
+    chosen = chosen[~chosen["held_a"].astype(bool) & ~chosen["held_b"].astype(bool)]
+    return list(zip(chosen["a"], chosen["b"], chosen["agree"]))
+
+
+@st.composite
+def open_lines_and_evidence(draw):
+    size = draw(st.integers(min_value=0, max_value=24))
+    lines = draw(st.permutations(range(100, 100 + size)))
+    rows = [{
+        "line": line, "party_id": draw(st.integers(0, 2)),
+        "amount": draw(st.sampled_from([500, 700])) * draw(st.sampled_from([1, -1])),
+        "date": pd.Timestamp("2025-01-01") + pd.Timedelta(days=draw(st.sampled_from([0, 1, 2, 3, 90, 150]))),
+        "invoice_side": draw(st.booleans()), "ref_key": draw(st.sampled_from(["", "AB", "FA1", "FA2"])),
+        "held": draw(st.sampled_from([False, False, False, True])),
+    } for line in lines]
+    frame = pd.DataFrame(rows, columns=["line", "party_id", "amount", "date", "invoice_side", "ref_key", "held"])
+    frame = frame.astype({"line": "int64", "party_id": "int64", "amount": "int64", "date": "datetime64[s]",
+                          "invoice_side": bool, "held": bool, "ref_key": "str"})
+    keys = st.sampled_from(["FA20251", "FA20252", "FA20253"])
+    some_line = st.sampled_from(lines) if lines else st.just(0)
+    documents = pd.DataFrame(draw(st.lists(st.tuples(some_line, keys), max_size=6)), columns=["line", "key"])
+    cites = pd.DataFrame(draw(st.lists(st.tuples(some_line, keys, st.booleans()), max_size=6)),
+                         columns=["line", "key", "near"])
+    return (frame, documents.astype({"line": "int64"}), cites.astype({"line": "int64", "near": bool}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(open_lines_and_evidence(), st.booleans(), st.sampled_from([(400, 12), (4, 1), (2, 0)]))
+def test_exact_pass_matches_its_pandas_twin(inputs, sure_only, buckets):
+    open_lines, documents, cites = inputs
+    with patch.object(exact, "FULL_BUCKET_PAIRS", buckets[0]), \
+            patch.object(exact, "NEAREST_IN_BIG_BUCKETS", buckets[1]):
+        fast = exact.exact_pass(open_lines, documents, cites, sure_only=sure_only)
+        slow = _slow_exact_pass(open_lines, documents, cites, sure_only=sure_only)
+    pairs = fast.members["line"].to_numpy().reshape(-1, 2).tolist()
+    reasons = fast.groups["reason"].tolist() if len(fast.groups) else []
+    assert [(a, b, reason == "same amount, reference cited") for (a, b), reason in zip(pairs, reasons)] == [
+        (a, b, bool(agree)) for a, b, agree in slow]
