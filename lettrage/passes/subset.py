@@ -165,15 +165,41 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
     held = set(np.flatnonzero(parties.held).tolist())
     unsure_rows = np.flatnonzero(unsure)
     unsure_set = set(unsure_rows.tolist())
+    unsure_list = unsure_rows.tolist()
     unsure_bounds = np.searchsorted(unsure_rows, np.append(parties.starts, len(lines))).tolist()
+    timeouts_list = timeouts.tolist()
+
+    def letterable(candidate: _Candidate) -> bool:
+        # A group touching an unsure line, a held line, or a large group that cannot be
+        # proved the only one is never lettered (but it is a rival all the same).
+        return (held.isdisjoint(candidate.rows)
+                and (candidate.rows in large_rows
+                     or (candidate.rows not in rival_rows
+                         and unsure_set.isdisjoint(candidate.rows))))
+
+    def group(candidate: _Candidate, index: int) -> Group:
+        return Group(lines=tuple(sorted(lines[r] for r in candidate.rows)),
+                     gap=candidate.eur_gap, currency=parties.currencies[index],
+                     reason=_reason(candidate, values))
+
     outcomes = []
     for index in range(count):
-        outcome = PartyOutcome(timeouts=int(timeouts[index]))
+        outcome = PartyOutcome(timeouts=timeouts_list[index])
         outcomes.append(outcome)
         candidates = by_part[index]
-        in_part = unsure_rows[unsure_bounds[index]:unsure_bounds[index + 1]].tolist()
+        in_part = unsure_list[unsure_bounds[index]:unsure_bounds[index + 1]]
         if not candidates:
             outcome.unsure = [lines[r] for r in in_part]
+            continue
+        if len(candidates) == 1:  # the one group through its lines: safe when letterable
+            candidate = candidates[0]
+            if letterable(candidate):
+                outcome.groups.append(group(candidate, index))
+                outcome.unsure = [lines[r] for r in in_part if r not in candidate.rows]
+            else:
+                outcome.ambiguous.append((tuple(lines[r] for r in candidate.rows),
+                                          candidate.eur_gap))
+                outcome.unsure = [lines[r] for r in in_part]
             continue
         used: set[int] = set()
         # Every candidate is a rival, lettered or not: a group touching an unsure line may
@@ -181,20 +207,12 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
         # cannot be proved the only one.
         active = candidates
         while active:
-            safe = [c for c in _safe(active)
-                    if held.isdisjoint(c.rows)
-                    and (c.rows in large_rows
-                         or (c.rows not in rival_rows and unsure_set.isdisjoint(c.rows)))]
+            safe = [c for c in _safe(active) if letterable(c)]
             if not safe:
                 break
             for candidate in safe:
                 used.update(candidate.rows)
-                outcome.groups.append(Group(
-                    lines=tuple(sorted(lines[r] for r in candidate.rows)),
-                    gap=candidate.eur_gap,
-                    currency=parties.currencies[index],
-                    reason=_reason(candidate, values),
-                ))
+                outcome.groups.append(group(candidate, index))
             active = [c for c in active if used.isdisjoint(c.rows)]
         for candidate in candidates:
             if used.isdisjoint(candidate.rows):
@@ -598,7 +616,8 @@ def _safe(active: list[_Candidate]) -> list[_Candidate]:
 
 def _reason(candidate: _Candidate, values: list[int]) -> str:
     picked = [values[r] for r in candidate.rows]
-    debits, credits = sum(v > 0 for v in picked), sum(v < 0 for v in picked)
+    debits = len([v for v in picked if v > 0])
+    credits = len([v for v in picked if v < 0])
     text = f"{debits} debit and {credits} credit lines net to zero"
     if candidate.gap:
         text = f"{debits} debit and {credits} credit lines, gap {candidate.gap / 100:.2f} within tolerance"
