@@ -10,6 +10,7 @@ parties, whose lines the worker selects itself.
 """
 from __future__ import annotations
 
+import heapq
 import logging
 from concurrent.futures import ProcessPoolExecutor
 
@@ -74,15 +75,16 @@ def _run(parties: np.ndarray) -> tuple[PassOutput, pd.DataFrame, list[str]]:
 
 
 def _chunks(remaining: pd.DataFrame, count: int) -> list[np.ndarray]:
-    """Third parties split into ``count`` chunks of similar line counts (deterministic)."""
+    """Third parties split into ``count`` chunks of similar line counts (deterministic): the
+    largest first, each to the least loaded chunk (the first of equally loaded ones)."""
     sizes = remaining.groupby("party_id").size().sort_index()
     order = np.argsort(-sizes.to_numpy(), kind="stable")
-    loads = np.zeros(count, dtype=np.int64)
+    loads = [(0, target) for target in range(count)]  # a heap: least load, then first chunk
     members: list[list[int]] = [[] for _ in range(count)]
-    for position in order.tolist():
-        target = int(np.argmin(loads))
-        loads[target] += int(sizes.iat[position])
-        members[target].append(int(sizes.index[position]))
+    for size, party in zip(sizes.to_numpy()[order].tolist(), sizes.index.to_numpy()[order].tolist()):
+        load, target = loads[0]
+        heapq.heapreplace(loads, (load + size, target))
+        members[target].append(int(party))
     return [np.array(sorted(m), dtype=np.int64) for m in members if m]
 
 
