@@ -30,6 +30,9 @@ LISTED_SUBSETS = 600
 #: Most head-tail pairs with the right sum examined for one anchor; beyond, the anchor is
 #: left to the per-anchor search (crowded amounts: it stops at its solution limit).
 PAIRS_PER_ANCHOR = 4_000
+#: Fewer heads than this look up their tails by two binary searches (the lookup of the end
+#: of a run of equal sums pays only on many).
+RUN_LOOKUP_HEADS = 4096
 #: A head with more tails of its sum than this (and no spread) looks for those that start
 #: after it and can end in its window only (a binary search more: worth it when crowded).
 NARROWED_SPAN = 16
@@ -88,12 +91,12 @@ class _Tuples:
     def equal_range(self, need: np.ndarray, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per ``need``, the sorted positions ``[low, high)`` of the tuples whose sum is within
         ``spread`` of it: one binary search, the end of the run of its sum looked up where
-        ``spread`` is 0 (the same as a second binary search)."""
+        ``spread`` is 0 (the same as a second binary search), when there are many."""
         sums = self.sums
         lows = np.searchsorted(sums, need - spread, side="left")
+        if len(need) < RUN_LOOKUP_HEADS or not len(sums):
+            return lows, np.searchsorted(sums, need + spread, side="right")
         wide = np.flatnonzero(spread)
-        if not len(sums):
-            return lows, lows.copy()
         if len(wide) == len(need):
             return lows, np.searchsorted(sums, need + spread, side="right")
         if self._run_ends is None:
