@@ -14,7 +14,8 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lettrage
 from lettrage.invariants import violations

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from scenario import groups_of, run
 
 CUSTOMER, SUPPLIER = "411000", "401000"
