@@ -20,7 +20,8 @@ from lettrage.letters import first_number, highest_codes, number_to_code, usual_
 from lettrage.opening import aggregated_openings
 from lettrage.parallel import run_subset_pass
 from lettrage.passes.base import PassOutput
-from lettrage.passes.exact import exact_pass
+from lettrage.passes.day_batches import day_batch_pass
+from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
 from lettrage.references import document_references, reference_keys
@@ -80,6 +81,11 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     history = _history(selected, exact) if settings.learn_window else selected.iloc[:0]
     windows = party_windows(history, remaining["party_id"].to_numpy(),
                             settings.window_days, settings.max_window_days)
+    # Every open invoice of one day settled by one payment: the answer a person picks among
+    # the equally good subsets the subset pass would leave.
+    day = day_batch_pass(remaining[~foreign_mask(remaining, settings.company_currency)], windows,
+                         documents, cites, max_days_early=MAX_DAYS_EARLY)
+    remaining = remaining[~remaining["line"].isin(day.lines)]
     subset, proposals, messages = run_subset_pass(
         remaining, windows, documents, cites, _subset_settings(settings),
         settings.company_currency, settings.jobs or 1)
@@ -91,7 +97,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     fifo = exact_pass(left[~foreign_mask(left, settings.company_currency)], documents, cites,
                       name="fifo")
     proposals = _without_lines(proposals, set(fifo.lines.tolist()))
-    outputs = [exact, subset, fifo]
+    outputs = [exact, day, subset, fifo]
     members, groups = _number_groups(outputs)
     groups = _give_letters(groups, members, lines, settings)
     review = review_pass(_after_lettering(selected, members, groups), documents, cites, proposals,
