@@ -1,8 +1,9 @@
 """Run the subset pass over third parties in worker processes.
 
 Third parties are independent, so the work is split into chunks of whole third parties, each
-run by the same pure function; results are put back in third-party order. The letters do not
-depend on the number of processes.
+run by the same pure function; results are concatenated in chunk order. The engine orders
+groups by their lines before giving letters, so the letters do not depend on the number of
+processes (the order of run messages may).
 
 Each worker receives the inputs once, when it starts (inherited, not pickled, where processes
 are forked), and only the columns the pass reads; a task is then just a chunk's third
