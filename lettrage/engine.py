@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from lettrage.errors import FecError
+from lettrage.foreign_citations import near_citations_elsewhere
 from lettrage.ledger import (
     ATTR_FAULTS,
     FAULT_COLUMNS,
@@ -67,6 +68,9 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     lines = _prepare(ledger, settings)
     selected = lines[lines["selected"]]
     documents, cites = document_references(selected)
+    elsewhere = near_citations_elsewhere(selected, documents, cites)
+    if len(elsewhere):  # mistyped citations of another third party's documents
+        cites = pd.concat([cites, elsewhere.assign(near=True)], ignore_index=True)
     open_lines = selected[selected["open"]].assign(
         ref_key=lambda f: reference_keys(f["piece_ref"])
     )
