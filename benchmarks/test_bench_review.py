@@ -36,8 +36,7 @@ def all_open(request, tmp_path_factory):
     path, truth_path = folder / "123456789FEC20251231.txt", folder / "truth.csv"
     generator.write(lines, 5, path, truth_path)
     ledger = lettrage.read_fec(path)
-    frame = _prepare(ledger, Settings())
-    selected = frame[frame["selected"]]
+    selected = _prepare(ledger, Settings())
     documents = document_keys(selected)
     cites = citations(selected, documents)
     opened = selected.assign(kept=False, left=selected["amount"] != 0, letter="")

@@ -177,8 +177,7 @@ class PassInputs:
 
 def _pass_inputs(ledger: pd.DataFrame, settings: Settings) -> PassInputs:
     """The inputs of the passes, as :func:`lettrage.engine.match` makes them."""
-    lines = _prepare(ledger, settings)
-    selected = lines[lines["selected"]]
+    selected = _prepare(ledger, settings)
     documents = document_keys(selected)
     cites = citations(selected, documents)
     open_lines = selected[selected["open"]].assign(ref_key=lambda f: reference_keys(f["piece_ref"]))

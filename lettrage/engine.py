@@ -65,8 +65,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
         raise TypeError("give either settings= or keyword options, not both")
     validate_frame(ledger)
     started = time.perf_counter()
-    lines = _prepare(ledger, settings)
-    selected = lines[lines["selected"]]
+    selected = _prepare(ledger, settings)
     documents, cites = document_references(selected)
     elsewhere = near_citations_elsewhere(selected, documents, cites)
     if len(elsewhere):  # mistyped citations of another third party's documents
@@ -103,11 +102,11 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     proposals = _without_lines(proposals, set(fifo.lines.tolist()))
     outputs = [exact, day, subset, fifo]
     members, groups = _number_groups(outputs)
-    groups = _give_letters(groups, members, lines, settings)
+    groups = _give_letters(groups, members, selected, settings)
     review = review_pass(_after_lettering(selected, members, groups), documents, cites, proposals,
                          _review_settings(settings))
     log.info("review pass: %d proposals (%.2f s)", len(review), time.perf_counter() - started)
-    return _result(ledger, lines, settings, members, groups, review, messages)
+    return _result(ledger, selected, settings, members, groups, review, messages)
 
 
 def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:
@@ -198,7 +197,6 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             "currency": _text(ledger, "currency", rows),
             "currency_amount": currency_amount,
             "letter": letters,
-            "selected": np.ones(len(rows), dtype=bool),
         }
     )
     frame["open"] = (letters == "") & (amount != 0)
@@ -348,9 +346,8 @@ def _give_letters(
     """
     per_group = _per_group(members, lines)
     groups = groups.join(per_group, on="group").sort_values(["party_id", "first_line"])
-    selected = lines[lines["selected"]]
-    highest = highest_codes(selected["party_id"], selected["letter"])
-    width = settings.letter_width or usual_width(selected["letter"])
+    highest = highest_codes(lines["party_id"], lines["letter"])
+    width = settings.letter_width or usual_width(lines["letter"])
     rank = groups.groupby("party_id").cumcount().to_numpy()
     parties = groups["party_id"].to_numpy()
     unique_parties, party_index = np.unique(parties, return_inverse=True)

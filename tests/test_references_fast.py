@@ -238,8 +238,7 @@ def assert_same_frames(lines: pd.DataFrame, *, check_dtype: bool = True) -> None
 
 
 def _selected(ledger: pd.DataFrame) -> pd.DataFrame:
-    frame = _prepare(ledger, Settings())
-    return frame[frame["selected"]]
+    return _prepare(ledger, Settings())
 
 
 @pytest.mark.parametrize("path", REAL, ids=[path.name for path in REAL])

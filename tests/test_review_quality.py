@@ -34,7 +34,7 @@ def test_no_lettered_group_goes_against_a_reference(tmp_path):
     generator.write(6000, 23, path, truth_path)
     ledger = lettrage.read_fec(path)
     result = lettrage.match(ledger)
-    selected = _prepare(ledger, result.settings).query("selected")
+    selected = _prepare(ledger, result.settings)
     documents = document_keys(selected)
     cites = citations(selected, documents)
     own = documents.groupby("line")["key"].agg(set)
