@@ -100,6 +100,6 @@ def day_batch_pass(
 
 def _in_reach(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int) -> np.ndarray:
     """Whether each settlement (``date``) is dated within reach of its day (``date_day``)."""
-    delay = ((pairs["date"] - pairs["date_day"]) / _DAY).to_numpy()
+    delay = ((pairs["date"] - pairs["date_day"]) // _DAY).to_numpy()
     window = windows.reindex(pairs["party_id"]).to_numpy(dtype=np.int64)
     return (delay >= -max_days_early) & (delay <= window)
