@@ -23,6 +23,7 @@ from lettrage.parallel import run_subset_pass
 from lettrage.passes.base import PassOutput
 from lettrage.passes.day_batches import day_batch_pass
 from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
+from lettrage.passes.period_batches import period_batch_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
 from lettrage.references import document_references, reference_keys
@@ -89,6 +90,11 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     day = day_batch_pass(remaining[~foreign_mask(remaining, settings.company_currency)], windows,
                          documents, cites, max_days_early=MAX_DAYS_EARLY)
     remaining = remaining[~remaining["line"].isin(day.lines)]
+    # Every open invoice of a period (a statement) settled by one payment, when no other run
+    # of invoices competes.
+    period = period_batch_pass(remaining[~foreign_mask(remaining, settings.company_currency)],
+                               windows, documents, cites, max_days_early=MAX_DAYS_EARLY)
+    remaining = remaining[~remaining["line"].isin(period.lines)]
     subset, proposals, messages = run_subset_pass(
         remaining, windows, documents, cites, _subset_settings(settings),
         settings.company_currency, settings.jobs or 1)
@@ -100,7 +106,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     fifo = exact_pass(left[~foreign_mask(left, settings.company_currency)], documents, cites,
                       name="fifo")
     proposals = _without_lines(proposals, set(fifo.lines.tolist()))
-    outputs = [exact, day, subset, fifo]
+    outputs = [exact, day, period, subset, fifo]
     members, groups = _number_groups(outputs)
     groups = _give_letters(groups, members, selected, settings)
     review = review_pass(_after_lettering(selected, members, groups), documents, cites, proposals,

@@ -29,11 +29,12 @@ both = pytest.mark.parametrize("account", [CUSTOMER, SUPPLIER])
 
 @both
 def test_4_one_payment_for_several_invoices(tmp_path, account):
+    # FA4 falls between the invoices paid, so they are no period batch: the subset pass's case.
     result = run(tmp_path, rows(account, """
         20250105|ACME|FA1|Facture 1|300,00
         20250106|ACME|FA2|Facture 2|450,00
         20250107|ACME|FA3|Facture 3|120,00
-        20250110|ACME|FA4|Facture 4|95,00
+        20250106|ACME|FA4|Facture 4|95,00
         20250210|ACME|VIR|Virement ACME|-870,00
     """))
     assert groups_of(result) == {frozenset({1, 2, 3, 5})}
@@ -253,8 +254,10 @@ def test_one_payment_for_many_invoices_with_two_answers_letters_nothing(tmp_path
     invoices = [117.31, 245.80, 98.12, 310.45, 76.99, 150.03, 402.18, 233.67, 196.24]
     # 98.12 + 98.12 = 196.24: the payment can take either the two 98.12 or the 196.24.
     invoices.append(98.12)
-    text = "\n".join(f"202501{10 + i:02d}|OMEGA|F{i}|Facture|{a:.2f}".replace(".", ",")
-                     for i, a in enumerate(invoices))
+    # The 196.24 is dated among the eight paid, so that they are no period batch.
+    days = [10 + i if i != 8 else 13 for i in range(len(invoices))]
+    text = "\n".join(f"202501{day:02d}|OMEGA|F{i}|Facture|{a:.2f}".replace(".", ",")
+                     for i, (day, a) in enumerate(zip(days, invoices)))
     total = f"{sum(invoices[:8]):.2f}".replace(".", ",")
     result = run(tmp_path, rows(account, text + f"\n20250215|OMEGA|VIR|Virement|-{total}"))
     assert groups_of(result) == set()

@@ -1,0 +1,165 @@
+"""Period batches: one settlement for every open invoice of a run of days of its third party
+— a statement, a fortnight's deliveries debited at once.
+
+Among many open invoices, subsets that reach a settlement's amount by chance abound, and the
+subset pass, unable to prove one answer, letters nothing. An accountant looks for the invoices
+the settlement plainly covers: every open invoice from one day to another. This pass letters
+such a *period* — whole days, :data:`MIN_INVOICES` or more invoices, none held back, at most
+:data:`MAX_SPAN_DAYS` from first to last — only when nothing of that kind competes:
+
+- the settlement matches no other run of consecutive open invoices of its third party within
+  reach (runs of any length, whole days or not: one invoice of the amount, two invoices of
+  the days after, a run that starts within a day are as good answers);
+- no other settlement matches a run overlapping the period;
+- no line of the group cites a document outside it.
+
+"Within reach": the settlement is dated at most ``max_days_early`` before the period's last
+day and at most the third party's window after its first. Invoices are taken in (date, line)
+order; runs of one day are left to :mod:`lettrage.passes.day_batches`, which runs first.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lettrage.passes.base import PassOutput
+from lettrage.passes.subset import Evidence
+
+_DAY = np.timedelta64(1, "D")
+#: The fewest invoices a period holds: two invoices that match a payment are chance too often
+#: (situation 16).
+MIN_INVOICES = 3
+#: The longest period, first to last invoice day: a monthly statement.
+MAX_SPAN_DAYS = 31
+
+
+def period_batch_pass(
+    open_lines: pd.DataFrame,
+    windows: pd.Series,
+    documents: pd.DataFrame,
+    cites: pd.DataFrame,
+    *,
+    max_days_early: int,
+) -> PassOutput:
+    """Letter settlements equal to the sum of every open invoice of a period.
+
+    Parameters
+    ----------
+    open_lines : open lines of the company currency with ``line``, ``party_id``, ``amount``
+        (cents), ``date``, ``invoice_side`` and optionally ``held``.
+    windows : per ``party_id``, the days after an invoice its settlement may come.
+    documents, cites : reference evidence (see :mod:`lettrage.references`).
+    max_days_early : how many days a settlement may precede the invoices it settles.
+    """
+    held = (open_lines["held"].to_numpy(dtype=bool) if "held" in open_lines.columns
+            else np.zeros(len(open_lines), dtype=bool))
+    invoice_side = open_lines["invoice_side"].to_numpy(dtype=bool)
+    invoices = open_lines.loc[invoice_side, ["line", "party_id", "amount", "date"]].assign(
+        held=held[invoice_side]).sort_values(["party_id", "date", "line"], kind="stable")
+    settlements = open_lines.loc[~invoice_side & ~held, ["line", "party_id", "amount", "date"]]
+    settlements = settlements.assign(total=settlements["amount"].abs())
+    settlements = settlements[settlements["total"] > 0]
+    if invoices.empty or settlements.empty:
+        return PassOutput()
+    runs = _runs(invoices, settlements)
+    if runs.empty:
+        return PassOutput()
+    pairs = settlements.merge(runs, on=["party_id", "total"])
+    pairs = pairs[_in_reach(pairs, windows, max_days_early)]
+    chosen = pairs[~pairs["line"].duplicated(keep=False) & pairs["whole_days"]
+                   & (pairs["count"] >= MIN_INVOICES) & ~pairs["held"]
+                   & (pairs["first"] != pairs["last"])]
+    chosen = chosen[~_overlapped(chosen, pairs)]
+    if chosen.empty:
+        return PassOutput()
+    invoice_lines = invoices["line"].to_numpy()
+    reasons: list[str] = []
+    members: list[tuple[int, int]] = []
+    groups = [sorted([settlement, *invoice_lines[start:stop + 1].tolist()])
+              for settlement, start, stop in zip(chosen["line"].tolist(), chosen["start"].tolist(),
+                                                 chosen["stop"].tolist())]
+    wanted = [line for lines in groups for line in lines]
+    evidence = Evidence(documents[documents["line"].isin(wanted)], cites[cites["line"].isin(wanted)])
+    for lines, first, last in zip(groups, chosen["first"].tolist(), chosen["last"].tolist()):
+        if evidence.judge(lines)[1]:
+            continue  # a line cites a document outside the group
+        members.extend((len(reasons), line) for line in lines)
+        reasons.append(f"every open invoice from {pd.Timestamp(first):%Y-%m-%d} to "
+                       f"{pd.Timestamp(last):%Y-%m-%d} ({len(lines) - 1} lines) settled by one payment")
+    if not reasons:
+        return PassOutput()
+    count = len(reasons)
+    return PassOutput(
+        groups=pd.DataFrame({
+            "group": np.arange(count, dtype=np.int64),
+            "pass": "period",
+            "gap": np.zeros(count, dtype=np.int64),
+            "currency": "",
+            "reason": reasons,
+        }),
+        members=pd.DataFrame(members, columns=["group", "line"]).astype(np.int64),
+    )
+
+
+def _runs(invoices: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:
+    """Every run of consecutive ``invoices`` (rows ``start`` to ``stop`` of one third party,
+    in their order, spanning at most :data:`MAX_SPAN_DAYS`) whose total is the amount of an
+    open settlement of that third party: ``party_id``, ``start``, ``stop``, ``first`` and
+    ``last`` day, ``total``, ``count``, ``held`` (a line held back), ``whole_days`` (every
+    invoice of its first and last days)."""
+    party = invoices["party_id"].to_numpy(dtype=np.int64)
+    dates = invoices["date"].to_numpy()
+    day = dates.astype("datetime64[D]").astype(np.int64)
+    size = len(party)
+    amounts = np.abs(invoices["amount"].to_numpy(dtype=np.int64))
+    held = np.concatenate(([0], np.cumsum(invoices["held"].to_numpy(dtype=np.int64))))
+    new_day = np.ones(size, dtype=bool)
+    new_day[1:] = (party[1:] != party[:-1]) | (day[1:] != day[:-1])
+    day_ends = np.append(new_day[1:], True)
+    # Settlement amounts per third party, as one sorted key; the largest bounds a run.
+    stride = int(max(amounts.max(), settlements["total"].max())) + 1
+    targets = np.unique(settlements["party_id"].to_numpy(dtype=np.int64) * stride
+                        + settlements["total"].to_numpy(dtype=np.int64))
+    largest = settlements.groupby("party_id")["total"].max()
+    ceiling = largest.reindex(party).fillna(0).to_numpy(dtype=np.int64)
+    start = np.arange(size)
+    stop = start.copy()
+    total = amounts.copy()
+    found = []
+    while len(start):
+        live = total <= ceiling[start]
+        start, stop, total = start[live], stop[live], total[live]
+        hit = np.isin(party[start] * stride + total, targets)
+        if hit.any():
+            a, b = start[hit], stop[hit]
+            found.append(pd.DataFrame({
+                "party_id": party[a], "start": a, "stop": b, "first": dates[a], "last": dates[b],
+                "total": total[hit], "count": b - a + 1, "held": held[b + 1] > held[a],
+                "whole_days": new_day[a] & day_ends[b],
+            }))
+        more = stop + 1 < size
+        start, stop, total = start[more], stop[more] + 1, total[more]
+        grows = (party[stop] == party[start]) & (day[stop] - day[start] <= MAX_SPAN_DAYS)
+        start, stop = start[grows], stop[grows]
+        total = total[grows] + amounts[stop]
+    return pd.concat(found, ignore_index=True) if found else pd.DataFrame()
+
+
+def _overlapped(chosen: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """Whether each chosen pair's run overlaps a run another settlement matches."""
+    if chosen.empty:
+        return np.zeros(0, dtype=bool)
+    both = chosen[["line", "party_id", "start", "stop"]].reset_index(names="at").merge(
+        pairs[["line", "party_id", "start", "stop"]], on="party_id", suffixes=("", "_other"))
+    clash = ((both["line"] != both["line_other"]) & (both["start_other"] <= both["stop"])
+             & (both["start"] <= both["stop_other"]))
+    return chosen.index.isin(both.loc[clash, "at"])
+
+
+def _in_reach(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int) -> np.ndarray:
+    """Whether each settlement (``date``) is within reach of its run (``first`` to ``last``):
+    at most ``max_days_early`` before the last day, at most the window after the first."""
+    early = ((pairs["date"] - pairs["last"]) // _DAY).to_numpy()
+    late = ((pairs["date"] - pairs["first"]) // _DAY).to_numpy()
+    window = windows.reindex(pairs["party_id"]).to_numpy(dtype=np.int64)
+    return (early >= -max_days_early) & (late <= window)

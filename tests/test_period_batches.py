@@ -1,0 +1,100 @@
+"""Period batches: one payment for every open invoice of a run of days
+(lettrage/passes/period_batches.py)."""
+from __future__ import annotations
+
+import pytest
+from scenario import groups_of, run
+from test_review_scenarios import CUSTOMER, SUPPLIER, rows, status
+
+both = pytest.mark.parametrize("account", [CUSTOMER, SUPPLIER])
+
+# The 600.00 payment is 100 + 200 + 300 (every invoice from 1 to 8 March) and also 250 + 350
+# (two invoices with a 70.00 one between them): a tie for the subset pass. The statement of
+# 1 to 8 March is the answer a person picks.
+STATEMENT = """
+    20250301|ACME|FA1|Facture 1|100,00
+    20250303|ACME|FA2|Facture 2|200,00
+    20250308|ACME|FA3|Facture 3|300,00
+    20250312|ACME|FA4|Facture 4|250,00
+    20250315|ACME|FA5|Facture 5|70,00
+    20250318|ACME|FA6|Facture 6|350,00
+    20250330|ACME|PRLV|PRELEVEMENT ACME|-600,00
+"""
+
+
+@both
+def test_a_payment_of_every_invoice_of_a_period_takes_them(tmp_path, account):
+    result = run(tmp_path, rows(account, STATEMENT))
+    assert groups_of(result) == {frozenset({1, 2, 3, 7})}
+    group = result.groups.iloc[0]
+    assert group["pass"] == "period"
+    assert "from 2025-03-01 to 2025-03-08" in group["reason"]
+    assert all(status(result, line) != "lettered" for line in (4, 5, 6))
+
+
+@both
+def test_invoices_that_are_not_a_run_leave_the_tie(tmp_path, account):
+    # The 70.00 invoice dated 2 March breaks the run 100 + 200 + 300: no period reaches 600.
+    result = run(tmp_path, rows(account, STATEMENT.replace("20250315|ACME|FA5", "20250302|ACME|FA5")))
+    assert groups_of(result) == set()
+
+
+@both
+def test_two_invoices_are_not_enough(tmp_path, account):
+    result = run(tmp_path, rows(account, STATEMENT.replace(
+        "20250301|ACME|FA1|Facture 1|100,00\n", "").replace("20250303|ACME|FA2|Facture 2|200,00",
+                                                           "20250303|ACME|FA2|Facture 2|300,00")))
+    assert not any(group >= {1, 2} for group in groups_of(result))
+
+
+@both
+def test_a_run_starting_within_a_day_competes(tmp_path, account):
+    # 80 + 120 + 120 + 140 (every invoice from 14 to 28 March) is 460.00, and so is
+    # 120 + 140 + 80 + 120 taking one of the two 120.00 invoices of 20 March: letter nothing.
+    result = run(tmp_path, rows(account, """
+        20250310|ONDO|F13|Facture 13|120,00
+        20250310|ONDO|F14|Facture 14|140,00
+        20250314|ONDO|F18|Facture 18|80,00
+        20250320|ONDO|F19|Facture 19|120,00
+        20250320|ONDO|F20|Facture 20|120,00
+        20250328|ONDO|F21|Facture 21|140,00
+        20250329|ONDO|VIR|VIREMENT ONDO|-460,00
+    """))
+    assert groups_of(result) == set()
+
+
+@both
+def test_another_payment_of_an_overlapping_period_letters_neither(tmp_path, account):
+    # A second payment of 550.00 is 300 + 250 (8 to 12 March), overlapping the statement.
+    result = run(tmp_path, rows(account, STATEMENT + "20250401|ACME|VIR|VIREMENT ACME|-550,00"))
+    assert not any(group >= {1, 2, 3} for group in groups_of(result))
+
+
+@both
+def test_a_period_longer_than_a_month_is_not_a_batch(tmp_path, account):
+    # 6 February to 10 March: 32 days.
+    result = run(tmp_path, rows(account, STATEMENT.replace("20250308|ACME|FA3", "20250206|ACME|FA3")
+                                .replace("20250301|ACME|FA1", "20250208|ACME|FA1")
+                                .replace("20250303|ACME|FA2", "20250310|ACME|FA2")))
+    assert not any(group >= {1, 2, 3} for group in groups_of(result))
+
+
+@both
+def test_a_period_holding_an_opening_balance_is_not_a_batch(tmp_path, account):
+    result = run(tmp_path, rows(account, STATEMENT.replace(
+        "20250303|ACME|FA2|Facture 2|200,00", "20250303|ACME|RAN|Report à nouveau|200,00")))
+    assert not any(2 in group for group in groups_of(result))
+
+
+@both
+def test_a_payment_citing_another_invoice_is_not_given_the_period(tmp_path, account):
+    result = run(tmp_path, rows(account, STATEMENT.replace(
+        "PRELEVEMENT ACME", "PRELEVEMENT ACME FA2025-000999") + "20250201|ACME|FA2025-000999|Facture|999,00"))
+    assert not any(group >= {1, 2, 3} for group in groups_of(result))
+
+
+@both
+def test_a_payment_out_of_reach_of_the_period_is_not_given_it(tmp_path, account):
+    # Paid a year later, beyond the third party's window (120 days by default).
+    result = run(tmp_path, rows(account, STATEMENT.replace("20250330|ACME|PRLV", "20260330|ACME|PRLV")))
+    assert groups_of(result) == set()
