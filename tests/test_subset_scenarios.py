@@ -280,3 +280,27 @@ def test_a_large_group_that_cannot_be_proved_the_only_one_still_makes_a_tie(tmp_
     assert groups_of(result) == set()
     proposed = set(result.review.loc[result.review["kind"] == "ambiguous", "lines"])
     assert proposed == {"1 2 5", "1 2 3 4 6 7"}
+
+
+# Two credit notes of 2.57 make 946.29 - 2.57 = 943.72 with the payment citing the invoice;
+# the one filed under the invoice's PieceRef is linked to it, the other to nothing in the
+# group: the linked one is the better group.
+CREDIT_NOTE_UNDER_THE_INVOICE = """
+    20250409|ILGO|943.72|ILGO 22040385|946,29
+    20250409|ILGO|943.72|ILGO AV 22040307|-2,57
+    20250505|ILGO|CAG283|WEB ILGO FACT 22040385|-943,72
+    20250510|ILGO|5949.68|ILGO AV 22050427|-2,57
+"""
+
+
+@both
+def test_references_linking_every_line_beat_a_group_with_an_unlinked_line(tmp_path, account):
+    result = run(tmp_path, rows(account, CREDIT_NOTE_UNDER_THE_INVOICE))
+    assert groups_of(result) == {frozenset({1, 2, 3})}
+
+
+@both
+def test_without_the_shared_piece_ref_the_credit_notes_tie(tmp_path, account):
+    result = run(tmp_path, rows(account, CREDIT_NOTE_UNDER_THE_INVOICE.replace(
+        "20250409|ILGO|943.72|ILGO AV", "20250409|ILGO|943.99|ILGO AV")))
+    assert groups_of(result) == set()

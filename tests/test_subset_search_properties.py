@@ -297,7 +297,8 @@ def test_judge_all_keeps_and_rejects_on_references():
     assert got == []
     cites = pd.DataFrame({"line": [11], "key": ["F1"], "near": [False]})
     got = _judge_all(found, lines, values, values, Evidence(documents, cites), SubsetSettings(), False)
-    assert [c.rows for c in got] == [(0, 1, 2)] and got[0].rank == (0, 0, 0)
+    # exact, references agree, one line (12) linked to no other, one settlement for two
+    assert [c.rows for c in got] == [(0, 1, 2)] and got[0].rank == (0, 0, 1, 0)
 
 
 # --- unique_subset and one_for_many ---------------------------------------------------------

@@ -9,9 +9,9 @@ count their solutions (see :mod:`lettrage.passes.subset_search`; CP-SAT for crow
 a search that cannot finish marks its lines *unsure*, and they go to review.
 
 A group is lettered only when it is *safe*: for each of its lines, no other admissible group
-through that line is as good (exact beats a gap; references agreeing beat none; one
-settlement for several invoices, or one invoice for several settlements, beats several
-against several). Ties — situation 16 — letter nothing. A group is inadmissible when one of its lines cites documents
+through that line is as good (exact beats a gap; references agreeing beat none, and
+references leaving fewer of the group's lines unlinked beat more; one settlement for several
+invoices, or one invoice for several settlements, beats several against several). Ties — situation 16 — letter nothing. A group is inadmissible when one of its lines cites documents
 none of which is in the group (evidence against it).
 
 :func:`subset_pass` searches every third party at once (:func:`_search_parties`): one window
@@ -79,7 +79,7 @@ class _Candidate:
     rows: tuple[int, ...]
     gap: int  # in the matching currency
     eur_gap: int
-    rank: tuple[int, int, int]  # lower is better: see _judge
+    rank: tuple[int, int, int, int]  # lower is better: see _judge
 
 
 def allowed_gap(base: int, settings: SubsetSettings) -> int:
@@ -487,17 +487,18 @@ def _judge_blocks(blocks, lines, values, eur, evidence, settings, foreign):
         cited = cites[rows[ok]].any(axis=1).tolist()
         gaps = gaps[ok].tolist()
         for i, group in enumerate(map(tuple, rows[ok].tolist())):
-            agree = False
+            agree, unlinked = False, 0
             if cited[i]:
-                agree, against = evidence.judge([int(lines[r]) for r in group])
+                agree, against, unlinked = evidence.weigh([int(lines[r]) for r in group])
                 if against:
                     continue
             gap = gaps[i]
-            # Rank, lower is better: exact before a gap; references agreeing before none;
-            # one settlement for several invoices (or the reverse) before several against
-            # several.
+            # Rank, lower is better: exact before a gap; references agreeing before none,
+            # and linking more of the group's lines before fewer; one settlement for several
+            # invoices (or the reverse) before several against several.
             kept.append(_Candidate(rows=group, gap=gap, eur_gap=eur_gaps[i],
-                                   rank=(0 if gap == 0 else 1, 0 if agree else 1, shapes[i])))
+                                   rank=(0 if gap == 0 else 1, 0 if agree else 1, unlinked,
+                                         shapes[i])))
     if not kept:
         return kept
     # In the order of the row tuples: a shorter tuple before the longer ones it begins.
@@ -541,14 +542,15 @@ def _judge(rows, lines, values, eur, evidence, settings, foreign):
     if _has_zero_part(picked):
         return None  # not minimal: it splits into smaller groups
     group_lines = [int(lines[r]) for r in rows]
-    agree, against = evidence.judge(group_lines)
+    agree, against, unlinked = evidence.weigh(group_lines)
     if against:
         return None
-    # Rank, lower is better: exact before a gap; references agreeing before none; one
-    # settlement for several invoices (or the reverse) before several against several.
+    # Rank, lower is better: exact before a gap; references agreeing before none, and
+    # leaving fewer of the group's lines unlinked before more; one settlement for several invoices
+    # (or the reverse) before several against several.
     shape = min(int((picked > 0).sum()), int((picked < 0).sum())) - 1
     return _Candidate(rows=tuple(rows), gap=gap, eur_gap=int(amounts_eur.sum()),
-                      rank=(0 if gap == 0 else 1, 0 if agree else 1, shape))
+                      rank=(0 if gap == 0 else 1, 0 if agree else 1, unlinked, shape))
 
 
 def _large_parts(parties: _Parties, part: np.ndarray, evidence: Evidence,
@@ -579,11 +581,11 @@ def _large_parts(parties: _Parties, part: np.ndarray, evidence: Evidence,
         spanned = [days[r] for r in rows]
         if max(spanned) - min(spanned) > windows[part[rows[0]]]:
             continue  # rivals were searched around the anchor; a group spans one window
-        agree, against = evidence.judge([lines[r] for r in rows])
+        agree, against, unlinked = evidence.weigh([lines[r] for r in rows])
         if against:
             continue
         candidate = _Candidate(rows=rows, gap=0, eur_gap=sum(eur[r] for r in rows),
-                               rank=(0, 0 if agree else 1, 0))
+                               rank=(0, 0 if agree else 1, unlinked, 0))
         if any(flagged[r] or touches[r] > 1 for r in rows):
             rivals.append(candidate)
         else:
@@ -651,29 +653,52 @@ class Evidence:
 
     def judge(self, lines: list[int]) -> tuple[bool, bool]:
         """(references agree inside the group, a line cites documents none of which is in it)."""
-        inside: set[str] = set()
+        agree, against, _ = self.weigh(lines)
+        return agree, against
+
+    def weigh(self, lines: list[int]) -> tuple[bool, bool, int]:
+        """:meth:`judge`, and, when references agree, how many lines of the group they leave
+        unlinked to another of its lines. Linked are a line citing a document of the group,
+        the lines carrying a document a line of the group cites, and lines carrying one
+        document key together (an invoice and the credit note filed under its PieceRef).
+        0 when references do not agree."""
+        inside: dict[str, int] = {}
         for line in lines:
-            own = self._own.get(line)
-            if isinstance(own, frozenset):
-                inside |= own
-            elif own is not None:
-                inside.add(own)
+            for key in _as_set(self._own.get(line)):
+                inside[key] = inside.get(key, 0) + 1
         agree = against = False
+        met: set[str] = set()
+        linked = 0
         for line in lines:
             cited = self._cited.get(line)
             if cited is not None:
-                if _meets(cited, inside):
+                hits = _as_set(cited) & inside.keys()
+                if hits:
                     agree = True
+                    linked += 1
+                    met |= hits
                 else:
                     against = True
             else:
                 near = self._near.get(line)
-                if near is not None and not _meets(near, inside):
+                if near is not None and not _meets(near, inside.keys()):
                     against = True  # it nearly names a document that is not in the group
-        return agree, against
+        if not agree or against:
+            return agree, against, 0
+        shared = met | {key for key, count in inside.items() if count > 1}
+        linked += sum(1 for line in lines if self._cited.get(line) is None
+                      and not _as_set(self._own.get(line)).isdisjoint(shared))
+        return agree, against, len(lines) - linked
 
 
-def _meets(keys: str | frozenset[str], inside: set[str]) -> bool:
+def _as_set(keys: str | frozenset[str] | None) -> frozenset[str]:
+    """One key, several, or none, as a set."""
+    if keys is None:
+        return frozenset()
+    return keys if isinstance(keys, frozenset) else frozenset((keys,))
+
+
+def _meets(keys: str | frozenset[str], inside) -> bool:
     """Whether one of ``keys`` (one key, or several) is in ``inside``."""
     if isinstance(keys, frozenset):
         return not keys.isdisjoint(inside)
