@@ -200,6 +200,7 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             "piece_ref": _text(ledger, "piece_ref", rows),
             "invoice_number": _text(ledger, "invoice_number", rows),
             "label": _text(ledger, "label", rows),
+            "journal": _text(ledger, "journal", rows),
             "currency": _text(ledger, "currency", rows),
             "currency_amount": currency_amount,
             "letter": letters,

@@ -15,13 +15,16 @@ HEADER = ("JournalCode\tJournalLib\tEcritureNum\tEcritureDate\tCompteNum\tCompte
 
 def fec_text(rows: str) -> str:
     """A FEC from compact rows ``date | account | aux | piece_ref | label | debit | credit
-    [| letter]`` (blank lines and ``#`` comments ignored; amounts like ``1200,00``)."""
+    [| letter [| journal]]`` (blank lines and ``#`` comments ignored; amounts like
+    ``1200,00``). The journal is ``VT`` for invoices, ``BQ`` for settlements unless given."""
     out = [HEADER]
     for number, row in enumerate(r for r in rows.strip().splitlines() if r.strip() and not r.strip().startswith("#")):
         cells = [c.strip() for c in row.split("|")]
         date, account, aux, ref, label, debit, credit = cells[:7]
         letter = cells[7] if len(cells) > 7 else ""
         journal = "BQ" if credit and account.startswith("41") or debit and account.startswith("40") else "VT"
+        if len(cells) > 8 and cells[8]:
+            journal = cells[8]
         out.append("\t".join([
             journal, journal, str(number + 1), date, account, "Tiers", aux, aux, ref, date, label,
             debit or "0,00", credit or "0,00", letter, date if letter else "", date, "", "",

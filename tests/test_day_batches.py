@@ -91,3 +91,30 @@ def test_a_single_invoice_of_the_amount_is_as_good_an_answer(tmp_path, account):
     result = run(tmp_path, rows(account, DAY_AND_RIVAL + "20250315|ACME|FA7|Facture 7|600,00\n"
                                           "20250320|ACME|FA8|Facture 8|600,00"))
     assert not any(group >= {1, 2, 3} for group in groups_of(result))
+
+
+# Two delivery days of the same four invoices, paid by two transfers of their total: recurring
+# equal batches, paired oldest with oldest (as equal amounts are, situation 3).
+EQUAL_DAYS = """
+    20250611|PROSOL|FA10|Facture 10|974,82
+    20250611|PROSOL|FA11|Facture 11|487,41
+    20250611|PROSOL|FA12|Facture 12|974,82
+    20250615|PROSOL|FA15|Facture 15|974,82
+    20250615|PROSOL|FA16|Facture 16|487,41
+    20250615|PROSOL|FA17|Facture 17|974,82
+    20250711|PROSOL|VIR1|VIR PROSOL|-2437,05
+    20250718|PROSOL|VIR2|VIR PROSOL|-2437,05
+"""
+
+
+@both
+def test_equal_days_paid_by_equal_payments_are_paired_in_order(tmp_path, account):
+    result = run(tmp_path, rows(account, EQUAL_DAYS))
+    assert groups_of(result) == {frozenset({1, 2, 3, 7}), frozenset({4, 5, 6, 8})}
+    assert set(result.groups["pass"]) == {"day"}
+
+
+@both
+def test_equal_days_and_one_payment_letter_no_day(tmp_path, account):
+    result = run(tmp_path, rows(account, EQUAL_DAYS.replace("20250718|PROSOL|VIR2|VIR PROSOL|-2437,05", "")))
+    assert not any(group >= {1, 2, 3} or group >= {4, 5, 6} for group in groups_of(result))

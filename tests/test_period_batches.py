@@ -98,3 +98,36 @@ def test_a_payment_out_of_reach_of_the_period_is_not_given_it(tmp_path, account)
     # Paid a year later, beyond the third party's window (120 days by default).
     result = run(tmp_path, rows(account, STATEMENT.replace("20250330|ACME|PRLV", "20260330|ACME|PRLV")))
     assert groups_of(result) == set()
+
+
+# A credit note of 50.00 filed in the sales journal with the invoices belongs to the period:
+# 100 + 200 - 50 + 300 = 550.00, the payment. 260 + 290 (with 70 between them) is 550 too.
+WITH_CREDIT_NOTE = """
+    20250301|ACME|FA1|Facture 1|100,00
+    20250303|ACME|FA2|Facture 2|200,00
+    20250305|ACME|AV1|Avoir 1|-50,00
+    20250308|ACME|FA3|Facture 3|300,00
+    20250312|ACME|FA4|Facture 4|260,00
+    20250315|ACME|FA5|Facture 5|70,00
+    20250318|ACME|FA6|Facture 6|290,00
+    20250330|ACME|PRLV|PRELEVEMENT ACME|-550,00
+"""
+
+
+def _credit_note_in(journal: str, text: str) -> str:
+    """Put the credit note (the row of ``AV1``, which ends with its empty letter) in ``journal``."""
+    return "\n".join(row + ("|" + journal if "|AV1|" in row else "") for row in text.splitlines())
+
+
+@both
+def test_a_credit_note_filed_with_the_invoices_is_part_of_the_period(tmp_path, account):
+    result = run(tmp_path, _credit_note_in("VT", rows(account, WITH_CREDIT_NOTE)))
+    assert groups_of(result) == {frozenset({1, 2, 3, 4, 8})}
+    assert result.groups.iloc[0]["pass"] == "period"
+
+
+@both
+def test_a_credit_note_in_the_bank_journal_is_no_document_of_the_period(tmp_path, account):
+    # Then 100 + 200 + 300 is no 550.00, and nothing makes a period.
+    result = run(tmp_path, _credit_note_in("BQ", rows(account, WITH_CREDIT_NOTE)))
+    assert not any(group >= {1, 2, 4} for group in groups_of(result))

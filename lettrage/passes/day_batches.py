@@ -7,7 +7,9 @@ made of *every* open invoice of one day — :data:`MIN_INVOICES` or more, none h
 the one an accountant picks. It is lettered only when it is unique both ways: the settlement
 matches the total of one day of its third party within reach (``max_days_early`` before it,
 the third party's window after it), that day's total is matched by no other open settlement
-within reach, and no line of the group cites a document outside it.
+within reach, and no line of the group cites a document outside it. Recurring equal batches
+— several days of one third party with one total, and as many settlements of that amount
+reaching them — are paired oldest with oldest, as equal amounts are (situation 3).
 """
 from __future__ import annotations
 
@@ -62,9 +64,7 @@ def day_batch_pass(
         invoices[["party_id", "date", "amount"]].rename(columns={"amount": "total"}),
         on=["party_id", "total"], suffixes=("", "_day"))
     single = single[_in_reach(single, windows, max_days_early)]
-    pairs = pairs[~pairs["line"].duplicated(keep=False)
-                  & ~pairs[["party_id", "date_day"]].duplicated(keep=False)
-                  & ~pairs["line"].isin(single["line"])]
+    pairs = _in_order(pairs[~pairs["line"].isin(single["line"])])
     keys = ["party_id", "date"]
     wanted = pd.MultiIndex.from_frame(invoices[keys]).isin(
         pd.MultiIndex.from_arrays([pairs["party_id"], pairs["date_day"]]))
@@ -96,6 +96,30 @@ def day_batch_pass(
         }),
         members=pd.DataFrame(members, columns=["group", "line"]).astype(np.int64),
     )
+
+
+def _in_order(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs to letter: per third party and total, as many settlements as days, paired
+    oldest with oldest, every such pair within reach (one of each, or recurring equal days
+    paid by equal settlements, as in situation 3)."""
+    if pairs.empty:
+        return pairs
+    keys = ["party_id", "total"]
+    settlements = pairs.drop_duplicates("line")
+    days = pairs.drop_duplicates(keys + ["date_day"])
+    counts = pd.DataFrame({"settlements": settlements.groupby(keys).size(),
+                           "days": days.groupby(keys).size()})
+    even = counts[counts["settlements"] == counts["days"]].index
+    settlements = settlements[pd.MultiIndex.from_frame(settlements[keys]).isin(even)]
+    days = days[pd.MultiIndex.from_frame(days[keys]).isin(even)]
+    settlements = settlements.sort_values(keys + ["date", "line"]).assign(
+        rank=lambda f: f.groupby(keys).cumcount())
+    days = days.sort_values(keys + ["date_day"]).assign(rank=lambda f: f.groupby(keys).cumcount())
+    wanted = settlements[keys + ["rank", "line"]].merge(days[keys + ["rank", "date_day"]],
+                                                       on=keys + ["rank"])
+    chosen = pairs.merge(wanted[["line", "date_day"]], on=["line", "date_day"])
+    complete = chosen.groupby(keys).size().reindex(even, fill_value=0) == counts.loc[even, "days"]
+    return chosen[pd.MultiIndex.from_frame(chosen[keys]).isin(complete[complete].index)]
 
 
 def _in_reach(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int) -> np.ndarray:

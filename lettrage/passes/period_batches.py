@@ -1,5 +1,5 @@
-"""Period batches: one settlement for every open invoice of a run of days of its third party
-— a statement, a fortnight's deliveries debited at once.
+"""Period batches: one settlement for every open invoice (and credit note) of a run of days of
+its third party — a statement, a fortnight's deliveries debited at once.
 
 Among many open invoices, subsets that reach a settlement's amount by chance abound, and the
 subset pass, unable to prove one answer, letters nothing. An accountant looks for the invoices
@@ -14,8 +14,10 @@ such a *period* — whole days, :data:`MIN_INVOICES` or more invoices, none held
 - no line of the group cites a document outside it.
 
 "Within reach": the settlement is dated at most ``max_days_early`` before the period's last
-day and at most the third party's window after its first. Invoices are taken in (date, line)
-order; runs of one day are left to :mod:`lettrage.passes.day_batches`, which runs first.
+day and at most the third party's window after its first. The period's *documents* are the
+third party's open lines in the journals of its invoices — its invoices and the credit notes
+filed with them — taken in (date, line) order; a settlement is an opposite line of another
+journal. Runs of one day are left to :mod:`lettrage.passes.day_batches`, which runs first.
 """
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ def period_batch_pass(
     Parameters
     ----------
     open_lines : open lines of the company currency with ``line``, ``party_id``, ``amount``
-        (cents), ``date``, ``invoice_side`` and optionally ``held``.
+        (cents), ``date``, ``invoice_side``, ``journal`` and optionally ``held``.
     windows : per ``party_id``, the days after an invoice its settlement may come.
     documents, cites : reference evidence (see :mod:`lettrage.references`).
     max_days_early : how many days a settlement may precede the invoices it settles.
@@ -54,14 +56,17 @@ def period_batch_pass(
     held = (open_lines["held"].to_numpy(dtype=bool) if "held" in open_lines.columns
             else np.zeros(len(open_lines), dtype=bool))
     invoice_side = open_lines["invoice_side"].to_numpy(dtype=bool)
-    invoices = open_lines.loc[invoice_side, ["line", "party_id", "amount", "date"]].assign(
-        held=held[invoice_side]).sort_values(["party_id", "date", "line"], kind="stable")
-    settlements = open_lines.loc[~invoice_side & ~held, ["line", "party_id", "amount", "date"]]
+    in_document_journal = _in_document_journal(open_lines, invoice_side)
+    columns = ["line", "party_id", "amount", "date"]
+    filed = open_lines.loc[in_document_journal, columns].assign(
+        held=held[in_document_journal], invoice=invoice_side[in_document_journal],
+    ).sort_values(["party_id", "date", "line"], kind="stable")
+    settlements = open_lines.loc[~invoice_side & ~held & ~in_document_journal, columns]
     settlements = settlements.assign(total=settlements["amount"].abs())
     settlements = settlements[settlements["total"] > 0]
-    if invoices.empty or settlements.empty:
+    if filed.empty or settlements.empty:
         return PassOutput()
-    runs = _runs(invoices, settlements)
+    runs = _runs(filed, settlements)
     if runs.empty:
         return PassOutput()
     pairs = settlements.merge(runs, on=["party_id", "total"])
@@ -72,7 +77,7 @@ def period_batch_pass(
     chosen = chosen[~_overlapped(chosen, pairs)]
     if chosen.empty:
         return PassOutput()
-    invoice_lines = invoices["line"].to_numpy()
+    invoice_lines = filed["line"].to_numpy()
     reasons: list[str] = []
     members: list[tuple[int, int]] = []
     groups = [sorted([settlement, *invoice_lines[start:stop + 1].tolist()])
@@ -101,41 +106,57 @@ def period_batch_pass(
     )
 
 
-def _runs(invoices: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:
-    """Every run of consecutive ``invoices`` (rows ``start`` to ``stop`` of one third party,
+def _in_document_journal(open_lines: pd.DataFrame, invoice_side: np.ndarray) -> np.ndarray:
+    """Whether each line is an open invoice, or in a journal where its third party has one
+    (a line without a journal is a document only on the invoice side)."""
+    if "journal" not in open_lines.columns:
+        return invoice_side
+    known = (open_lines["journal"] != "").to_numpy()
+    pairs = pd.MultiIndex.from_arrays([open_lines["party_id"], open_lines["journal"]])
+    return invoice_side | (known & pairs.isin(pairs[invoice_side & known]))
+
+
+def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:
+    """Every run of consecutive ``documents`` (rows ``start`` to ``stop`` of one third party,
     in their order, spanning at most :data:`MAX_SPAN_DAYS`) whose total is the amount of an
     open settlement of that third party: ``party_id``, ``start``, ``stop``, ``first`` and
-    ``last`` day, ``total``, ``count``, ``held`` (a line held back), ``whole_days`` (every
-    invoice of its first and last days)."""
-    party = invoices["party_id"].to_numpy(dtype=np.int64)
-    dates = invoices["date"].to_numpy()
+    ``last`` day, ``total`` (invoices less credit notes), ``count`` (invoices), ``held`` (a
+    line held back), ``whole_days`` (every document of its first and last days)."""
+    party = documents["party_id"].to_numpy(dtype=np.int64)
+    dates = documents["date"].to_numpy()
     day = dates.astype("datetime64[D]").astype(np.int64)
     size = len(party)
-    amounts = np.abs(invoices["amount"].to_numpy(dtype=np.int64))
-    held = np.concatenate(([0], np.cumsum(invoices["held"].to_numpy(dtype=np.int64))))
+    invoice = documents["invoice"].to_numpy(dtype=bool)
+    amounts = np.where(invoice, 1, -1) * np.abs(documents["amount"].to_numpy(dtype=np.int64))
+    held = np.concatenate(([0], np.cumsum(documents["held"].to_numpy(dtype=np.int64))))
+    invoices = np.concatenate(([0], np.cumsum(invoice.astype(np.int64))))
     new_day = np.ones(size, dtype=bool)
     new_day[1:] = (party[1:] != party[:-1]) | (day[1:] != day[:-1])
     day_ends = np.append(new_day[1:], True)
-    # Settlement amounts per third party, as one sorted key; the largest bounds a run.
-    stride = int(max(amounts.max(), settlements["total"].max())) + 1
+    # Settlement amounts per third party, as one sorted key. A run whose total exceeds the
+    # largest by more than all the third party's credit notes can only grow past it.
+    stride = int(settlements["total"].max()) + 1
     targets = np.unique(settlements["party_id"].to_numpy(dtype=np.int64) * stride
                         + settlements["total"].to_numpy(dtype=np.int64))
-    largest = settlements.groupby("party_id")["total"].max()
-    ceiling = largest.reindex(party).fillna(0).to_numpy(dtype=np.int64)
+    largest = settlements.groupby("party_id")["total"].max().reindex(party).fillna(0).to_numpy(
+        dtype=np.int64)
+    credits = pd.Series(np.where(invoice, 0, -amounts)).groupby(party).sum()
+    ceiling = largest + credits.reindex(party).to_numpy(dtype=np.int64)
     start = np.arange(size)
     stop = start.copy()
     total = amounts.copy()
     found = []
     while len(start):
-        live = total <= ceiling[start]
+        live = (total <= ceiling[start]) & (largest[start] > 0)
         start, stop, total = start[live], stop[live], total[live]
-        hit = np.isin(party[start] * stride + total, targets)
+        hit = ((total > 0) & (total <= largest[start])
+               & np.isin(party[start] * stride + total, targets))
         if hit.any():
             a, b = start[hit], stop[hit]
             found.append(pd.DataFrame({
                 "party_id": party[a], "start": a, "stop": b, "first": dates[a], "last": dates[b],
-                "total": total[hit], "count": b - a + 1, "held": held[b + 1] > held[a],
-                "whole_days": new_day[a] & day_ends[b],
+                "total": total[hit], "count": invoices[b + 1] - invoices[a],
+                "held": held[b + 1] > held[a], "whole_days": new_day[a] & day_ends[b],
             }))
         more = stop + 1 < size
         start, stop, total = start[more], stop[more] + 1, total[more]
