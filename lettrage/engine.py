@@ -24,6 +24,7 @@ from lettrage.passes.base import PassOutput
 from lettrage.passes.day_batches import day_batch_pass
 from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
 from lettrage.passes.period_batches import period_batch_pass
+from lettrage.passes.piece_batches import piece_batch_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
 from lettrage.references import document_references, reference_keys
@@ -85,6 +86,12 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     history = _history(selected, exact) if settings.learn_window else selected.iloc[:0]
     windows = party_windows(history, remaining["party_id"].to_numpy(),
                             settings.window_days, settings.max_window_days)
+    # Lines an accountant filed under one PieceRef, settled together.
+    company = open_lines[~foreign]
+    piece = piece_batch_pass(company, remaining["line"].to_numpy(),
+                             selected.loc[selected["letter"] != "", ["party_id", "piece_ref"]], windows,
+                             documents, cites, max_days_early=MAX_DAYS_EARLY)
+    remaining = remaining[~remaining["line"].isin(piece.lines)]
     # Every open invoice of one day settled by one payment: the answer a person picks among
     # the equally good subsets the subset pass would leave.
     day = day_batch_pass(remaining[~foreign_mask(remaining, settings.company_currency)], windows,
@@ -106,7 +113,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     fifo = exact_pass(left[~foreign_mask(left, settings.company_currency)], documents, cites,
                       name="fifo")
     proposals = _without_lines(proposals, set(fifo.lines.tolist()))
-    outputs = [exact, day, period, subset, fifo]
+    outputs = [exact, piece, day, period, subset, fifo]
     members, groups = _number_groups(outputs)
     groups = _give_letters(groups, members, selected, settings)
     review = review_pass(_after_lettering(selected, members, groups), documents, cites, proposals,
