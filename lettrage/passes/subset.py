@@ -653,7 +653,25 @@ class Evidence:
 
     def judge(self, lines: list[int]) -> tuple[bool, bool]:
         """(references agree inside the group, a line cites documents none of which is in it)."""
-        agree, against, _ = self.weigh(lines)
+        inside: set[str] = set()
+        for line in lines:
+            own = self._own.get(line)
+            if isinstance(own, frozenset):
+                inside |= own
+            elif own is not None:
+                inside.add(own)
+        agree = against = False
+        for line in lines:
+            cited = self._cited.get(line)
+            if cited is not None:
+                if _meets(cited, inside):
+                    agree = True
+                else:
+                    against = True
+            else:
+                near = self._near.get(line)
+                if near is not None and not _meets(near, inside):
+                    against = True  # it nearly names a document that is not in the group
         return agree, against
 
     def weigh(self, lines: list[int]) -> tuple[bool, bool, int]:
@@ -662,32 +680,24 @@ class Evidence:
         the lines carrying a document a line of the group cites, and lines carrying one
         document key together (an invoice and the credit note filed under its PieceRef).
         0 when references do not agree."""
-        inside: dict[str, int] = {}
-        for line in lines:
-            for key in _as_set(self._own.get(line)):
-                inside[key] = inside.get(key, 0) + 1
-        agree = against = False
-        met: set[str] = set()
-        linked = 0
-        for line in lines:
-            cited = self._cited.get(line)
-            if cited is not None:
-                hits = _as_set(cited) & inside.keys()
-                if hits:
-                    agree = True
-                    linked += 1
-                    met |= hits
-                else:
-                    against = True
-            else:
-                near = self._near.get(line)
-                if near is not None and not _meets(near, inside.keys()):
-                    against = True  # it nearly names a document that is not in the group
+        agree, against = self.judge(lines)
         if not agree or against:
             return agree, against, 0
-        shared = met | {key for key, count in inside.items() if count > 1}
-        linked += sum(1 for line in lines if self._cited.get(line) is None
-                      and not _as_set(self._own.get(line)).isdisjoint(shared))
+        # Every citing line is linked: judge found none citing outside the group.
+        shared: set[str] = set()  # keys cited, or carried by two lines
+        uncited = []
+        for line in lines:
+            cited = self._cited.get(line)
+            if cited is None:
+                uncited.append(line)
+            else:
+                shared.update(_as_set(cited))
+        seen: set[str] = set()
+        for line in lines:
+            for key in _as_set(self._own.get(line)):
+                (shared if key in seen else seen).add(key)
+        linked = len(lines) - len(uncited)
+        linked += sum(1 for line in uncited if not _as_set(self._own.get(line)).isdisjoint(shared))
         return agree, against, len(lines) - linked
 
 
@@ -698,7 +708,7 @@ def _as_set(keys: str | frozenset[str] | None) -> frozenset[str]:
     return keys if isinstance(keys, frozenset) else frozenset((keys,))
 
 
-def _meets(keys: str | frozenset[str], inside) -> bool:
+def _meets(keys: str | frozenset[str], inside: set[str]) -> bool:
     """Whether one of ``keys`` (one key, or several) is in ``inside``."""
     if isinstance(keys, frozenset):
         return not keys.isdisjoint(inside)
