@@ -66,3 +66,17 @@ def test_a_payment_citing_another_invoice_is_not_given_the_batch(tmp_path, accou
     result = run(tmp_path, rows(account, FILED_UNDER_THE_TRANSFER.replace(
         "WEB ETS BOURDICAUD", "WEB ETS BOURDICAUD FA2025-000999") + "20250201|BOUR|FA2025-000999|Facture|999,00"))
     assert not any(group >= {1, 3, 5} for group in groups_of(result))
+
+
+@both
+def test_payments_sharing_a_bank_reference_are_no_batch_for_an_invoice(tmp_path, account):
+    # Two transfers of one bank statement, and an invoice of their total: the reference does
+    # not link them (the subset pass may, on its own evidence).
+    result = run(tmp_path, rows(account, """
+        20250301|ACME|FA1|Facture 1|200,00
+        20250305|ACME|FA2|Facture 2|600,00
+        20250310|ACME|FA3|Facture 3|800,00
+        20250320|ACME|REL0325|VIREMENT ACME|-350,00
+        20250320|ACME|REL0325|VIREMENT ACME|-450,00
+    """))
+    assert "piece" not in set(result.groups["pass"])

@@ -6,9 +6,10 @@ transfer that pays them (``2202.42``), the invoices of a month under the sales e
 reference. When every line of a third party that carries one such reference is still open:
 
 - if they net to zero, on both sides, they are one group;
-- otherwise, the one open line of the third party (not carrying the reference) that settles
-  their total within reach makes the group with them — when it is the only such line, and
-  settles no other batch.
+- otherwise, the one open settlement of the third party (in no batch) that settles their
+  total within reach makes the group with them — when it is the only such line, and settles
+  no other batch. Only a settlement: payments that share a bank statement's reference are no
+  documents, and an invoice of their total proves nothing.
 
 The reference must name a document (:func:`lettrage.references.is_document_key`: ``VIR`` or
 ``RAN`` do not), none of the lines may be held back, and no line of the group may cite a
@@ -42,8 +43,8 @@ def piece_batch_pass(
     Parameters
     ----------
     open_lines : the lines open before this run's passes, company currency, with ``line``,
-        ``party_id``, ``amount`` (cents), ``date``, ``piece_ref``, ``ref_key`` (its key) and
-        optionally ``held``.
+        ``party_id``, ``amount`` (cents), ``date``, ``invoice_side``, ``piece_ref``,
+        ``ref_key`` (its key) and optionally ``held``.
     remaining : line numbers still open (the others were lettered by an earlier pass).
     kept : lines lettered in the input, with ``party_id`` and ``piece_ref``: a reference
         one of whose lines is already lettered is no batch.
@@ -145,14 +146,15 @@ def _all_still_open(batch_lines: pd.DataFrame, batch_id: np.ndarray, remaining: 
 
 def _settlements(batches: pd.DataFrame, batch_lines: pd.DataFrame, open_lines: pd.DataFrame,
                  remaining: np.ndarray, windows: pd.Series, max_days_early: int) -> pd.DataFrame:
-    """``(batch, party_id, ref_key, line)``: for each batch, the one open line of its third party,
-    in no batch, that settles its total within reach, when that line settles no other
+    """``(batch, party_id, ref_key, line)``: for each batch, the one open settlement of its
+    third party, in no batch, that settles its total within reach, when it settles no other
     batch."""
     if batches.empty:
         return pd.DataFrame({"batch": np.zeros(0, dtype=np.int64), "party_id": [], "ref_key": [],
                              "line": []})
     others = open_lines[open_lines["line"].isin(remaining).to_numpy()
-                        & ~open_lines["line"].isin(batch_lines["line"]).to_numpy()]
+                        & ~open_lines["line"].isin(batch_lines["line"]).to_numpy()
+                        & ~open_lines["invoice_side"].to_numpy(dtype=bool)]
     if "held" in others.columns:
         others = others[~others["held"].to_numpy(dtype=bool)]
     pairs = batches.reset_index().assign(amount=-batches["total"].to_numpy()).merge(
