@@ -304,3 +304,44 @@ def test_without_the_shared_piece_ref_the_credit_notes_tie(tmp_path, account):
     result = run(tmp_path, rows(account, CREDIT_NOTE_UNDER_THE_INVOICE.replace(
         "20250409|ILGO|943.72|ILGO AV", "20250409|ILGO|943.99|ILGO AV")))
     assert groups_of(result) == set()
+
+
+# One payment for four invoices it names, among invoices where other subsets reach 1000.00
+# too, one of them of max_group_size lines: the search cannot prove one answer, but the
+# references close the group — it is what they say. (The invoices named are not consecutive,
+# so that no period batch takes them.)
+NAMED_AMONG_MANY = """
+    20250301|ACME|FA2025-000101|Facture|100,00
+    20250303|ACME|FA2025-000102|Facture|200,00
+    20250305|ACME|FA2025-000103|Facture|300,00
+    20250307|ACME|FA2025-000104|Facture|400,00
+    20250302|ACME|FA2025-000105|Facture|500,00
+    20250304|ACME|FA2025-000106|Facture|150,00
+    20250306|ACME|FA2025-000107|Facture|250,00
+    20250330|ACME|VIR|VIR ACME FA2025-000101 FA2025-000102 FA2025-000103 FA2025-000104|-1000,00
+"""
+
+
+@both
+def test_a_group_its_references_close_is_lettered_when_the_search_cannot_prove_it(tmp_path, account):
+    uncited = NAMED_AMONG_MANY.replace(" FA2025-000101 FA2025-000102 FA2025-000103 FA2025-000104", "")
+    assert groups_of(run(tmp_path, rows(account, uncited), max_group_size=5)) == set()
+    result = run(tmp_path, rows(account, NAMED_AMONG_MANY), max_group_size=5)
+    assert groups_of(result) == {frozenset({1, 2, 3, 4, 8})}
+
+
+@both
+def test_a_group_whose_document_another_line_cites_is_not_closed(tmp_path, account):
+    # A second payment names FA2025-000104 too: the references do not settle who paid it.
+    result = run(tmp_path, rows(account, NAMED_AMONG_MANY + "20250401|ACME|VIR2|VIR ACME FA2025-000104|-50,00"),
+                 max_group_size=5)
+    assert not any(group >= {1, 2, 3, 4} for group in groups_of(result))
+
+
+@both
+def test_a_group_without_a_document_its_payment_names_is_not_closed(tmp_path, account):
+    # The payment names FA2025-000108 too, which the 1000.00 leaves out.
+    result = run(tmp_path, rows(account, NAMED_AMONG_MANY.replace(
+        "FA2025-000104|-1000,00", "FA2025-000104 FA2025-000108|-1000,00")
+        + "20250308|ACME|FA2025-000108|Facture|999,00"), max_group_size=5)
+    assert not any(group >= {1, 2, 3, 4} for group in groups_of(result))

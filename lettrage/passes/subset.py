@@ -171,11 +171,15 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
 
     def letterable(candidate: _Candidate) -> bool:
         # A group touching an unsure line, a held line, or a large group that cannot be
-        # proved the only one is never lettered (but it is a rival all the same).
-        return (held.isdisjoint(candidate.rows)
-                and (candidate.rows in large_rows
-                     or (candidate.rows not in rival_rows
-                         and unsure_set.isdisjoint(candidate.rows))))
+        # proved the only one is never lettered (but it is a rival all the same) — unless
+        # it nets to zero and its references close it: then it is what they say.
+        if not held.isdisjoint(candidate.rows):
+            return False
+        if candidate.rows in large_rows or (candidate.rows not in rival_rows
+                                            and unsure_set.isdisjoint(candidate.rows)):
+            return True
+        return candidate.rank[:3] == (0, 0, 0) and evidence.closes(
+            [lines[r] for r in candidate.rows])
 
     def group(candidate: _Candidate, index: int) -> Group:
         return Group(lines=tuple(sorted(lines[r] for r in candidate.rows)),
@@ -644,6 +648,25 @@ class Evidence:
         self._cited = _keys_by_line(cites["line"][~near], cites["key"][~near])
         self._near = _keys_by_line(cites["line"][near], cites["key"][near])
         self._citing = np.unique(cites["line"].to_numpy(dtype=np.int64))
+        self._carriers: dict[str, set[int]] | None = None  # built by closes, when asked
+        self._citers: dict[str, set[int]] = {}
+
+    def closes(self, lines: list[int]) -> bool:
+        """Whether references close the group: each document a line of it cites (or nearly
+        cites) is in it with all its lines, and no line outside it cites (or nearly cites)
+        a document of it. Such a group is what its references say, whatever else nets to
+        zero around it."""
+        if self._carriers is None:
+            self._carriers, self._citers = _lines_by_key(self._own), _lines_by_key(self._cited, self._near)
+        group = set(lines)
+        inside: set[str] = set()
+        for line in lines:
+            inside |= _as_set(self._own.get(line))
+        for line in lines:
+            for key in _as_set(self._cited.get(line)) | _as_set(self._near.get(line)):
+                if key not in inside or not self._carriers[key] <= group:
+                    return False
+        return all(self._citers.get(key, group) <= group for key in inside)
 
     def cites_any(self, lines: np.ndarray) -> np.ndarray:
         """Which of ``lines`` cite a document (only they can make a group agree or not)."""
@@ -699,6 +722,16 @@ class Evidence:
         linked = len(lines) - len(uncited)
         linked += sum(1 for line in uncited if not _as_set(self._own.get(line)).isdisjoint(shared))
         return agree, against, len(lines) - linked
+
+
+def _lines_by_key(*by_line: dict[int, str | frozenset[str]]) -> dict[str, set[int]]:
+    """The lines of each key, from maps of each line's key or keys."""
+    out: dict[str, set[int]] = {}
+    for mapping in by_line:
+        for line, keys in mapping.items():
+            for key in _as_set(keys):
+                out.setdefault(key, set()).add(line)
+    return out
 
 
 def _as_set(keys: str | frozenset[str] | None) -> frozenset[str]:
