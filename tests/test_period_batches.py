@@ -131,3 +131,12 @@ def test_a_credit_note_in_the_bank_journal_is_no_document_of_the_period(tmp_path
     # Then 100 + 200 + 300 is no 550.00, and nothing makes a period.
     result = run(tmp_path, _credit_note_in("BQ", rows(account, WITH_CREDIT_NOTE)))
     assert not any(group >= {1, 2, 4} for group in groups_of(result))
+
+
+@both
+def test_a_third_party_with_runs_too_long_to_explore_gets_no_period(tmp_path, account, monkeypatch):
+    # With runs of at most two documents explored, the three-invoice statement's rivals are
+    # not all seen: no period is proved.
+    import lettrage.passes.period_batches as period_batches
+    monkeypatch.setattr(period_batches, "MAX_RUN_DOCUMENTS", 2)
+    assert "period" not in set(run(tmp_path, rows(account, STATEMENT)).groups["pass"])

@@ -33,6 +33,10 @@ _DAY = np.timedelta64(1, "D")
 MIN_INVOICES = 3
 #: The longest period, first to last invoice day: a monthly statement.
 MAX_SPAN_DAYS = 31
+#: The most documents a run holds. A third party with longer runs within reach of its
+#: settlements (thousands of till receipts a month) gets no period batch: its rivals were
+#: not all seen.
+MAX_RUN_DOCUMENTS = 500
 
 
 def period_batch_pass(
@@ -66,9 +70,10 @@ def period_batch_pass(
     settlements = settlements[settlements["total"] > 0]
     if filed.empty or settlements.empty:
         return PassOutput()
-    runs = _runs(filed, settlements)
+    runs, crowded = _runs(filed, settlements)
     if runs.empty:
         return PassOutput()
+    runs = runs[~runs["party_id"].isin(crowded)]
     pairs = settlements.merge(runs, on=["party_id", "total"])
     pairs = pairs[_in_reach(pairs, windows, max_days_early)]
     chosen = pairs[~pairs["line"].duplicated(keep=False) & pairs["whole_days"]
@@ -116,12 +121,13 @@ def _in_document_journal(open_lines: pd.DataFrame, invoice_side: np.ndarray) -> 
     return invoice_side | (known & pairs.isin(pairs[invoice_side & known]))
 
 
-def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:
+def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Every run of consecutive ``documents`` (rows ``start`` to ``stop`` of one third party,
     in their order, spanning at most :data:`MAX_SPAN_DAYS`) whose total is the amount of an
     open settlement of that third party: ``party_id``, ``start``, ``stop``, ``first`` and
     ``last`` day, ``total`` (invoices less credit notes), ``count`` (invoices), ``held`` (a
-    line held back), ``whole_days`` (every document of its first and last days)."""
+    line held back), ``whole_days`` (every document of its first and last days); and the
+    third parties whose runs grew past :data:`MAX_RUN_DOCUMENTS` unexplored."""
     party = documents["party_id"].to_numpy(dtype=np.int64)
     dates = documents["date"].to_numpy()
     day = dates.astype("datetime64[D]").astype(np.int64)
@@ -149,6 +155,9 @@ def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:
     while len(start):
         live = (total <= ceiling[start]) & (largest[start] > 0)
         start, stop, total = start[live], stop[live], total[live]
+        if len(start) and int(stop[0] - start[0]) >= MAX_RUN_DOCUMENTS:
+            crowded = np.unique(party[start])  # runs left unexplored: no period is proved
+            break
         hit = ((total > 0) & (total <= largest[start])
                & np.isin(party[start] * stride + total, targets))
         if hit.any():
@@ -163,7 +172,9 @@ def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:
         grows = (party[stop] == party[start]) & (day[stop] - day[start] <= MAX_SPAN_DAYS)
         start, stop = start[grows], stop[grows]
         total = total[grows] + amounts[stop]
-    return pd.concat(found, ignore_index=True) if found else pd.DataFrame()
+    else:
+        crowded = np.zeros(0, dtype=np.int64)
+    return (pd.concat(found, ignore_index=True) if found else pd.DataFrame()), crowded
 
 
 def _overlapped(chosen: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
