@@ -34,9 +34,10 @@ from lettrage import reference_text as _rt
 MAX_LINES_PER_DOCUMENT = 3
 MAX_WORDS_PER_CITATION = 4
 MIN_NUMBER_DIGITS = 3
-#: A key nearly held in a label (rapidfuzz partial ratio, 0–100) is a mistyped citation when
-#: the key is this long and the ratio this high.
-NEAR_CITATION = 88
+#: A key nearly held in a label (rapidfuzz ratio, 0–100) is a mistyped citation when the key
+#: is this long and the ratio this high: one wrong character, or two swapped, in the shortest
+#: key (8 characters: ratio 87.5); one more for each 8 characters more.
+NEAR_CITATION = 87.5
 MIN_NEAR_KEY = 8
 _WORD = re.compile(r"[0-9A-Z]+")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")

@@ -65,3 +65,18 @@ def test_a_line_that_already_cites_is_left_alone():
     lines = _lines([(3, 1, False, "VIR REF AF2025-000735")])
     cites = pd.DataFrame({"line": [3], "key": ["FA2025999"]})
     assert near_citations_elsewhere(lines, documents, cites).empty
+
+
+@pytest.mark.parametrize("cited", ["CF103005", "FD103005"])
+def test_one_wrong_or_two_swapped_characters_in_the_shortest_key_nearly_cite_it(cited):
+    # 8 characters: one edit is a rapidfuzz ratio of 87.5, the threshold (the digits must be
+    # the same, for another third party's document).
+    documents = _documents([(1, "FC103005", 0)])
+    lines = _lines([(3, 1, False, f"REGLEMENT ATELIER {cited}")])
+    assert near_citations_elsewhere(lines, documents, NO_CITES).values.tolist() == [[3, "FC103005"]]
+
+
+def test_two_edits_in_the_shortest_key_are_no_citation():
+    documents = _documents([(1, "FC103005", 0)])
+    lines = _lines([(3, 1, False, "REGLEMENT ATELIER DE103005")])
+    assert near_citations_elsewhere(lines, documents, NO_CITES).empty
