@@ -36,6 +36,8 @@ from lettrage.result import (
     STATUSES,
     MatchResult,
     review_frame,
+    sparse_texts,
+    written_texts,
 )
 from lettrage.settings import Settings
 from lettrage.writeoffs import writeoff_entries
@@ -239,21 +241,19 @@ def _result(
 ) -> MatchResult:
     review = review_frame(proposals, lines)
     all_lines = ledger["line"].to_numpy(dtype=np.int64)
-    row_of_line = pd.Series(np.arange(len(ledger)), index=all_lines)
-    rows = row_of_line.reindex(members["line"]).to_numpy()
-    selected_rows = row_of_line.reindex(lines["line"]).to_numpy()
+    rows = _rows_of(all_lines, members["line"].to_numpy(dtype=np.int64))
+    selected_rows = _rows_of(all_lines, lines["line"].to_numpy(dtype=np.int64))
 
-    letter = ledger["letter"].fillna("").astype(str).to_numpy(dtype=object).copy()
     letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
         if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
     group_of = np.full(len(ledger), -1, dtype=np.int64)
-    pass_of = np.full(len(ledger), None, dtype=object)
     by_group = groups.set_index("group")
     member_groups = members["group"].to_numpy()
-    letter[rows] = by_group["letter"].reindex(member_groups).to_numpy()
+    letter = written_texts(ledger["letter"], rows,
+                           by_group["letter"].reindex(member_groups).to_numpy(dtype=object))
     letter_date[rows] = by_group["letter_date"].reindex(member_groups).to_numpy(dtype="datetime64[s]")
     group_of[rows] = member_groups
-    pass_of[rows] = by_group["pass"].reindex(member_groups).to_numpy()
+    pass_of = sparse_texts(len(ledger), rows, by_group["pass"].reindex(member_groups).to_numpy(dtype=object))
 
     code = {name: number for number, name in enumerate(STATUSES)}
     status = np.full(len(ledger), code[OTHER], dtype=np.int8)
@@ -261,7 +261,7 @@ def _result(
     status[selected_rows[(lines["letter"] != "").to_numpy()]] = code[KEPT]
     proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
     proposed_lines = np.array(sorted({x for ls in proposing["lines"] for x in ls}), dtype=np.int64)
-    proposed_rows = row_of_line.reindex(proposed_lines).to_numpy()
+    proposed_rows = _rows_of(all_lines, proposed_lines)
     # kept letters stay kept
     status[proposed_rows[status[proposed_rows] == code[OPEN]]] = code[PROPOSED]
     status[rows] = code[LETTERED]
@@ -270,13 +270,12 @@ def _result(
             "line": all_lines,
             "letter": letter,
             "letter_date": letter_date,
-            "group": pd.array(np.where(group_of >= 0, group_of, 0), dtype="Int64"),
+            "group": pd.arrays.IntegerArray(np.where(group_of >= 0, group_of, 0), group_of < 0),
             "status": pd.Categorical.from_codes(status, categories=STATUSES),
             "pass": pass_of,
         },
         index=ledger.index,
     )
-    out_lines.loc[group_of < 0, "group"] = pd.NA
     issues = ledger.attrs.get(ATTR_FAULTS, pd.DataFrame(columns=FAULT_COLUMNS))
     if messages:
         run_faults = pd.DataFrame([{"file": "", "line": 0, "data_line": 0, "field": "",
@@ -287,6 +286,13 @@ def _result(
         ledger=ledger, settings=settings, lines=out_lines, groups=groups,
         review=review, writeoffs=writeoff_entries(groups, lines, settings), issues=issues,
     )
+
+
+def _rows_of(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The positions of the ``wanted`` line numbers (all present) among ``all_lines``."""
+    if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():  # in order, as read
+        return np.searchsorted(all_lines, wanted)
+    return pd.Index(all_lines).get_indexer(wanted)
 
 
 def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFrame]:
