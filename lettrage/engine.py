@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lettrage.errors import FecError
 from lettrage.foreign_citations import near_citations_elsewhere
@@ -305,14 +307,12 @@ def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFram
     return pd.concat(members, ignore_index=True), pd.concat(groups, ignore_index=True)
 
 
-def _joined_lines(lines: np.ndarray, sizes: np.ndarray) -> list[str]:
+def _joined_lines(lines: np.ndarray, sizes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """Each group's line numbers, space-separated (``lines`` sorted by group, then line)."""
-    text = lines.astype(str).tolist()
-    joined, start = [], 0
-    for size in sizes.tolist():
-        joined.append(" ".join(text[start:start + size]))
-        start += size
-    return joined
+    offsets = pa.array(np.r_[0, np.cumsum(sizes)].astype(np.int64), type=pa.int64())
+    texts = pa.array(lines, type=pa.int64()).cast(pa.large_string())
+    space = pa.scalar(" ", pa.large_string())
+    return pd.array(pc.binary_join(pa.LargeListArray.from_arrays(offsets, texts), space), dtype="str")
 
 
 def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
@@ -337,8 +337,8 @@ def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "party_id": party[starts],
-            "account": lines["account"].to_numpy()[first],
-            "aux": lines["aux"].to_numpy()[first],
+            "account": lines["account"].take(first).array,
+            "aux": lines["aux"].take(first).array,
             "first_line": line[starts],
             "latest": np.maximum.reduceat(dates, starts),
             "size": sizes,
@@ -364,10 +364,11 @@ def _give_letters(
     parties = groups["party_id"].to_numpy()
     unique_parties, party_index = np.unique(parties, return_inverse=True)
     highest_used = highest.reindex(unique_parties).fillna(0).to_numpy(dtype=np.int64)
-    start = np.array([first_number(int(h), width) for h in highest_used], dtype=np.int64)
-    numbers = (start[party_index] + rank).tolist()
-    code_of = {number: number_to_code(number) for number in set(numbers)}
-    groups["letter"] = [code_of[number] for number in numbers]
+    start = np.maximum(highest_used + 1, first_number(0, width))  # first_number of each
+    number_of, numbers = pd.factorize(start[party_index] + rank)
+    codes = pa.array([number_to_code(int(number)) for number in numbers], type=pa.large_string())
+    # (an empty list when there is no group: the column's type as it always was)
+    groups["letter"] = pd.array(codes.take(pa.array(number_of)), dtype="str") if len(groups) else []
     if settings.date_let == "today":
         today = settings.today or dt.date.today()
         groups["letter_date"] = np.datetime64(today, "s")

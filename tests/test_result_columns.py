@@ -6,8 +6,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lettrage.engine import _rows_of
+from lettrage.engine import _give_letters, _joined_lines, _rows_of
 from lettrage.result import sparse_texts, written_texts
+from lettrage.settings import Settings
 
 
 def _old_written(texts: pd.Series, rows: np.ndarray, values: list) -> pd.Series:
@@ -64,3 +65,33 @@ def test_rows_of_lines_in_order_or_not(lines, data):
     in_order = np.sort(all_lines)
     expected = pd.Series(np.arange(len(in_order)), index=in_order).reindex(wanted).to_numpy()
     assert _rows_of(in_order, wanted).tolist() == expected.tolist()
+
+
+def _old_joined(lines: np.ndarray, sizes: np.ndarray) -> list[str]:
+    text = lines.astype(str).tolist()
+    joined, start = [], 0
+    for size in sizes.tolist():
+        joined.append(" ".join(text[start:start + size]))
+        start += size
+    return joined
+
+
+@given(st.lists(st.lists(st.integers(-10, 10**12), min_size=1, max_size=5), min_size=1, max_size=8))
+def test_joined_lines_as_joined_in_python(groups):
+    lines = np.array([line for group in groups for line in group], dtype=np.int64)
+    sizes = np.array([len(group) for group in groups], dtype=np.int64)
+    assert list(_joined_lines(lines, sizes)) == _old_joined(lines, sizes)
+
+
+def test_letters_continue_after_the_highest_code_per_party():
+    lines = pd.DataFrame({"line": [1, 2, 3, 4, 5, 6], "party_id": [0, 0, 1, 1, 2, 2],
+                          "account": ["411"] * 6, "aux": ["A", "A", "B", "B", "C", "C"],
+                          "date": pd.to_datetime(["2025-01-01"] * 6),
+                          "amount": [100, -100, 5, -5, 7, -7], "letter": ["AB", "", "zz", "", "", ""]})
+    members = pd.DataFrame({"line": [2, 4, 5, 6], "group": [0, 1, 2, 2]})
+    groups = pd.DataFrame({"group": [0, 1, 2], "pass": ["x"] * 3, "gap": [0] * 3,
+                           "currency": [""] * 3, "reason": [""] * 3})
+    for width, expected in ((None, ["AC", "AAA", "AA"]), (3, ["AAA", "AAA", "AAA"])):
+        given_letters = _give_letters(groups, members, lines, Settings(letter_width=width))
+        assert given_letters["letter"].tolist() == expected
+        assert given_letters["lines"].tolist() == ["2", "4", "5 6"]
