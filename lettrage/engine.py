@@ -187,16 +187,15 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         ["account", "aux"], sort=True).ngroup().to_numpy(dtype=np.int64)
     amount = ledger["amount"].to_numpy(dtype=np.int64)[rows]
     supplier = account.str.startswith(SUPPLIER_PREFIX).to_numpy()
-    letters = _text(ledger, "letter", rows)
-    letters = pd.Series(letters, dtype=object).str.strip().to_numpy(dtype=object)
+    letters, unlettered = _stripped(_text(ledger, "letter", rows))
     currency_amount = (ledger["currency_amount"].astype("Int64").array[rows]
                        if "currency_amount" in ledger.columns
                        else pd.array([pd.NA] * len(rows), dtype="Int64"))
     frame = pd.DataFrame(
         {
             "line": ledger["line"].to_numpy(dtype=np.int64)[rows],
-            "account": account.to_numpy(),
-            "aux": aux.to_numpy(),
+            "account": _texts_of(account),
+            "aux": _texts_of(aux),
             "party_id": party_id,
             "date": dates.to_numpy()[rows],
             "amount": amount,
@@ -209,7 +208,7 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             "letter": letters,
         }
     )
-    frame["open"] = (letters == "") & (amount != 0)
+    frame["open"] = unlettered & (amount != 0)
     # Held lines (aggregated opening balances) take part in every search, so they make
     # ties, but are never lettered.
     frame["held"] = (aggregated_openings(frame) if settings.opening_balances == "review"
@@ -225,11 +224,33 @@ def _aux(ledger: pd.DataFrame, rows: np.ndarray, account: pd.Series) -> pd.Serie
     return party.where(party != account, "")
 
 
-def _text(ledger: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
-    """A text column at ``rows``, as Python strings ("" for a missing value or column)."""
+_TextArray = pd.api.extensions.ExtensionArray | np.ndarray
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas makes of Python strings
+
+
+def _text(ledger: pd.DataFrame, column: str, rows: np.ndarray) -> _TextArray:
+    """A text column at ``rows``, as strings ("" for a missing value or column)."""
     if column not in ledger.columns:
         return np.full(len(rows), "", dtype=object)
-    return ledger[column].iloc[rows].fillna("").astype(str).to_numpy(dtype=object)
+    return _texts_of(ledger[column].iloc[rows].fillna("").astype(str))
+
+
+def _texts_of(texts: pd.Series) -> _TextArray:
+    """Strings for a new frame: a ``str`` column's own array (no Python string made), else
+    an object array (as pandas would infer it, ``str`` or, when empty, object)."""
+    if len(texts) and texts.dtype == _STR:
+        return texts.array
+    return texts.to_numpy(dtype=object)
+
+
+def _stripped(texts: _TextArray) -> tuple[_TextArray, np.ndarray]:
+    """``str.strip`` of each text (each distinct text stripped once), and which are empty."""
+    if not len(texts):
+        return np.array([], dtype=object), np.zeros(0, dtype=bool)
+    codes, uniques = pd.factorize(texts)
+    stripped = [str(text).strip() for text in uniques]
+    empty = np.array([not text for text in stripped], dtype=bool)[codes]
+    return pd.array(pa.array(stripped, type=pa.large_string()).take(pa.array(codes)), dtype="str"), empty
 
 
 def _result(
