@@ -142,8 +142,7 @@ class _Links:
         cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
         self.cited = pd.DataFrame({"line": cited["line"], "key": keys[cited["code"].to_numpy()],
                                    "target": cited["target"]})
-        self._refs = pd.Series(lines["piece_ref"].to_numpy(dtype=object),
-                               index=lines["line"].to_numpy(dtype=np.int64))
+        self._refs = pd.Series(lines["piece_ref"].array, index=lines["line"].to_numpy(dtype=np.int64))
         first = own.drop_duplicates("target")  # a line's first document key
         self._keys = pd.Series(keys[first["code"].to_numpy()],
                                index=first["target"].to_numpy(dtype=np.int64))
@@ -168,8 +167,8 @@ class _Links:
 
 def _pairs(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.DataFrame:
     """Top candidates per open settlement among its third party's open invoices."""
-    left = lines[lines["left"]]
     columns = ["line", "party_id", "amount", "date", "label"]
+    left = lines.loc[lines["left"].to_numpy(dtype=bool), [*columns, "invoice_side"]]
     settlements = left.loc[~left["invoice_side"], columns]
     invoices = left.loc[left["invoice_side"], columns]
     if settlements.empty or invoices.empty:
@@ -335,11 +334,12 @@ def _tied_groups(tied: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     ambiguous = tied[tied["kind"] == "ambiguous"] if not tied.empty else tied
     if ambiguous.empty:
         return _empty()
-    invoice_side = dict(zip(lines["line"].tolist(), lines["invoice_side"].tolist()))
     counts: dict[int, int] = {}
     for group in ambiguous["lines"]:
         for line in group:
             counts[line] = counts.get(line, 0) + 1
+    tied_lines = lines[lines["line"].isin(list(counts)).to_numpy()]
+    invoice_side = dict(zip(tied_lines["line"].tolist(), tied_lines["invoice_side"].tolist()))
     rows = []
     for row in ambiguous.itertuples(index=False):
         group = tuple(sorted(int(x) for x in row.lines))
@@ -360,7 +360,8 @@ def _settlements_citing_invoices(lines: pd.DataFrame, links: _Links):
     cited = links.cited
     if cited.empty:
         return None
-    info = lines.set_index("line")
+    info = lines[["line", "left", "invoice_side", "party_id", "amount", "account", "aux",
+                  "letter"]].set_index("line")
     citing = info.reindex(cited["line"])
     target = info.reindex(cited["target"])
     keep = (citing["left"].fillna(False).to_numpy(dtype=bool)
@@ -421,7 +422,7 @@ def _double_payments(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
 
 def _existing_groups(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.DataFrame:
     """An open line that completes or reduces a letter of the input that does not balance (22)."""
-    kept = lines[lines["kept"]]
+    kept = lines.loc[lines["kept"].to_numpy(dtype=bool), ["line", "party_id", "amount", "letter"]]
     if kept.empty:
         return _empty()
     kept = kept.assign(_letter=kept["letter"].str.upper())
@@ -467,7 +468,8 @@ def _unsure(tied: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
 
 def _unapplied(lines: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
     """Open settlements nothing could be proposed with (13)."""
-    left = lines[lines["left"] & ~lines["invoice_side"] & ~lines["line"].isin(covered)]
+    left = lines.loc[(lines["left"] & ~lines["invoice_side"] & ~lines["line"].isin(covered)).to_numpy(),
+                     ["line", "party_id", "amount"]]
     rows = [(int(line), "unapplied", (int(line),), int(party), int(amount), 0.0,
              (f"{format_cents(abs(int(amount)))} matches no open invoice: a deposit, an unapplied "
              "payment or an unused credit note"))
@@ -477,7 +479,8 @@ def _unapplied(lines: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
 
 def _supplier_debits(lines: pd.DataFrame) -> pd.DataFrame:
     """Suppliers whose open lines leave a debit balance: overpaid, or a credit note due."""
-    left = lines[lines["left"] & lines["account"].str.startswith("40")]
+    left = lines.loc[(lines["left"] & lines["account"].str.startswith("40")).to_numpy(dtype=bool),
+                     ["line", "party_id", "amount"]]
     if left.empty:
         return _empty()
     balance = left.groupby("party_id")["amount"].sum()
@@ -494,8 +497,9 @@ def _opening_balances(lines: pd.DataFrame) -> pd.DataFrame:
     """Aggregated opening balances left to a person (``opening_balances = "review"``)."""
     if "held" not in lines.columns:
         return _empty()
-    waiting = lines[lines["held"].to_numpy(dtype=bool) & ~lines["kept"].to_numpy(dtype=bool)
-                    & (lines["letter"].to_numpy() == "") & (lines["amount"].to_numpy() != 0)]
+    waiting = lines.loc[lines["held"].to_numpy(dtype=bool) & ~lines["kept"].to_numpy(dtype=bool)
+                        & (lines["letter"].to_numpy() == "") & (lines["amount"].to_numpy() != 0),
+                        ["line", "party_id", "amount"]]
     rows = [(int(line), "opening_balance", (int(line),), int(party), int(amount), 0.0,
              (f"balance brought forward of {format_cents(abs(int(amount)))} with no detail: letter"
              " it by hand with the documents it carries (or set opening_balances = 'letter')"))
