@@ -374,17 +374,21 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
         own_keys_.append(key_codes[index][column_codes])
         own_numbers.append(number_codes[index][column_codes])
     if "label" in lines.columns:
-        found = pd.DataFrame({"text": text, "key": key_codes[-1], "number": number_codes[-1]})
-        # a label's pairs in sorted order: the number kept when it gives one key twice
-        found = found.drop_duplicates().sort_values(["text", "key", "number"])
-        position, rows = texts.line_rows(found["text"].to_numpy(dtype=np.int64))
+        # a label's distinct pairs in sorted order: the number kept when it gives one key twice
+        text, key, number = np.asarray(text, dtype=np.int64), key_codes[-1], number_codes[-1]
+        order = np.lexsort((number, key, text))
+        text, key, number = text[order], key[order], number[order]
+        distinct = np.r_[True, (text[1:] != text[:-1]) | (key[1:] != key[:-1])
+                         | (number[1:] != number[:-1])] if len(text) else np.zeros(0, dtype=bool)
+        text, key, number = text[distinct], key[distinct], number[distinct]
+        position, rows = texts.line_rows(text)
         positions.append(invoices[position])
-        own_keys_.append(found["key"].to_numpy(dtype=np.int64)[rows])
-        own_numbers.append(found["number"].to_numpy(dtype=np.int64)[rows])
+        own_keys_.append(key[rows])
+        own_numbers.append(number[rows])
     position = np.concatenate(positions)
     own = pd.DataFrame({"line": line_ids[position], "key": np.concatenate(own_keys_),
                         "number": np.concatenate(own_numbers)})
-    first = ~own.duplicated().to_numpy()
+    first = ~_duplicated(own["line"].to_numpy(), own["key"].to_numpy(), own["number"].to_numpy())
     own, position = own[first].reset_index(drop=True), position[first]
     own.loc[~invoice_side[position], "number"] = int(np.searchsorted(strings, ""))  # "" sorts first
     return own, strings
@@ -430,15 +434,41 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     clash = documents.merge(shared.assign(_shared=True), on=["party_id", "number"], how="left")
     documents = documents.assign(number=np.where(clash["_shared"].notna().to_numpy(), blank,
                                                  documents["number"].to_numpy()))
-    documents = documents.drop_duplicates(["line", "key"]).reset_index(drop=True)
+    documents = documents[~_duplicated(documents["line"].to_numpy(), documents["key"].to_numpy())]
+    documents = documents.reset_index(drop=True)
     return documents.assign(key=pd.Series(strings[documents["key"].to_numpy()], dtype="str"),
                             number=pd.Series(strings[documents["number"].to_numpy()], dtype="str"))
 
 
 def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """How many distinct ``values`` each code has."""
-    pairs = pd.DataFrame({"code": codes, "value": values}).drop_duplicates()
-    return np.bincount(pairs["code"].to_numpy(dtype=np.int64), minlength=size)
+    codes = np.asarray(codes, dtype=np.int64)
+    return np.bincount(codes[~_duplicated(codes, np.asarray(values, dtype=np.int64))], minlength=size)
+
+
+def _duplicated(*columns: np.ndarray) -> np.ndarray:
+    """``DataFrame(columns).duplicated()`` of integer columns: whether each row repeats an
+    earlier one. The columns are joined into one integer key (renumbered when it would
+    overflow)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1
+    for column in columns:
+        column = np.asarray(column, dtype=np.int64)
+        if not len(column):
+            return np.zeros(0, dtype=bool)
+        low = int(column.min())
+        width = int(column.max()) - low + 1
+        if span * width < 1 << 62:
+            column = column - low
+        else:  # renumbered, and the key too when still too wide
+            column, distinct = pd.factorize(column)
+            width = len(distinct)
+            if span * width >= 1 << 62:
+                key, distinct = pd.factorize(key)
+                span = len(distinct)
+        key = key * width + column
+        span *= width
+    return pd.Series(key).duplicated().to_numpy()
 
 
 def _lengths_and_digits(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -354,3 +354,18 @@ def test_ascii_spellings_read_alike(text):
 ])
 def test_ascii_spellings(text, spelt):
     assert _as_ascii(text) == spelt
+
+
+_INTEGERS = st.one_of(st.integers(-3, 3), st.integers(-(1 << 62), 1 << 62))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 3).flatmap(lambda width: st.lists(
+    st.tuples(*[_INTEGERS] * width), max_size=30)))
+def test_duplicated_rows_as_pandas_finds_them(rows):
+    """The integer-key twin of ``DataFrame.duplicated`` (wide values renumbered)."""
+    width = len(rows[0]) if rows else 2
+    frame = pd.DataFrame(rows, columns=range(width), dtype=np.int64) if rows else \
+        pd.DataFrame({column: pd.Series(dtype=np.int64) for column in range(width)})
+    found = references._duplicated(*(frame[column].to_numpy() for column in frame.columns))
+    assert found.tolist() == frame.duplicated().tolist()
