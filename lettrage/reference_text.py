@@ -163,8 +163,10 @@ class Folded:
     def _looks_like_date(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
         """``_looks_like_date`` of slices of digits."""
         length = stops - starts
-        return ((length >= 4) & (length <= 8)
-                & (_year(self.data, starts) | _year(self.data, stops - 4)))
+        found = (length >= 4) & (length <= 8)
+        at = np.flatnonzero(found)  # only those slices are read
+        found[at] = _year(self.data, starts[at]) | _year(self.data, stops[at] - 4)
+        return found
 
     def _document_numbers(self, group: np.ndarray, groups: int, min_digits: int) -> np.ndarray:
         """``document_number`` of each group of words (texts or tokens)."""
