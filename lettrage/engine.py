@@ -156,15 +156,15 @@ def _subset_settings(settings: Settings) -> SubsetSettings:
 
 def _history(selected: pd.DataFrame, exact: PassOutput) -> pd.DataFrame:
     """``(party_id, group, date)`` of the groups already made: input letters, exact pairs."""
-    kept = selected[selected["letter"] != ""]
+    kept = selected.loc[(selected["letter"] != "").to_numpy(), ["party_id", "letter", "date"]]
     existing = pd.DataFrame({"party_id": kept["party_id"], "group": "in:" + kept["letter"].str.upper(),
                              "date": kept["date"]})
-    dates = selected.set_index("line")["date"]
-    parties = selected.set_index("line")["party_id"]
+    rows = _rows_of(selected["line"].to_numpy(dtype=np.int64),
+                    exact.members["line"].to_numpy(dtype=np.int64))
     made = pd.DataFrame({
-        "party_id": parties.reindex(exact.members["line"]).to_numpy(),
+        "party_id": selected["party_id"].to_numpy()[rows],
         "group": "exact:" + exact.members["group"].astype(str).to_numpy(),
-        "date": dates.reindex(exact.members["line"]).to_numpy(),
+        "date": selected["date"].to_numpy()[rows],
     })
     return pd.concat([existing, made], ignore_index=True)
 
