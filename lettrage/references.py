@@ -471,9 +471,13 @@ def _duplicated(*columns: np.ndarray) -> np.ndarray:
     return pd.Series(key).duplicated().to_numpy()
 
 
-def _lengths_and_digits(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _lengths_and_digits(texts: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """The number of characters, and of digits, of each string."""
-    array = pa.array(texts, type=pa.string())
+    array = _key_strings(pd.Series(texts, dtype=object) if isinstance(texts, np.ndarray) else texts)
+    if pc.all(pc.string_is_ascii(array)).as_py() is not False:  # a byte a character
+        data, offsets = _rt._bytes(array)
+        counted = _rt.running_count((data >= 48) & (data <= 57))
+        return np.diff(offsets), (counted[offsets[1:]] - counted[offsets[:-1]]).astype(np.int64)
     lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False)
     digits = pc.utf8_length(pc.replace_substring_regex(array, "[^0-9]+", "")).to_numpy(zero_copy_only=False)
     return np.asarray(lengths, dtype=np.int64), np.asarray(digits, dtype=np.int64)
@@ -664,7 +668,7 @@ class _Names:
 
     def __init__(self, names: pd.DataFrame, longest_run: int):
         keys = names["key"].to_numpy(dtype=object)
-        lengths, digits = _lengths_and_digits(keys)
+        lengths, digits = _lengths_and_digits(names["key"])
         self.width = int(max(lengths.max(initial=0), longest_run)) + 3
         codes = names["party_id"].to_numpy(dtype=np.int64) * self.width + lengths
         order = np.argsort(codes, kind="stable")
