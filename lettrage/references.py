@@ -699,7 +699,7 @@ def _near_hits(pair: np.ndarray, gram: np.ndarray, pair_party: np.ndarray, runs:
     gram, distinct = pd.factorize(gram)
     texts = _rt._objects(_rt._strings(runs.data, runs.starts[distinct], runs.stops[distinct]))
     scores = process.cpdist(texts[gram].tolist(), names.keys[name].tolist(), scorer=fuzz.ratio,
-                            score_cutoff=NEAR_CITATION, workers=-1)
+                            score_cutoff=NEAR_CITATION)
     hits = np.asarray(scores) > 0
     return pair[hits], name[hits]
 

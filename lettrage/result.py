@@ -32,7 +32,7 @@ def review_frame(proposals: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """
     if proposals.empty:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in REVIEW_COLUMNS})
-    parties = lines.drop_duplicates("party_id").set_index("party_id")
+    parties = lines[["party_id", "account", "aux"]].drop_duplicates("party_id").set_index("party_id")
     party = (parties["account"] + "/" + parties["aux"]).str.rstrip("/")
     frame = pd.DataFrame({
         "for_line": proposals["anchor"].to_numpy(dtype=np.int64),
