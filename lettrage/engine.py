@@ -358,8 +358,8 @@ def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "party_id": party[starts],
-            "account": lines["account"].take(first).array,
-            "aux": lines["aux"].take(first).array,
+            "account": _texts_of(lines["account"].take(first)),
+            "aux": _texts_of(lines["aux"].take(first)),
             "first_line": line[starts],
             "latest": np.maximum.reduceat(dates, starts),
             "size": sizes,

@@ -338,7 +338,7 @@ def _tied_groups(tied: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     for group in ambiguous["lines"]:
         for line in group:
             counts[line] = counts.get(line, 0) + 1
-    tied_lines = lines[lines["line"].isin(list(counts)).to_numpy()]
+    tied_lines = lines.loc[lines["line"].isin(list(counts)).to_numpy(), ["line", "invoice_side"]]
     invoice_side = dict(zip(tied_lines["line"].tolist(), tied_lines["invoice_side"].tolist()))
     rows = []
     for row in ambiguous.itertuples(index=False):
