@@ -646,7 +646,8 @@ def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame
     near_line = near_line[np.lexsort((line_ids[near_line], line_parties[near_line]))]
     near = pd.DataFrame({"line": line_ids[near_line],
                          "key": pd.Series(name_keys[pair_name[line_pair[near_line]]], dtype="str")})
-    mine = documents[["line", "key"]].assign(_own=True)
+    # the documents of those lines (only they can match)
+    mine = documents.loc[documents["line"].isin(near["line"]).to_numpy(), ["line", "key"]].assign(_own=True)
     near = near.merge(mine, on=["line", "key"], how="left")
     return near.loc[near["_own"].isna(), ["line", "key"]].astype({"line": np.int64}).reset_index(drop=True)
 
