@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lettrage.errors import FecError
 from lettrage.foreign_citations import near_citations_elsewhere
@@ -37,6 +39,8 @@ from lettrage.result import (
     STATUSES,
     MatchResult,
     review_frame,
+    sparse_texts,
+    written_texts,
 )
 from lettrage.settings import Settings
 from lettrage.writeoffs import writeoff_entries
@@ -159,15 +163,15 @@ def _subset_settings(settings: Settings) -> SubsetSettings:
 
 def _history(selected: pd.DataFrame, exact: PassOutput) -> pd.DataFrame:
     """``(party_id, group, date)`` of the groups already made: input letters, exact pairs."""
-    kept = selected[selected["letter"] != ""]
+    kept = selected.loc[(selected["letter"] != "").to_numpy(), ["party_id", "letter", "date"]]
     existing = pd.DataFrame({"party_id": kept["party_id"], "group": "in:" + kept["letter"].str.upper(),
                              "date": kept["date"]})
-    dates = selected.set_index("line")["date"]
-    parties = selected.set_index("line")["party_id"]
+    rows = _rows_of(selected["line"].to_numpy(dtype=np.int64),
+                    exact.members["line"].to_numpy(dtype=np.int64))
     made = pd.DataFrame({
-        "party_id": parties.reindex(exact.members["line"]).to_numpy(),
+        "party_id": selected["party_id"].to_numpy()[rows],
         "group": "exact:" + exact.members["group"].astype(str).to_numpy(),
-        "date": dates.reindex(exact.members["line"]).to_numpy(),
+        "date": selected["date"].to_numpy()[rows],
     })
     return pd.concat([existing, made], ignore_index=True)
 
@@ -190,16 +194,15 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         ["account", "aux"], sort=True).ngroup().to_numpy(dtype=np.int64)
     amount = ledger["amount"].to_numpy(dtype=np.int64)[rows]
     supplier = account.str.startswith(SUPPLIER_PREFIX).to_numpy()
-    letters = _text(ledger, "letter", rows)
-    letters = pd.Series(letters, dtype=object).str.strip().to_numpy(dtype=object)
+    letters, unlettered = _stripped(_text(ledger, "letter", rows))
     currency_amount = (ledger["currency_amount"].astype("Int64").array[rows]
                        if "currency_amount" in ledger.columns
                        else pd.array([pd.NA] * len(rows), dtype="Int64"))
     frame = pd.DataFrame(
         {
             "line": ledger["line"].to_numpy(dtype=np.int64)[rows],
-            "account": account.to_numpy(),
-            "aux": aux.to_numpy(),
+            "account": _texts_of(account),
+            "aux": _texts_of(aux),
             "party_id": party_id,
             "date": dates.to_numpy()[rows],
             "amount": amount,
@@ -213,7 +216,7 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             "letter": letters,
         }
     )
-    frame["open"] = (letters == "") & (amount != 0)
+    frame["open"] = unlettered & (amount != 0)
     # Held lines (aggregated opening balances) take part in every search, so they make
     # ties, but are never lettered.
     frame["held"] = (aggregated_openings(frame) if settings.opening_balances == "review"
@@ -229,11 +232,33 @@ def _aux(ledger: pd.DataFrame, rows: np.ndarray, account: pd.Series) -> pd.Serie
     return party.where(party != account, "")
 
 
-def _text(ledger: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
-    """A text column at ``rows``, as Python strings ("" for a missing value or column)."""
+_TextArray = pd.api.extensions.ExtensionArray | np.ndarray
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas makes of Python strings
+
+
+def _text(ledger: pd.DataFrame, column: str, rows: np.ndarray) -> _TextArray:
+    """A text column at ``rows``, as strings ("" for a missing value or column)."""
     if column not in ledger.columns:
         return np.full(len(rows), "", dtype=object)
-    return ledger[column].iloc[rows].fillna("").astype(str).to_numpy(dtype=object)
+    return _texts_of(ledger[column].iloc[rows].fillna("").astype(str))
+
+
+def _texts_of(texts: pd.Series) -> _TextArray:
+    """Strings for a new frame: a ``str`` column's own array (no Python string made), else
+    an object array (as pandas would infer it, ``str`` or, when empty, object)."""
+    if len(texts) and texts.dtype == _STR:
+        return texts.array
+    return texts.to_numpy(dtype=object)
+
+
+def _stripped(texts: _TextArray) -> tuple[_TextArray, np.ndarray]:
+    """``str.strip`` of each text (each distinct text stripped once), and which are empty."""
+    if not len(texts):
+        return np.array([], dtype=object), np.zeros(0, dtype=bool)
+    codes, uniques = pd.factorize(texts)
+    stripped = [str(text).strip() for text in uniques]
+    empty = np.array([not text for text in stripped], dtype=bool)[codes]
+    return pd.array(pa.array(stripped, type=pa.large_string()).take(pa.array(codes)), dtype="str"), empty
 
 
 def _result(
@@ -247,21 +272,19 @@ def _result(
 ) -> MatchResult:
     review = review_frame(proposals, lines)
     all_lines = ledger["line"].to_numpy(dtype=np.int64)
-    row_of_line = pd.Series(np.arange(len(ledger)), index=all_lines)
-    rows = row_of_line.reindex(members["line"]).to_numpy()
-    selected_rows = row_of_line.reindex(lines["line"]).to_numpy()
+    rows = _rows_of(all_lines, members["line"].to_numpy(dtype=np.int64))
+    selected_rows = _rows_of(all_lines, lines["line"].to_numpy(dtype=np.int64))
 
-    letter = ledger["letter"].fillna("").astype(str).to_numpy(dtype=object).copy()
     letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
         if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
     group_of = np.full(len(ledger), -1, dtype=np.int64)
-    pass_of = np.full(len(ledger), None, dtype=object)
     by_group = groups.set_index("group")
     member_groups = members["group"].to_numpy()
-    letter[rows] = by_group["letter"].reindex(member_groups).to_numpy()
+    letter = written_texts(ledger["letter"], rows,
+                           by_group["letter"].reindex(member_groups).to_numpy(dtype=object))
     letter_date[rows] = by_group["letter_date"].reindex(member_groups).to_numpy(dtype="datetime64[s]")
     group_of[rows] = member_groups
-    pass_of[rows] = by_group["pass"].reindex(member_groups).to_numpy()
+    pass_of = sparse_texts(len(ledger), rows, by_group["pass"].reindex(member_groups).to_numpy(dtype=object))
 
     code = {name: number for number, name in enumerate(STATUSES)}
     status = np.full(len(ledger), code[OTHER], dtype=np.int8)
@@ -269,7 +292,7 @@ def _result(
     status[selected_rows[(lines["letter"] != "").to_numpy()]] = code[KEPT]
     proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
     proposed_lines = np.array(sorted({x for ls in proposing["lines"] for x in ls}), dtype=np.int64)
-    proposed_rows = row_of_line.reindex(proposed_lines).to_numpy()
+    proposed_rows = _rows_of(all_lines, proposed_lines)
     # kept letters stay kept
     status[proposed_rows[status[proposed_rows] == code[OPEN]]] = code[PROPOSED]
     status[rows] = code[LETTERED]
@@ -278,13 +301,12 @@ def _result(
             "line": all_lines,
             "letter": letter,
             "letter_date": letter_date,
-            "group": pd.array(np.where(group_of >= 0, group_of, 0), dtype="Int64"),
+            "group": pd.arrays.IntegerArray(np.where(group_of >= 0, group_of, 0), group_of < 0),
             "status": pd.Categorical.from_codes(status, categories=STATUSES),
             "pass": pass_of,
         },
         index=ledger.index,
     )
-    out_lines.loc[group_of < 0, "group"] = pd.NA
     issues = ledger.attrs.get(ATTR_FAULTS, pd.DataFrame(columns=FAULT_COLUMNS))
     if messages:
         run_faults = pd.DataFrame([{"file": "", "line": 0, "data_line": 0, "field": "",
@@ -297,6 +319,13 @@ def _result(
     )
 
 
+def _rows_of(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The positions of the ``wanted`` line numbers (all present) among ``all_lines``."""
+    if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():  # in order, as read
+        return np.searchsorted(all_lines, wanted)
+    return pd.Index(all_lines).get_indexer(wanted)
+
+
 def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Concatenate the passes' groups under run-wide ids."""
     members, groups, offset = [], [], 0
@@ -307,14 +336,12 @@ def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFram
     return pd.concat(members, ignore_index=True), pd.concat(groups, ignore_index=True)
 
 
-def _joined_lines(lines: np.ndarray, sizes: np.ndarray) -> list[str]:
+def _joined_lines(lines: np.ndarray, sizes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """Each group's line numbers, space-separated (``lines`` sorted by group, then line)."""
-    text = lines.astype(str).tolist()
-    joined, start = [], 0
-    for size in sizes.tolist():
-        joined.append(" ".join(text[start:start + size]))
-        start += size
-    return joined
+    offsets = pa.array(np.r_[0, np.cumsum(sizes)].astype(np.int64), type=pa.int64())
+    texts = pa.array(lines, type=pa.int64()).cast(pa.large_string())
+    space = pa.scalar(" ", pa.large_string())
+    return pd.array(pc.binary_join(pa.LargeListArray.from_arrays(offsets, texts), space), dtype="str")
 
 
 def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
@@ -339,8 +366,8 @@ def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "party_id": party[starts],
-            "account": lines["account"].to_numpy()[first],
-            "aux": lines["aux"].to_numpy()[first],
+            "account": _texts_of(lines["account"].take(first)),
+            "aux": _texts_of(lines["aux"].take(first)),
             "first_line": line[starts],
             "latest": np.maximum.reduceat(dates, starts),
             "size": sizes,
@@ -366,10 +393,11 @@ def _give_letters(
     parties = groups["party_id"].to_numpy()
     unique_parties, party_index = np.unique(parties, return_inverse=True)
     highest_used = highest.reindex(unique_parties).fillna(0).to_numpy(dtype=np.int64)
-    start = np.array([first_number(int(h), width) for h in highest_used], dtype=np.int64)
-    numbers = (start[party_index] + rank).tolist()
-    code_of = {number: number_to_code(number) for number in set(numbers)}
-    groups["letter"] = [code_of[number] for number in numbers]
+    start = np.maximum(highest_used + 1, first_number(0, width))  # first_number of each
+    number_of, numbers = pd.factorize(start[party_index] + rank)
+    codes = pa.array([number_to_code(int(number)) for number in numbers], type=pa.large_string())
+    # (an empty list when there is no group: the column's type as it always was)
+    groups["letter"] = pd.array(codes.take(pa.array(number_of)), dtype="str") if len(groups) else []
     if settings.date_let == "today":
         today = settings.today or dt.date.today()
         groups["letter_date"] = np.datetime64(today, "s")

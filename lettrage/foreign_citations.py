@@ -10,9 +10,12 @@ forbids every group without it (see :func:`lettrage.references.pair_evidence`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz
 
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, words
@@ -22,6 +25,7 @@ from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, words
 RUN_WORDS = 3
 _DIGITS = re.compile(r"[0-9]+")
 _MIN_SIGNATURE = 4  # digits a key must hold to be looked for by its digits
+_SPAN = 2 * RUN_WORDS  # digit groups a run of words may hold (a word may hold two: ``A1B2``)
 
 
 def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
@@ -34,25 +38,44 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
 
     ``lines`` has ``line``, ``party_id``, ``invoice_side`` and ``label``; ``documents`` and
     ``cites`` are :func:`lettrage.references.document_references`' frames.
+
+    A label is searched only when consecutive digit groups of it spell the digits of some key
+    (:func:`_spelling_labels`), each distinct label once.
     """
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
     keys = documents.loc[documents["key"].str.len() >= MIN_NEAR_KEY, ["key", "party_id"]]
-    by_digits: dict[str, set[tuple[str, int]]] = {}
-    for key, party in zip(keys["key"].astype(object).tolist(), keys["party_id"].tolist()):
-        signature = "".join(_DIGITS.findall(key))
-        if len(signature) >= _MIN_SIGNATURE:
-            by_digits.setdefault(signature, set()).add((key, party))
-    if not by_digits:
+    key_texts = keys["key"].astype(object).tolist()
+    signatures = _digits_of(key_texts)
+    long_enough = np.asarray(pc.utf8_length(signatures).to_numpy(zero_copy_only=False)) >= _MIN_SIGNATURE
+    if not long_enough.any():
         return empty
+    signatures = signatures.filter(pa.array(long_enough))
     quiet = lines[~lines["invoice_side"].to_numpy(dtype=bool)
                   & ~lines["line"].isin(cites["line"]).to_numpy()]
+    label_of, labels = pd.factorize(np.array([str(label) for label in quiet["label"].tolist()],
+                                             dtype=object))
+    searched = np.flatnonzero(_spelling_labels(labels, signatures))
+    if not len(searched):
+        return empty
+    # the keys whose digits some run of words of those labels has
+    runs = {index: list(_runs(labels[index])) for index in searched.tolist()}
+    wanted = {signature for found in runs.values() for _, signature in found}
+    useful = np.asarray(pc.is_in(signatures, value_set=pa.array(sorted(wanted), type=pa.string()))
+                        .to_numpy(zero_copy_only=False), dtype=bool)
+    by_digits: dict[str, set[tuple[str, int]]] = {}
+    parties = keys["party_id"].to_numpy()
+    for at, signature in zip(np.flatnonzero(long_enough)[useful].tolist(),
+                             signatures.filter(pa.array(useful)).to_pylist()):
+        by_digits.setdefault(signature, set()).add((key_texts[at], int(parties[at])))
+    hits_of = {index: _named(found, by_digits) for index, found in runs.items()}
+    hit = np.zeros(len(labels), dtype=bool)
+    hit[[index for index, hits in hits_of.items() if hits]] = True
+    rows = np.flatnonzero(hit[label_of])
     found: list[tuple[int, str]] = []
-    hits_of: dict[str, set[tuple[str, int]]] = {}
-    for line, party, label in zip(quiet["line"].tolist(), quiet["party_id"].tolist(),
-                                  quiet["label"].tolist()):
-        hits = hits_of.get(label)
-        if hits is None:
-            hits = hits_of[label] = _nearly_named(str(label), by_digits)
+    for line, party, label in zip(quiet["line"].to_numpy()[rows].tolist(),
+                                  quiet["party_id"].to_numpy()[rows].tolist(),
+                                  label_of[rows].tolist()):
+        hits = hits_of[label]
         named = {key for key, _ in hits}
         if len(named) == 1 and all(owner != party for _, owner in hits):
             found.append((int(line), named.pop()))
@@ -61,29 +84,57 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
     return pd.DataFrame(found, columns=["line", "key"]).astype({"line": np.int64, "key": object})
 
 
-def _nearly_named(label: str, by_digits: dict[str, set[tuple[str, int]]]) -> set[tuple[str, int]]:
-    """The documents ``(key, party)`` a run of words of ``label`` nearly names."""
-    if not _any_signature(label, by_digits):
-        return set()
+def _digits_of(texts: list[str]) -> pa.Array:
+    """The digits of each text, in a row (``FA2025735`` → ``2025735``)."""
+    return pc.replace_substring_regex(pa.array(texts, type=pa.string()), "[^0-9]+", "")
+
+
+def _spelling_labels(labels: np.ndarray, signatures: pa.Array) -> np.ndarray:
+    """Which labels have consecutive digit groups (at most :data:`_SPAN`, leading zeros
+    off, as :func:`lettrage.references.words` folds them) that spell one of ``signatures``:
+    a cheap test before the runs of words."""
+    spaced = pc.utf8_trim(pc.replace_substring_regex(pa.array(labels, type=pa.string()),
+                                                     "[^0-9]+", " "), " ")
+    split = pc.split_pattern(spaced, " ")
+    parent = np.asarray(pc.list_parent_indices(split).to_numpy(zero_copy_only=False), dtype=np.int64)
+    groups = pc.list_flatten(split)
+    present = np.asarray(pc.utf8_length(groups).to_numpy(zero_copy_only=False)) > 0
+    groups, parent = groups.filter(pa.array(present)), parent[present]
+    groups = pc.replace_substring_regex(groups, "^0+", "")
+    groups = pc.if_else(pc.equal(groups, ""), "0", groups)
+    start = np.arange(len(groups))
+    joined, owners = [groups], [parent]
+    for extra in range(1, _SPAN):
+        more = start + extra < len(groups)
+        more[more] = parent[start[more] + extra] == parent[start[more]]
+        start = start[more]
+        joined.append(pc.binary_join_element_wise(joined[-1].filter(pa.array(more)),
+                                                  groups.take(pa.array(start + extra)), ""))
+        owners.append(parent[start])
+    found = pc.is_in(pa.concat_arrays(joined), value_set=signatures)
+    spelling = np.zeros(len(labels), dtype=bool)
+    spelling[np.concatenate(owners)[np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)]] = True
+    return spelling
+
+
+def _runs(label: str) -> Iterator[tuple[str, str]]:
+    """``(run, its digits)``: the runs of one to :data:`RUN_WORDS` folded words of ``label``
+    that are long enough to be a key nearly."""
     folded = words(label)
-    hits: set[tuple[str, int]] = set()
     for start in range(len(folded)):
         for stop in range(start + 1, min(start + RUN_WORDS, len(folded)) + 1):
             run = "".join(folded[start:stop])
-            if len(run) < MIN_NEAR_KEY - 1:
-                continue
-            for key, party in by_digits.get("".join(_DIGITS.findall(run)), ()):
-                if (key != run and abs(len(key) - len(run)) <= 1
-                        and fuzz.ratio(run, key) >= NEAR_CITATION):
-                    hits.add((key, party))
+            if len(run) >= MIN_NEAR_KEY - 1:
+                yield run, "".join(_DIGITS.findall(run))
+
+
+def _named(runs: list[tuple[str, str]], by_digits: dict[str, set[tuple[str, int]]]
+           ) -> set[tuple[str, int]]:
+    """The documents ``(key, party)`` that one of ``runs`` nearly names."""
+    hits: set[tuple[str, int]] = set()
+    for run, signature in runs:
+        for key, party in by_digits.get(signature, ()):
+            if (key != run and abs(len(key) - len(run)) <= 1
+                    and fuzz.ratio(run, key) >= NEAR_CITATION):
+                hits.add((key, party))
     return hits
-
-
-def _any_signature(label: str, by_digits: dict[str, set[tuple[str, int]]]) -> bool:
-    """Whether consecutive digit groups of ``label`` (leading zeros off, as :func:`words`
-    folds them) spell the digits of some key: a cheap test before the runs of words."""
-    groups = [group.lstrip("0") or "0" for group in _DIGITS.findall(label)]
-    span = 2 * RUN_WORDS  # a word may hold two digit groups (``A1B2``)
-    return any("".join(groups[start:stop]) in by_digits
-               for start in range(len(groups))
-               for stop in range(start + 1, min(start + span, len(groups)) + 1))

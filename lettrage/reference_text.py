@@ -163,8 +163,10 @@ class Folded:
     def _looks_like_date(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
         """``_looks_like_date`` of slices of digits."""
         length = stops - starts
-        return ((length >= 4) & (length <= 8)
-                & (_year(self.data, starts) | _year(self.data, stops - 4)))
+        found = (length >= 4) & (length <= 8)
+        at = np.flatnonzero(found)  # only those slices are read
+        found[at] = _year(self.data, starts[at]) | _year(self.data, stops[at] - 4)
+        return found
 
     def _document_numbers(self, group: np.ndarray, groups: int, min_digits: int) -> np.ndarray:
         """``document_number`` of each group of words (texts or tokens)."""
@@ -310,6 +312,37 @@ def _string_hashes(strings: pa.Array) -> np.ndarray:
 
 def _hashes(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     """A polynomial hash (mod 2⁶⁴) of each slice ``data[start:stop]``: Σ c_j·B^(stop-1-j)."""
+    lengths = stops - starts
+    if len(starts) and (lengths > 0).all() and (starts[1:] == stops[:-1]).all():
+        return _tiled_hashes(data, starts, stops, lengths)
+    return _horner_hashes(data, starts, stops)
+
+
+_HASH_BLOCK = 1 << 20  # characters hashed at a time by :func:`_tiled_hashes`
+
+
+def _tiled_hashes(data: np.ndarray, starts: np.ndarray, stops: np.ndarray,
+                  lengths: np.ndarray) -> np.ndarray:
+    """:func:`_hashes` of slices that are not empty and follow one another (the words of
+    folded texts): every character's term c_j·B^(stop-1-j) at once, summed per slice, a
+    block of characters at a time."""
+    hashes = np.empty(len(starts), dtype=np.uint64)
+    powers = _powers(int(lengths.max()))
+    ends = np.cumsum(lengths)  # characters from the first slice's start to each one's stop
+    begin = 0
+    while begin < len(starts):
+        end = max(int(np.searchsorted(ends, ends[begin] - lengths[begin] + _HASH_BLOCK, "right")),
+                  begin + 1)
+        low, high = int(starts[begin]), int(stops[end - 1])
+        stop_of = np.repeat(stops[begin:end], lengths[begin:end])
+        terms = data[low:high].astype(np.uint64) * powers[stop_of - 1 - np.arange(low, high)]
+        hashes[begin:end] = np.add.reduceat(terms, starts[begin:end] - low)
+        begin = end
+    return hashes
+
+
+def _horner_hashes(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """:func:`_hashes` of any slices, a character of every slice at a time (Horner)."""
     hashes = np.zeros(len(starts), dtype=np.uint64)
     active = np.arange(len(starts))
     shift = 0

@@ -375,17 +375,21 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
         own_keys_.append(key_codes[index][column_codes])
         own_numbers.append(number_codes[index][column_codes])
     if "label" in lines.columns:
-        found = pd.DataFrame({"text": text, "key": key_codes[-1], "number": number_codes[-1]})
-        # a label's pairs in sorted order: the number kept when it gives one key twice
-        found = found.drop_duplicates().sort_values(["text", "key", "number"])
-        position, rows = texts.line_rows(found["text"].to_numpy(dtype=np.int64))
+        # a label's distinct pairs in sorted order: the number kept when it gives one key twice
+        text, key, number = np.asarray(text, dtype=np.int64), key_codes[-1], number_codes[-1]
+        order = np.lexsort((number, key, text))
+        text, key, number = text[order], key[order], number[order]
+        distinct = np.r_[True, (text[1:] != text[:-1]) | (key[1:] != key[:-1])
+                         | (number[1:] != number[:-1])] if len(text) else np.zeros(0, dtype=bool)
+        text, key, number = text[distinct], key[distinct], number[distinct]
+        position, rows = texts.line_rows(text)
         positions.append(invoices[position])
-        own_keys_.append(found["key"].to_numpy(dtype=np.int64)[rows])
-        own_numbers.append(found["number"].to_numpy(dtype=np.int64)[rows])
+        own_keys_.append(key[rows])
+        own_numbers.append(number[rows])
     position = np.concatenate(positions)
     own = pd.DataFrame({"line": line_ids[position], "key": np.concatenate(own_keys_),
                         "number": np.concatenate(own_numbers)})
-    first = ~own.duplicated().to_numpy()
+    first = ~_duplicated(own["line"].to_numpy(), own["key"].to_numpy(), own["number"].to_numpy())
     own, position = own[first].reset_index(drop=True), position[first]
     own.loc[~invoice_side[position], "number"] = int(np.searchsorted(strings, ""))  # "" sorts first
     return own, strings
@@ -431,20 +435,50 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     clash = documents.merge(shared.assign(_shared=True), on=["party_id", "number"], how="left")
     documents = documents.assign(number=np.where(clash["_shared"].notna().to_numpy(), blank,
                                                  documents["number"].to_numpy()))
-    documents = documents.drop_duplicates(["line", "key"]).reset_index(drop=True)
+    documents = documents[~_duplicated(documents["line"].to_numpy(), documents["key"].to_numpy())]
+    documents = documents.reset_index(drop=True)
     return documents.assign(key=pd.Series(strings[documents["key"].to_numpy()], dtype="str"),
                             number=pd.Series(strings[documents["number"].to_numpy()], dtype="str"))
 
 
 def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """How many distinct ``values`` each code has."""
-    pairs = pd.DataFrame({"code": codes, "value": values}).drop_duplicates()
-    return np.bincount(pairs["code"].to_numpy(dtype=np.int64), minlength=size)
+    codes = np.asarray(codes, dtype=np.int64)
+    return np.bincount(codes[~_duplicated(codes, np.asarray(values, dtype=np.int64))], minlength=size)
 
 
-def _lengths_and_digits(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _duplicated(*columns: np.ndarray) -> np.ndarray:
+    """``DataFrame(columns).duplicated()`` of integer columns: whether each row repeats an
+    earlier one. The columns are joined into one integer key (renumbered when it would
+    overflow)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1
+    for column in columns:
+        column = np.asarray(column, dtype=np.int64)
+        if not len(column):
+            return np.zeros(0, dtype=bool)
+        low = int(column.min())
+        width = int(column.max()) - low + 1
+        if span * width < 1 << 62:
+            column = column - low
+        else:  # renumbered, and the key too when still too wide
+            column, distinct = pd.factorize(column)
+            width = len(distinct)
+            if span * width >= 1 << 62:
+                key, distinct = pd.factorize(key)
+                span = len(distinct)
+        key = key * width + column
+        span *= width
+    return pd.Series(key).duplicated().to_numpy()
+
+
+def _lengths_and_digits(texts: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """The number of characters, and of digits, of each string."""
-    array = pa.array(texts, type=pa.string())
+    array = _key_strings(pd.Series(texts, dtype=object) if isinstance(texts, np.ndarray) else texts)
+    if pc.all(pc.string_is_ascii(array)).as_py() is not False:  # a byte a character
+        data, offsets = _rt._bytes(array)
+        counted = _rt.running_count((data >= 48) & (data <= 57))
+        return np.diff(offsets), (counted[offsets[1:]] - counted[offsets[:-1]]).astype(np.int64)
     lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False)
     digits = pc.utf8_length(pc.replace_substring_regex(array, "[^0-9]+", "")).to_numpy(zero_copy_only=False)
     return np.asarray(lengths, dtype=np.int64), np.asarray(digits, dtype=np.int64)
@@ -613,7 +647,8 @@ def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame
     near_line = near_line[np.lexsort((line_ids[near_line], line_parties[near_line]))]
     near = pd.DataFrame({"line": line_ids[near_line],
                          "key": pd.Series(name_keys[pair_name[line_pair[near_line]]], dtype="str")})
-    mine = documents[["line", "key"]].assign(_own=True)
+    # the documents of those lines (only they can match)
+    mine = documents.loc[documents["line"].isin(near["line"]).to_numpy(), ["line", "key"]].assign(_own=True)
     near = near.merge(mine, on=["line", "key"], how="left")
     return near.loc[near["_own"].isna(), ["line", "key"]].astype({"line": np.int64}).reset_index(drop=True)
 
@@ -635,7 +670,7 @@ class _Names:
 
     def __init__(self, names: pd.DataFrame, longest_run: int):
         keys = names["key"].to_numpy(dtype=object)
-        lengths, digits = _lengths_and_digits(keys)
+        lengths, digits = _lengths_and_digits(names["key"])
         self.width = int(max(lengths.max(initial=0), longest_run)) + 3
         codes = names["party_id"].to_numpy(dtype=np.int64) * self.width + lengths
         order = np.argsort(codes, kind="stable")

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lettrage.money import format_cents
 from lettrage.settings import Settings
@@ -30,7 +32,7 @@ def review_frame(proposals: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """
     if proposals.empty:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in REVIEW_COLUMNS})
-    parties = lines.drop_duplicates("party_id").set_index("party_id")
+    parties = lines[["party_id", "account", "aux"]].drop_duplicates("party_id").set_index("party_id")
     party = (parties["account"] + "/" + parties["aux"]).str.rstrip("/")
     frame = pd.DataFrame({
         "for_line": proposals["anchor"].to_numpy(dtype=np.int64),
@@ -44,6 +46,57 @@ def review_frame(proposals: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     }).sort_values(["party", "for_line", "rank"], ignore_index=True, kind="stable")
     frame.insert(0, "proposal", np.arange(1, len(frame) + 1))
     return frame[REVIEW_COLUMNS]
+
+
+def written_texts(texts: pd.Series, rows: np.ndarray,
+                  values: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """A text column (a missing text as ``""``, others through ``str``) with ``values``
+    written at the positions ``rows`` (the last one wins), as a ``str`` array (an empty
+    object array when there is no text, as pandas infers it)."""
+    if not len(texts):
+        return np.array([], dtype=object)
+    at = np.full(len(texts), -1, dtype=np.int64)
+    at[rows] = np.arange(len(rows))
+    array = _arrow_strings(texts)
+    if array is None:  # not all strings: through Python
+        out = texts.fillna("").astype(str).to_numpy(dtype=object).copy()
+        out[rows] = values
+        return pd.array(out, dtype="str")
+    written = at >= 0
+    if written.any():
+        array = pc.replace_with_mask(array, pa.array(written),
+                                     pa.array(np.asarray(values, dtype=object)[at[written]],
+                                              type=pa.large_string()))
+    return pd.array(array, dtype="str")
+
+
+def sparse_texts(size: int, rows: np.ndarray,
+                 values: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """A ``str`` array of ``size`` missing texts but ``values`` (strings) at ``rows``; an
+    object array of ``None`` when there is no value (as pandas infers it)."""
+    if not len(rows):
+        return np.full(size, None, dtype=object)
+    codes, names = pd.factorize(np.asarray(values, dtype=object))
+    at = np.full(size, -1, dtype=np.int64)
+    at[rows] = codes
+    names = pa.array(np.asarray(names, dtype=object), type=pa.large_string())
+    return pd.array(names.take(pa.array(at, mask=at < 0)), dtype="str")
+
+
+def _arrow_strings(texts: pd.Series) -> pa.Array | None:
+    """The texts as a pyarrow large string array, missing ones ``""``; ``None`` when some
+    value is not a string."""
+    try:
+        array = pa.array(texts, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_null(array.type):  # nothing but missing values
+        array = pa.nulls(len(array), type=pa.large_string())
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    return pc.fill_null(array.cast(pa.large_string()), "")
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,23 @@
 """Mistyped citations of another third party's document (lettrage/foreign_citations.py)."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
 from scenario import groups_of, run
 
-from lettrage.foreign_citations import near_citations_elsewhere
+import lettrage
+from lettrage.engine import _prepare
+from lettrage.foreign_citations import RUN_WORDS, near_citations_elsewhere
+from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, document_references, words
+from lettrage.settings import Settings
+
+REAL = sorted((Path(__file__).parent.parent / "datasets" / "fec-neolegal").glob("*FEC*.[tT][xX][tT]"))
 
 # Customer ZED owes FA2025-000735; customer ACME owes FA2025-000905 of the same amount. ACME's
 # transfer cites ZED's invoice with two letters swapped: posted to the wrong customer.
@@ -80,3 +92,80 @@ def test_two_edits_in_the_shortest_key_are_no_citation():
     documents = _documents([(1, "FC103005", 0)])
     lines = _lines([(3, 1, False, "REGLEMENT ATELIER DE103005")])
     assert near_citations_elsewhere(lines, documents, NO_CITES).empty
+
+
+# --- The vectorised search against the per-line one it replaced --------------------------
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _slow_near_citations_elsewhere(lines, documents, cites):
+    """:func:`near_citations_elsewhere` as first written: every quiet line's label in Python."""
+    keys = documents.loc[documents["key"].str.len() >= MIN_NEAR_KEY, ["key", "party_id"]]
+    by_digits: dict[str, set[tuple[str, int]]] = {}
+    for key, party in zip(keys["key"].astype(object).tolist(), keys["party_id"].tolist()):
+        signature = "".join(_DIGITS.findall(key))
+        if len(signature) >= 4:
+            by_digits.setdefault(signature, set()).add((key, party))
+    if not by_digits:
+        return []
+    quiet = lines[~lines["invoice_side"].to_numpy(dtype=bool)
+                  & ~lines["line"].isin(cites["line"]).to_numpy()]
+    found = []
+    for line, party, label in zip(quiet["line"].tolist(), quiet["party_id"].tolist(),
+                                  quiet["label"].tolist()):
+        hits = _slow_nearly_named(str(label), by_digits)
+        named = {key for key, _ in hits}
+        if len(named) == 1 and all(owner != party for _, owner in hits):
+            found.append([int(line), named.pop()])
+    return found
+
+
+def _slow_nearly_named(label, by_digits):
+    groups = [group.lstrip("0") or "0" for group in _DIGITS.findall(label)]
+    if not any("".join(groups[start:stop]) in by_digits for start in range(len(groups))
+               for stop in range(start + 1, min(start + 6, len(groups)) + 1)):
+        return set()
+    folded = words(label)
+    hits = set()
+    for start in range(len(folded)):
+        for stop in range(start + 1, min(start + RUN_WORDS, len(folded)) + 1):
+            run = "".join(folded[start:stop])
+            if len(run) < MIN_NEAR_KEY - 1:
+                continue
+            for key, party in by_digits.get("".join(_DIGITS.findall(run)), ()):
+                if (key != run and abs(len(key) - len(run)) <= 1
+                        and fuzz.ratio(run, key) >= NEAR_CITATION):
+                    hits.add((key, party))
+    return hits
+
+
+_KEYS = ["FA2025735", "FA2025905", "FB2025735", "AV2025007310", "F12345678", "FA2025000"]
+_PIECES = ["AF2025-000735", "FA2025-00735", "FA2025 735", "FB2025-0735", "AF2025905",
+           "VA2025007310", "F1234 5678", "FA2025-000", "FA", "2025", "-", "000", "735", "É",
+           "²", "٣", "°", " ", " ", " ", "/", "VIR", "REF", "12/06"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 3), st.booleans(),
+                          st.lists(st.sampled_from(_PIECES), max_size=10).map("".join)),
+                max_size=12),
+       st.lists(st.tuples(st.sampled_from(_KEYS), st.integers(0, 3)), max_size=6),
+       st.sets(st.integers(0, 11), max_size=3))
+def test_the_vectorised_search_finds_what_the_per_line_one_found(rows, keys, citing):
+    lines = _lines([(index, party, invoice, label) for index, (party, invoice, label)
+                    in enumerate(rows)])
+    documents = _documents([(100 + index, key, party) for index, (key, party) in enumerate(keys)])
+    cites = pd.DataFrame({"line": sorted(citing), "key": ["X"] * len(citing)})
+    found = near_citations_elsewhere(lines, documents, cites)
+    assert found.values.tolist() == _slow_near_citations_elsewhere(lines, documents, cites)
+
+
+def test_the_vectorised_search_on_a_real_file():
+    path = REAL[0] if REAL else None
+    if path is None:
+        pytest.skip("no real FEC")
+    lines = _prepare(lettrage.read_fec(path), Settings())
+    documents, cites = document_references(lines)
+    found = near_citations_elsewhere(lines, documents, cites)
+    assert found.values.tolist() == _slow_near_citations_elsewhere(lines, documents, cites)

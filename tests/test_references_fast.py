@@ -354,3 +354,38 @@ def test_ascii_spellings_read_alike(text):
 ])
 def test_ascii_spellings(text, spelt):
     assert _as_ascii(text) == spelt
+
+
+_INTEGERS = st.one_of(st.integers(-3, 3), st.integers(-(1 << 62), 1 << 62))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 3).flatmap(lambda width: st.lists(
+    st.tuples(*[_INTEGERS] * width), max_size=30)))
+def test_duplicated_rows_as_pandas_finds_them(rows):
+    """The integer-key twin of ``DataFrame.duplicated`` (wide values renumbered)."""
+    width = len(rows[0]) if rows else 2
+    frame = pd.DataFrame(rows, columns=range(width), dtype=np.int64) if rows else \
+        pd.DataFrame({column: pd.Series(dtype=np.int64) for column in range(width)})
+    found = references._duplicated(*(frame[column].to_numpy() for column in frame.columns))
+    assert found.tolist() == frame.duplicated().tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=15), max_size=40), st.integers(0, 5),
+       st.sampled_from([1, 7, 1 << 20]))
+def test_word_hashes_as_horner_hashes_them(words, skip, block):
+    """Hashes of slices that follow one another, summed per slice (blocks of ``block``
+    characters), against Horner's rule a character at a time."""
+    from lettrage import reference_text as text
+
+    lengths = np.array([len(word) for word in words], dtype=np.int64)
+    data = np.frombuffer(b"x" * skip + b"".join(words), dtype=np.uint8)
+    stops = skip + np.cumsum(lengths)
+    starts = stops - lengths
+    old_block, text._HASH_BLOCK = text._HASH_BLOCK, block
+    try:
+        found = text._hashes(data, starts, stops)
+    finally:
+        text._HASH_BLOCK = old_block
+    assert found.tolist() == text._horner_hashes(data, starts, stops).tolist()

@@ -51,7 +51,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from lettrage.money import format_cents
-from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, reference_key
+from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, reference_keys
 from lettrage.writeoffs import nature_of
 
 #: Kinds that report a situation rather than propose a group: their lines stay ``open``.
@@ -124,34 +124,51 @@ class _Links:
     """Which document each line carries and cites, and who carries each key."""
 
     def __init__(self, lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
-        own = documents[["line", "key"]].astype({"line": np.int64, "key": object})
-        citing_lines = set(cites["line"].tolist())
+        # keys as integer codes (one per distinct key) for the joins, strings kept aside
+        code, keys = pd.factorize(pd.concat([cites["key"], documents["key"]], ignore_index=True),
+                                  use_na_sentinel=False)
+        keys = np.asarray(keys, dtype=object)
+        own = pd.DataFrame({"target": documents["line"].to_numpy(dtype=np.int64),
+                            "code": code[len(cites):]})
+        #: the lines that cite a document, even nearly
+        self.citing_lines = np.unique(cites["line"].to_numpy(dtype=np.int64))
         near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
                 else np.zeros(len(cites), dtype=bool))
+        citing = pd.DataFrame({"line": cites["line"].to_numpy(dtype=np.int64), "code": code[:len(cites)]})
         #: (line, target): a mistyped citation — not evidence for, but not against either.
-        self.nearly = cites.loc[near, ["line", "key"]].astype({"line": np.int64, "key": object}) \
-            .merge(own.rename(columns={"line": "target"}), on="key")[["line", "target"]]
-        cites = cites.loc[~near, ["line", "key"]].astype({"line": np.int64, "key": object})
+        self.nearly = citing[near].merge(own, on="code")[["line", "target"]]
         #: (citing line, cited line, key): a line whose label names another line's document.
-        cited = cites.merge(own.rename(columns={"line": "target"}), on="key")
-        self.cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
-        self.citing_lines = citing_lines
-        self._names = dict(zip(lines["line"].tolist(),
-                               (str(ref).strip() for ref in lines["piece_ref"].tolist())))
-        #: line -> its (first) document key. Built reversed, so that the first one wins.
-        self.key_of = dict(zip(reversed(own["line"].tolist()), reversed(own["key"].tolist())))
+        cited = citing[~near].merge(own, on="code")
+        cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
+        self.cited = pd.DataFrame({"line": cited["line"], "key": keys[cited["code"].to_numpy()],
+                                   "target": cited["target"]})
+        self._refs = pd.Series(lines["piece_ref"].array, index=lines["line"].to_numpy(dtype=np.int64))
+        first = own.drop_duplicates("target")  # a line's first document key
+        self._keys = pd.Series(keys[first["code"].to_numpy()],
+                               index=first["target"].to_numpy(dtype=np.int64))
 
-    def name(self, line: int) -> str:
-        """How a person recognises a line's document: its PieceRef, else its key."""
-        return self._names.get(line) or self.key_of.get(line, f"line {line}")
+    def keys_of(self, lines: np.ndarray) -> np.ndarray:
+        """Each line's (first) document key, ``""`` when it has none (object array)."""
+        keys = self._keys.reindex(np.asarray(lines, dtype=np.int64)).to_numpy(dtype=object)
+        return np.where(pd.isna(keys), "", keys).astype(object)
+
+    def names(self, lines: np.ndarray) -> list[str]:
+        """How a person recognises each line's document: its PieceRef, else its key."""
+        lines = np.asarray(lines, dtype=np.int64)
+        refs = self._refs.reindex(lines).to_numpy(dtype=object)
+        present = self._refs.index.get_indexer(lines) >= 0
+        keys = self.keys_of(lines)
+        return [(str(ref).strip() if here else "") or key or f"line {line}"
+                for ref, here, key, line in zip(refs.tolist(), present.tolist(), keys.tolist(),
+                                                lines.tolist())]
 
 
 # --- settlement × invoice pairs of one third party ---------------------------------------
 
 def _pairs(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.DataFrame:
     """Top candidates per open settlement among its third party's open invoices."""
-    left = lines[lines["left"]]
     columns = ["line", "party_id", "amount", "date", "label"]
+    left = lines.loc[lines["left"].to_numpy(dtype=bool), [*columns, "invoice_side"]]
     settlements = left.loc[~left["invoice_side"], columns]
     invoices = left.loc[left["invoice_side"], columns]
     if settlements.empty or invoices.empty:
@@ -164,9 +181,9 @@ def _pairs(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.D
     pairs = pairs.groupby("s", sort=False).head(settings.top)
     columns = {name: pairs[name].tolist() for name in _PairRow._fields}
     rows = []
-    for pair in map(_PairRow._make, zip(*columns.values())):
+    for pair, name in zip(map(_PairRow._make, zip(*columns.values())), links.names(pairs["i"])):
         rows.append((pair.s, pair.kind, (min(pair.s, pair.i), max(pair.s, pair.i)),
-                     pair.party_id, pair.gap, pair.score, _pair_reason(pair, links)))
+                     pair.party_id, pair.gap, pair.score, _pair_reason(pair, name)))
     return _frame(rows)
 
 
@@ -271,21 +288,20 @@ def _pair_in(pairs: pd.DataFrame, linked: pd.DataFrame) -> np.ndarray:
 def _near_citation(pairs: pd.DataFrame, links: _Links, candidates: np.ndarray) -> np.ndarray:
     """rapidfuzz partial ratio (0–100) of each invoice's document key inside the folded label
     of its settlement; 0 when the key is too short to judge."""
-    keys = np.array([links.key_of.get(line, "") for line in pairs["i"].tolist()], dtype=object)
-    ok = candidates & (np.array([len(k) for k in keys]) >= MIN_NEAR_KEY)
+    keys = links.keys_of(pairs["i"])
+    ok = candidates & (pd.Series(keys, dtype=object).str.len().to_numpy() >= MIN_NEAR_KEY)
     out = np.zeros(len(pairs))
     if ok.any():
-        labels = pairs["label_s"].to_numpy(dtype=object)[ok]
-        folded, codes = np.unique(labels.astype(str), return_inverse=True)
-        folded = np.array([reference_key(text) for text in folded], dtype=object)
+        codes, labels = pd.factorize(pairs["label_s"].to_numpy(dtype=object)[ok], use_na_sentinel=False)
+        folded = reference_keys(pd.Series(labels, dtype=object))
         scores = process.cpdist(list(keys[ok]), list(folded[codes]), scorer=fuzz.partial_ratio,
                                 workers=-1)
         out[ok] = np.where(scores >= NEAR_CITATION, scores, 0)
     return out
 
 
-def _pair_reason(pair, links: _Links) -> str:
-    invoice = links.name(int(pair.i))
+def _pair_reason(pair, invoice: str) -> str:
+    """Why a pair is proposed; ``invoice``: how a person recognises its invoice."""
     if pair.kind in ("match", "reference_conflict"):
         amount = "amount equal"
     elif pair.kind == "gap":
@@ -318,11 +334,12 @@ def _tied_groups(tied: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     ambiguous = tied[tied["kind"] == "ambiguous"] if not tied.empty else tied
     if ambiguous.empty:
         return _empty()
-    invoice_side = lines.set_index("line")["invoice_side"]
     counts: dict[int, int] = {}
     for group in ambiguous["lines"]:
         for line in group:
             counts[line] = counts.get(line, 0) + 1
+    tied_lines = lines.loc[lines["line"].isin(list(counts)).to_numpy(), ["line", "invoice_side"]]
+    invoice_side = dict(zip(tied_lines["line"].tolist(), tied_lines["invoice_side"].tolist()))
     rows = []
     for row in ambiguous.itertuples(index=False):
         group = tuple(sorted(int(x) for x in row.lines))
@@ -343,7 +360,8 @@ def _settlements_citing_invoices(lines: pd.DataFrame, links: _Links):
     cited = links.cited
     if cited.empty:
         return None
-    info = lines.set_index("line")
+    info = lines[["line", "left", "invoice_side", "party_id", "amount", "account", "aux",
+                  "letter"]].set_index("line")
     citing = info.reindex(cited["line"])
     target = info.reindex(cited["target"])
     keep = (citing["left"].fillna(False).to_numpy(dtype=bool)
@@ -361,17 +379,18 @@ def _misallocated(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
     other = citing["party_id"].to_numpy() != target["party_id"].to_numpy()
     citing, target = citing[other], target[other]
     rows = []
-    for s, i, s_amount, party, i_amount, account, aux, left, letter in zip(
+    for s, i, s_amount, party, i_amount, account, aux, left, letter, name in zip(
             citing.index.tolist(), target.index.tolist(), citing["amount"].tolist(),
             citing["party_id"].tolist(), target["amount"].tolist(), target["account"].tolist(),
-            target["aux"].tolist(), target["left"].tolist(), target["letter"].tolist()):
+            target["aux"].tolist(), target["left"].tolist(), target["letter"].tolist(),
+            links.names(target.index)):
         gap = int(s_amount + i_amount)
         home = f"{account}/{aux}".rstrip("/")
         status = "open" if left else f"lettered {letter}"
         amount = "amount equal" if gap == 0 else f"gap {format_cents(abs(gap))}"
         rows.append((s, "misallocated", tuple(sorted((s, i))), int(party), gap,
                      0.95 if gap == 0 else 0.75,
-                     (f"cites {links.name(i)}, an invoice of {home} (line {i}, {status}); {amount}:"
+                     (f"cites {name}, an invoice of {home} (line {i}, {status}); {amount}:"
                      f" move the payment to {home}")))
     return _frame(rows)
 
@@ -387,14 +406,15 @@ def _double_payments(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
                & (citing["party_id"].to_numpy() == target["party_id"].to_numpy()))
     citing, target = citing[settled], target[settled]
     rows = []
-    for s, i, s_amount, party, i_amount, letter in zip(
+    for s, i, s_amount, party, i_amount, letter, name in zip(
             citing.index.tolist(), target.index.tolist(), citing["amount"].tolist(),
-            citing["party_id"].tolist(), target["amount"].tolist(), target["letter"].tolist()):
+            citing["party_id"].tolist(), target["amount"].tolist(), target["letter"].tolist(),
+            links.names(target.index)):
         gap = int(s_amount + i_amount)
         same = gap == 0
         rows.append((s, "double_payment", tuple(sorted((s, i))), int(party), gap,
                      0.85 if same else 0.6,
-                     (f"cites {links.name(i)} (line {i}), already lettered {letter}"
+                     (f"cites {name} (line {i}), already lettered {letter}"
                      f"{' for the same amount' if same else ''}: a second payment — refund it or"
                      " keep it as a credit")))
     return _frame(rows)
@@ -402,7 +422,7 @@ def _double_payments(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
 
 def _existing_groups(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.DataFrame:
     """An open line that completes or reduces a letter of the input that does not balance (22)."""
-    kept = lines[lines["kept"]]
+    kept = lines.loc[lines["kept"].to_numpy(dtype=bool), ["line", "party_id", "amount", "letter"]]
     if kept.empty:
         return _empty()
     kept = kept.assign(_letter=kept["letter"].str.upper())
@@ -448,7 +468,8 @@ def _unsure(tied: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
 
 def _unapplied(lines: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
     """Open settlements nothing could be proposed with (13)."""
-    left = lines[lines["left"] & ~lines["invoice_side"] & ~lines["line"].isin(covered)]
+    left = lines.loc[(lines["left"] & ~lines["invoice_side"] & ~lines["line"].isin(covered)).to_numpy(),
+                     ["line", "party_id", "amount"]]
     rows = [(int(line), "unapplied", (int(line),), int(party), int(amount), 0.0,
              (f"{format_cents(abs(int(amount)))} matches no open invoice: a deposit, an unapplied "
              "payment or an unused credit note"))
@@ -458,7 +479,8 @@ def _unapplied(lines: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
 
 def _supplier_debits(lines: pd.DataFrame) -> pd.DataFrame:
     """Suppliers whose open lines leave a debit balance: overpaid, or a credit note due."""
-    left = lines[lines["left"] & lines["account"].str.startswith("40")]
+    left = lines.loc[(lines["left"] & lines["account"].str.startswith("40")).to_numpy(dtype=bool),
+                     ["line", "party_id", "amount"]]
     if left.empty:
         return _empty()
     balance = left.groupby("party_id")["amount"].sum()
@@ -475,8 +497,9 @@ def _opening_balances(lines: pd.DataFrame) -> pd.DataFrame:
     """Aggregated opening balances left to a person (``opening_balances = "review"``)."""
     if "held" not in lines.columns:
         return _empty()
-    waiting = lines[lines["held"].to_numpy(dtype=bool) & ~lines["kept"].to_numpy(dtype=bool)
-                    & (lines["letter"].to_numpy() == "") & (lines["amount"].to_numpy() != 0)]
+    waiting = lines.loc[lines["held"].to_numpy(dtype=bool) & ~lines["kept"].to_numpy(dtype=bool)
+                        & (lines["letter"].to_numpy() == "") & (lines["amount"].to_numpy() != 0),
+                        ["line", "party_id", "amount"]]
     rows = [(int(line), "opening_balance", (int(line),), int(party), int(amount), 0.0,
              (f"balance brought forward of {format_cents(abs(int(amount)))} with no detail: letter"
              " it by hand with the documents it carries (or set opening_balances = 'letter')"))
