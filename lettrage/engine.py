@@ -15,6 +15,7 @@ from lettrage.foreign_citations import near_citations_elsewhere
 from lettrage.ledger import (
     ATTR_FAULTS,
     FAULT_COLUMNS,
+    SUPPLIER_PREFIX,
     is_third_party,
     raise_fatal_faults,
     validate_frame,
@@ -46,8 +47,6 @@ from lettrage.settings import Settings
 from lettrage.writeoffs import writeoff_entries
 
 log = logging.getLogger(__name__)
-
-SUPPLIER_PREFIX = "40"
 
 
 def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: object) -> MatchResult:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz
 
+from lettrage.ledger import SUPPLIER_PREFIX
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, words
 
 #: Runs of this many consecutive words at most are compared with document keys
@@ -36,8 +37,11 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
     of :data:`MIN_NEAR_KEY` characters or more, not equal to the run — and that document
     belongs to another third party.
 
-    ``lines`` has ``line``, ``party_id``, ``invoice_side`` and ``label``; ``documents`` and
-    ``cites`` are :func:`lettrage.references.document_references`' frames.
+    ``lines`` has ``line``, ``party_id``, ``invoice_side``, ``label`` and optionally
+    ``account``: then the document must be of a third party on the same side (customers 41x,
+    suppliers 40x) — a customer's payment does not pay a supplier's invoice, whatever its
+    digits; ``documents`` and ``cites`` are :func:`lettrage.references.document_references`'
+    frames.
 
     A label is searched only when consecutive digit groups of it spell the digits of some key
     (:func:`_spelling_labels`), each distinct label once.
@@ -71,17 +75,29 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
     hit = np.zeros(len(labels), dtype=bool)
     hit[[index for index, hits in hits_of.items() if hits]] = True
     rows = np.flatnonzero(hit[label_of])
+    side = _side_of_parties(lines)
     found: list[tuple[int, str]] = []
     for line, party, label in zip(quiet["line"].to_numpy()[rows].tolist(),
                                   quiet["party_id"].to_numpy()[rows].tolist(),
                                   label_of[rows].tolist()):
-        hits = hits_of[label]
+        hits = {(key, owner) for key, owner in hits_of[label]
+                if side.get(owner) == side.get(party)}
         named = {key for key, _ in hits}
         if len(named) == 1 and all(owner != party for _, owner in hits):
             found.append((int(line), named.pop()))
     if not found:
         return empty
     return pd.DataFrame(found, columns=["line", "key"]).astype({"line": np.int64, "key": object})
+
+
+def _side_of_parties(lines: pd.DataFrame) -> dict[int, bool]:
+    """Per third party, whether it is a supplier (account 40x); empty without accounts."""
+    if "account" not in lines.columns:
+        return {}
+    first = ~lines["party_id"].duplicated().to_numpy()
+    accounts = pd.Series(lines["account"].to_numpy()[first]).astype(str)
+    return dict(zip(lines["party_id"].to_numpy()[first].tolist(),
+                    accounts.str.startswith(SUPPLIER_PREFIX).tolist()))
 
 
 def _digits_of(texts: list[str]) -> pa.Array:

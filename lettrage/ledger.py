@@ -13,6 +13,8 @@ DEFAULT_ACCOUNTS: tuple[str, ...] = ("40", "41")
 ATTR_LAYOUT = "lettrage.layout"
 ATTR_FAULTS = "lettrage.faults"
 ATTR_DATE_FORMAT = "lettrage.date_format"
+#: Accounts of suppliers (an invoice is a credit); the other third parties are customers.
+SUPPLIER_PREFIX = "40"
 
 #: Column -> meaning. Amounts are signed integer cents (debit positive); never floats.
 COLUMNS: dict[str, str] = {

@@ -169,3 +169,13 @@ def test_the_vectorised_search_on_a_real_file():
     documents, cites = document_references(lines)
     found = near_citations_elsewhere(lines, documents, cites)
     assert found.values.tolist() == _slow_near_citations_elsewhere(lines, documents, cites)
+
+
+def test_a_customers_payment_does_not_nearly_cite_a_suppliers_invoice(tmp_path):
+    # A supplier's FC2025-000735 is as near AF2025-000735 as the customer's FA2025-000735:
+    # only the customer's counts, so the misposted payment is still not lettered in ACME...
+    both_sides = MISPOSTED + "20250410|401000|SUPP|FC2025-000735|Facture fournisseur||500,00|\n"
+    assert groups_of(run(tmp_path, both_sides.format(cited="AF2025-000735"))) == set()
+    # ... and without the customer's invoice, the supplier's is no reason to hold it back.
+    alone = both_sides.replace("20250407|411000|ZED|FA2025-000735|Facture FA2025-000735|1734,25|\n", "")
+    assert groups_of(run(tmp_path, alone.format(cited="AF2025-000735"))) == {frozenset({1, 2})}

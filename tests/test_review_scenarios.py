@@ -3,8 +3,11 @@ proposal for the open line is the true one, with a reason — on customer (411) 
 (401) accounts alike. The review pass never letters."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from scenario import groups_of, run
+
+from lettrage.passes.review import _tied_groups
 
 CUSTOMER, SUPPLIER = "411000", "401000"
 both = pytest.mark.parametrize("account", [CUSTOMER, SUPPLIER])
@@ -252,3 +255,14 @@ def test_an_opening_balance_dated_like_an_invoice_gives_way_to_it(tmp_path, acco
     invoice_line = 2 if opening_first else 1
     assert groups_of(result) == {frozenset({invoice_line, 3})}
     assert status(result, 4) != "lettered"
+
+
+def test_a_group_with_no_rival_listed_says_its_search_was_not_finished():
+    lines = pd.DataFrame({"line": [1, 2, 3, 4, 5], "invoice_side": [True, True, False, True, False]})
+    tied = pd.DataFrame({"kind": ["ambiguous", "ambiguous", "ambiguous"],
+                         "lines": [(1, 2, 3), (1, 3), (4, 5)], "party_id": [0, 0, 1],
+                         "gap": [0, 0, 0]})
+    rows = _tied_groups(tied, lines)
+    reasons = dict(zip(rows["lines"].map(tuple), rows["reason"]))
+    assert reasons[(1, 2, 3)].endswith("but 1 other group(s) through line 3 are as good: pick one")
+    assert reasons[(4, 5)].endswith("but the search around line 5 could not prove it the only group: check it")

@@ -346,10 +346,14 @@ def _tied_groups(tied: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
         settlements = [x for x in group if not invoice_side.get(x, True)]
         shared = max(group, key=lambda x: (counts[x], -x))
         anchor = settlements[0] if len(settlements) == 1 else shared
-        rivals = counts[anchor]
+        rivals = counts[anchor] - 1
+        nets = f"{len(group)} lines net to {'zero' if row.gap == 0 else format_cents(int(row.gap))}"
+        # Without a rival listed, the search around the group could not be finished (too many
+        # candidates, or a rival beyond the largest group searched): it is not proved alone.
+        doubt = (f"but {rivals} other group(s) through line {anchor} are as good: pick one" if rivals
+                 else f"but the search around line {anchor} could not prove it the only group: check it")
         rows.append((anchor, "ambiguous", group, int(row.party_id), int(row.gap), 0.6,
-                     (f"{len(group)} lines net to {'zero' if row.gap == 0 else format_cents(int(row.gap))},"
-                     f" but {rivals - 1} other group(s) through line {anchor} are as good: pick one")))
+                     f"{nets}, {doubt}"))
     return _frame(rows)
 
 
