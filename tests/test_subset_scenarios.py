@@ -345,3 +345,31 @@ def test_a_group_without_a_document_its_payment_names_is_not_closed(tmp_path, ac
         "FA2025-000104|-1000,00", "FA2025-000104 FA2025-000108|-1000,00")
         + "20250308|ACME|FA2025-000108|Facture|999,00"), max_group_size=5)
     assert not any(group >= {1, 2, 3, 4} for group in groups_of(result))
+
+
+@both
+def test_several_against_several_linked_by_references_in_half_or_less_is_not_lettered(tmp_path, account):
+    # A payment of 2173.79 cites its invoice of 2218.15 (2 % discount taken); with two
+    # unrelated invoices and another payment the five lines net to zero. The references
+    # link two of them: chance, not proof.
+    text = rows(account, """
+        20250310|MOREAU|FA2025-002316|Facture|465,22
+        20250402|MOREAU|FA2025-003295|Facture|2218,15
+        20250512|MOREAU|FA2025-004880|Facture|239,41
+        20250411|MOREAU|REL2025-04|VIR MOREAU FACT FA2025-003295 ESCOMPTE 2%|-2173,79
+        20250609|MOREAU|REL2025-06|CB MOREAU|-748,99
+    """)
+    assert groups_of(run(tmp_path, text)) == set()
+
+
+@both
+def test_several_against_several_linked_in_most_of_its_lines_is_lettered(tmp_path, account):
+    # Two invoices, a credit note and the payment that cites the credit note and one invoice:
+    # three of the four lines linked.
+    text = rows(account, """
+        20250419|BOUL|FA2025-000101|Facture|462,48
+        20250426|BOUL|FA2025-000102|Facture|66,18
+        20250420|BOUL|AV2025-000103|Avoir|-26,02
+        20250428|BOUL|CAG229|WEB BOULANGER FACT FA2025-000102 AV2025-000103|-502,64
+    """)
+    assert groups_of(run(tmp_path, text)) == {frozenset({1, 2, 3, 4})}

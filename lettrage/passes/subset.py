@@ -11,7 +11,8 @@ a search that cannot finish marks its lines *unsure*, and they go to review.
 A group is lettered only when it is *safe*: for each of its lines, no other admissible group
 through that line is as good (exact beats a gap; references agreeing beat none, and
 references leaving fewer of the group's lines unlinked beat more; one settlement for several
-invoices, or one invoice for several settlements, beats several against several). Ties — situation 16 — letter nothing. A group is inadmissible when one of its lines cites documents
+invoices, or one invoice for several settlements, beats several against several). Ties — situation 16 — letter nothing, and so does a group of several against
+several whose references link half of its lines or fewer. A group is inadmissible when one of its lines cites documents
 none of which is in the group (evidence against it).
 
 :func:`subset_pass` searches every third party at once (:func:`_search_parties`): one window
@@ -175,6 +176,8 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
         # it nets to zero and its references close it: then it is what they say.
         if not held.isdisjoint(candidate.rows):
             return False
+        if candidate.rank[1] == 0 and candidate.rank[3] and 2 * candidate.rank[2] >= len(candidate.rows):
+            return False  # several against several, references linking half of it or less
         if candidate.rows in large_rows or (candidate.rows not in rival_rows
                                             and unsure_set.isdisjoint(candidate.rows)):
             return True
