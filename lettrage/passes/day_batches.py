@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lettrage.passes.base import PassOutput
-from lettrage.passes.subset import Evidence
+from lettrage.passes.batches import exact_groups_output
 
 _DAY = np.timedelta64(1, "D")
 #: The fewest invoices a day batch holds: two invoices of one day match a payment by chance
@@ -69,33 +69,14 @@ def day_batch_pass(
     wanted = pd.MultiIndex.from_frame(invoices[keys]).isin(
         pd.MultiIndex.from_arrays([pairs["party_id"], pairs["date_day"]]))
     members_of = invoices[wanted].groupby(keys)["line"].agg(list)
-    candidates = pairs["line"].tolist() + [line for party, day in zip(pairs["party_id"], pairs["date_day"])
-                                           for line in members_of[(party, day)]]
-    evidence = Evidence(documents[documents["line"].isin(candidates)],
-                        cites[cites["line"].isin(candidates)])
-    reasons: list[str] = []
-    members: list[tuple[int, int]] = []
+    groups = []
     for settlement, party, day in zip(pairs["line"].tolist(), pairs["party_id"].tolist(),
                                       pairs["date_day"].tolist()):
         lines = sorted([settlement, *members_of[(party, day)]])
-        if evidence.judge(lines)[1]:
-            continue  # a line cites a document outside the group
-        members.extend((len(reasons), line) for line in lines)
-        reasons.append(f"every open invoice of {pd.Timestamp(day):%Y-%m-%d} "
-                       f"({len(lines) - 1} lines) settled by one payment")
-    if not reasons:
-        return PassOutput()
-    count = len(reasons)
-    return PassOutput(
-        groups=pd.DataFrame({
-            "group": np.arange(count, dtype=np.int64),
-            "pass": "day",
-            "gap": np.zeros(count, dtype=np.int64),
-            "currency": "",
-            "reason": reasons,
-        }),
-        members=pd.DataFrame(members, columns=["group", "line"]).astype(np.int64),
-    )
+        reason = (f"every open invoice of {pd.Timestamp(day):%Y-%m-%d} "
+                  f"({len(lines) - 1} lines) settled by one payment")
+        groups.append((lines, reason))
+    return exact_groups_output("day", groups, documents, cites)
 
 
 def _in_order(pairs: pd.DataFrame) -> pd.DataFrame:

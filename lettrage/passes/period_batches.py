@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lettrage.passes.base import PassOutput
-from lettrage.passes.subset import Evidence
+from lettrage.passes.batches import exact_groups_output
 
 _DAY = np.timedelta64(1, "D")
 #: The fewest invoices a period holds: two invoices that match a payment are chance too often
@@ -83,32 +83,15 @@ def period_batch_pass(
     if chosen.empty:
         return PassOutput()
     invoice_lines = filed["line"].to_numpy()
-    reasons: list[str] = []
-    members: list[tuple[int, int]] = []
-    groups = [sorted([settlement, *invoice_lines[start:stop + 1].tolist()])
-              for settlement, start, stop in zip(chosen["line"].tolist(), chosen["start"].tolist(),
-                                                 chosen["stop"].tolist())]
-    wanted = [line for lines in groups for line in lines]
-    evidence = Evidence(documents[documents["line"].isin(wanted)], cites[cites["line"].isin(wanted)])
-    for lines, first, last in zip(groups, chosen["first"].tolist(), chosen["last"].tolist()):
-        if evidence.judge(lines)[1]:
-            continue  # a line cites a document outside the group
-        members.extend((len(reasons), line) for line in lines)
-        reasons.append(f"every open invoice from {pd.Timestamp(first):%Y-%m-%d} to "
-                       f"{pd.Timestamp(last):%Y-%m-%d} ({len(lines) - 1} lines) settled by one payment")
-    if not reasons:
-        return PassOutput()
-    count = len(reasons)
-    return PassOutput(
-        groups=pd.DataFrame({
-            "group": np.arange(count, dtype=np.int64),
-            "pass": "period",
-            "gap": np.zeros(count, dtype=np.int64),
-            "currency": "",
-            "reason": reasons,
-        }),
-        members=pd.DataFrame(members, columns=["group", "line"]).astype(np.int64),
-    )
+    groups = []
+    for settlement, start, stop, first, last in zip(
+            chosen["line"].tolist(), chosen["start"].tolist(), chosen["stop"].tolist(),
+            chosen["first"].tolist(), chosen["last"].tolist()):
+        lines = sorted([settlement, *invoice_lines[start:stop + 1].tolist()])
+        reason = (f"every open invoice from {pd.Timestamp(first):%Y-%m-%d} to "
+                  f"{pd.Timestamp(last):%Y-%m-%d} ({len(lines) - 1} lines) settled by one payment")
+        groups.append((lines, reason))
+    return exact_groups_output("period", groups, documents, cites)
 
 
 def _in_document_journal(open_lines: pd.DataFrame, invoice_side: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from lettrage.passes.base import PassOutput
-from lettrage.passes.subset import Evidence
+from lettrage.passes.batches import exact_groups_output
 from lettrage.references import is_document_key, reference_keys
 
 _DAY = np.timedelta64(1, "D")
@@ -84,28 +84,7 @@ def piece_batch_pass(
         batch = (party, key)
         groups.append((sorted([*members_of[batch], line]),
                        _reason(len(members_of[batch]), shown[batch], True)))
-    wanted = [line for lines, _ in groups for line in lines]
-    evidence = Evidence(documents[documents["line"].isin(wanted)], cites[cites["line"].isin(wanted)])
-    reasons: list[str] = []
-    members: list[tuple[int, int]] = []
-    for lines, reason in sorted(groups):
-        if evidence.judge(lines)[1]:
-            continue  # a line cites a document outside the group
-        members.extend((len(reasons), line) for line in lines)
-        reasons.append(reason)
-    if not reasons:
-        return PassOutput()
-    count = len(reasons)
-    return PassOutput(
-        groups=pd.DataFrame({
-            "group": np.arange(count, dtype=np.int64),
-            "pass": "piece",
-            "gap": np.zeros(count, dtype=np.int64),
-            "currency": "",
-            "reason": reasons,
-        }),
-        members=pd.DataFrame(members, columns=["group", "line"]).astype(np.int64),
-    )
+    return exact_groups_output("piece", sorted(groups), documents, cites)
 
 
 def _shared_document_keys(lines: pd.DataFrame) -> np.ndarray:
