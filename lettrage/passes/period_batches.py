@@ -25,9 +25,8 @@ import numpy as np
 import pandas as pd
 
 from lettrage.passes.base import PassOutput
-from lettrage.passes.batches import exact_groups_output
+from lettrage.passes.batches import exact_groups_output, in_reach
 
-_DAY = np.timedelta64(1, "D")
 #: The fewest invoices a period holds: two invoices that match a payment are chance too often
 #: (situation 16).
 MIN_INVOICES = 3
@@ -75,7 +74,7 @@ def period_batch_pass(
         return PassOutput()
     runs = runs[~runs["party_id"].isin(crowded)]
     pairs = settlements.merge(runs, on=["party_id", "total"])
-    pairs = pairs[_in_reach(pairs, windows, max_days_early)]
+    pairs = pairs[in_reach(pairs, windows, max_days_early)]
     chosen = pairs[~pairs["line"].duplicated(keep=False) & pairs["whole_days"]
                    & (pairs["count"] >= MIN_INVOICES) & ~pairs["held"]
                    & (pairs["first"] != pairs["last"])]
@@ -169,12 +168,3 @@ def _overlapped(chosen: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     clash = ((both["line"] != both["line_other"]) & (both["start_other"] <= both["stop"])
              & (both["start"] <= both["stop_other"]))
     return chosen.index.isin(both.loc[clash, "at"])
-
-
-def _in_reach(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int) -> np.ndarray:
-    """Whether each settlement (``date``) is within reach of its run (``first`` to ``last``):
-    at most ``max_days_early`` before the last day, at most the window after the first."""
-    early = ((pairs["date"] - pairs["last"]) // _DAY).to_numpy()
-    late = ((pairs["date"] - pairs["first"]) // _DAY).to_numpy()
-    window = windows.reindex(pairs["party_id"]).to_numpy(dtype=np.int64)
-    return (early >= -max_days_early) & (late <= window)

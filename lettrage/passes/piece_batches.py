@@ -22,10 +22,8 @@ import numpy as np
 import pandas as pd
 
 from lettrage.passes.base import PassOutput
-from lettrage.passes.batches import exact_groups_output
+from lettrage.passes.batches import exact_groups_output, in_reach
 from lettrage.references import is_document_key, reference_keys
-
-_DAY = np.timedelta64(1, "D")
 
 
 def piece_batch_pass(
@@ -138,10 +136,7 @@ def _settlements(batches: pd.DataFrame, batch_lines: pd.DataFrame, open_lines: p
         others = others[~others["held"].to_numpy(dtype=bool)]
     pairs = batches.reset_index().assign(amount=-batches["total"].to_numpy()).merge(
         others[["party_id", "amount", "line", "date"]], on=["party_id", "amount"])
-    early = ((pairs["date"] - pairs["last"]) // _DAY).to_numpy()
-    late = ((pairs["date"] - pairs["first"]) // _DAY).to_numpy()
-    window = windows.reindex(pairs["party_id"]).fillna(0).to_numpy(dtype=np.int64)
-    pairs = pairs[(early >= -max_days_early) & (late <= window)]
+    pairs = pairs[in_reach(pairs, windows, max_days_early)]
     unique = (~pairs[["party_id", "ref_key"]].duplicated(keep=False)
               & ~pairs["line"].duplicated(keep=False))
     return pairs.loc[unique, ["batch", "party_id", "ref_key", "line"]]
