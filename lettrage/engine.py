@@ -29,6 +29,7 @@ from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
 from lettrage.passes.period_batches import period_batch_pass
 from lettrage.passes.piece_batches import piece_batch_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
+from lettrage.passes.settled_parties import settled_party_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
 from lettrage.references import document_references, reference_keys
 from lettrage.result import (
@@ -115,8 +116,13 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     left = remaining[~remaining["line"].isin(subset.lines)]
     fifo = exact_pass(left[~foreign_mask(left, settings.company_currency)], documents, cites,
                       name="fifo")
-    proposals = _without_lines(proposals, set(fifo.lines.tolist()))
-    outputs = [exact, piece, day, period, subset, fifo]
+    # A third party whose open remainder nets to zero, with no smaller group inside it.
+    left = left[~left["line"].isin(fifo.lines)]
+    guessed = remaining.merge(fifo.members, on="line")
+    settled = settled_party_pass(left, foreign_mask(left, settings.company_currency), guessed,
+                                 documents, cites)
+    proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist()))
+    outputs = [exact, piece, day, period, subset, fifo, settled]
     members, groups = _number_groups(outputs)
     groups = _give_letters(groups, members, selected, settings)
     review = review_pass(_after_lettering(selected, members, groups), documents, cites, proposals,
