@@ -120,7 +120,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     left = left[~left["line"].isin(fifo.lines)]
     guessed = remaining.merge(fifo.members, on="line")
     settled = settled_party_pass(left, foreign_mask(left, settings.company_currency), guessed,
-                                 documents, cites)
+                                 documents, cites, max_days=settings.max_window_days)
     proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist()))
     outputs = [exact, piece, day, period, subset, fifo, settled]
     members, groups = _number_groups(outputs)

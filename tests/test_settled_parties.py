@@ -1,5 +1,5 @@
-"""Settled third parties: the open remainder of a third party nets to zero and no part of it
-does (lettrage/passes/settled_parties.py)."""
+"""Settled stretches: the open balance of a third party comes back to zero and no part of the
+lines between does (lettrage/passes/settled_parties.py)."""
 from __future__ import annotations
 
 import itertools
@@ -35,7 +35,42 @@ def test_an_accrual_of_every_open_payment_settles_the_party(tmp_path, account):
     assert groups_of(result) == {frozenset(range(1, 8))}
     group = result.groups.iloc[0]
     assert group["pass"] == "settled"
-    assert "7 lines left open" in group["reason"]
+    assert "7 open lines of this third party from 2025-01-04 to 2025-06-30" in group["reason"]
+
+
+@both
+def test_each_stretch_back_to_zero_is_a_group_and_an_unpaid_invoice_after_stays_open(tmp_path, account):
+    # Two half-years each cleared by an accrual, then an invoice nobody paid yet.
+    second = ACCRUAL.replace("2025", "2026").replace("-136,39", "-136,40").replace("944,76", "944,77")
+    result = run(tmp_path, rows(account, ACCRUAL.rstrip() + second.rstrip() + """
+        20261115|ENGIE|FA99|Facture 99|80,00
+    """))
+    assert groups_of(result) == {frozenset(range(1, 8)), frozenset(range(8, 15))}
+    assert status(result, 15) == "open"
+
+
+@both
+def test_a_stretch_wider_than_the_widest_window_is_not_lettered(tmp_path, account):
+    result = run(tmp_path, rows(account, ACCRUAL), max_window_days=150)  # 177 days
+    assert groups_of(result) == set()
+
+
+@both
+def test_an_unpaid_invoice_inside_keeps_the_balance_from_zero(tmp_path, account):
+    result = run(tmp_path, rows(account, ACCRUAL.rstrip() + """
+        20250310|ENGIE|FA12|Facture 12|55,00
+    """))
+    assert groups_of(result) == set()
+
+
+@both
+def test_a_held_opening_balance_blocks_its_stretch_only(tmp_path, account):
+    result = run(tmp_path, rows(account, """
+        20250101|OFII|RAN|Report a nouveau|600,00
+        20250102|OFII|CHQ|ED OFFII|-300,00
+        20250103|OFII|CHQ|ED OFFII|-300,00
+    """.rstrip() + ACCRUAL.replace("ENGIE", "OFII").replace("2025", "2026")))
+    assert groups_of(result) == {frozenset(range(4, 11))}
 
 
 @both
