@@ -71,10 +71,19 @@ def test_another_payment_of_an_overlapping_period_letters_neither(tmp_path, acco
 
 
 @both
-def test_a_period_longer_than_a_month_is_not_a_batch(tmp_path, account):
-    # 6 February to 10 March: 32 days.
-    result = run(tmp_path, rows(account, STATEMENT.replace("20250308|ACME|FA3", "20250206|ACME|FA3")
-                                .replace("20250301|ACME|FA1", "20250208|ACME|FA1")
+def test_a_period_of_two_months_is_a_batch(tmp_path, account):
+    # 7 January to 10 March: 62 days.
+    result = run(tmp_path, rows(account, STATEMENT.replace("20250308|ACME|FA3", "20250107|ACME|FA3")
+                                .replace("20250301|ACME|FA1", "20250108|ACME|FA1")
+                                .replace("20250303|ACME|FA2", "20250310|ACME|FA2")))
+    assert frozenset({1, 2, 3, 7}) in groups_of(result)
+
+
+@both
+def test_a_period_longer_than_two_months_is_not_a_batch(tmp_path, account):
+    # 6 January to 10 March: 63 days.
+    result = run(tmp_path, rows(account, STATEMENT.replace("20250308|ACME|FA3", "20250106|ACME|FA3")
+                                .replace("20250301|ACME|FA1", "20250108|ACME|FA1")
                                 .replace("20250303|ACME|FA2", "20250310|ACME|FA2")))
     assert not any(group >= {1, 2, 3} for group in groups_of(result))
 

@@ -36,8 +36,9 @@ from lettrage.passes.batches import exact_groups_output, in_reach
 #: The fewest invoices a period holds: two invoices that match a payment are chance too often
 #: (situation 16).
 MIN_INVOICES = 3
-#: The longest period, first to last invoice day: a monthly statement.
-MAX_SPAN_DAYS = 31
+#: The longest period, first to last invoice day: two months of deliveries paid at once (31
+#: days left out 7 of the last real file's groups, 45 to 54 days long, none contradicted).
+MAX_SPAN_DAYS = 62
 #: The most documents a run holds. A third party with longer runs within reach of its
 #: settlements (thousands of till receipts a month) gets no period batch: its rivals were
 #: not all seen.
