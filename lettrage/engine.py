@@ -81,40 +81,43 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     log.info("%d third-party lines in %d third parties, %d open",
              len(selected), selected["party_id"].nunique(), len(open_lines))
     foreign = foreign_mask(open_lines, settings.company_currency)
+    company = open_lines[~foreign]
+    # Which open lines no pass has lettered yet: the frames each pass reads are filtered
+    # from ``open_lines`` once, not one filter of the last one after each pass.
+    line_ids = open_lines["line"].to_numpy()
+    left = np.ones(len(open_lines), dtype=bool)
     # Exact pairs that are sure — references agree, or no other line of that amount competes.
-    exact = exact_pass(open_lines[~foreign], documents, cites, sure_only=True)
+    exact = exact_pass(company, documents, cites, sure_only=True)
     log.info("exact pass: %d groups, %d lines (%.2f s)",
              len(exact.groups), len(exact.members), time.perf_counter() - started)
-    remaining = open_lines[~open_lines["line"].isin(exact.lines)]
+    left &= ~np.isin(line_ids, exact.lines)
     history = _history(selected, exact) if settings.learn_window else selected.iloc[:0]
-    windows = party_windows(history, remaining["party_id"].to_numpy(),
+    windows = party_windows(history, open_lines["party_id"].to_numpy()[left],
                             settings.window_days, settings.max_window_days)
     # Lines an accountant filed under one PieceRef, settled together.
-    company = open_lines[~foreign]
-    piece = piece_batch_pass(company, remaining["line"].to_numpy(),
+    piece = piece_batch_pass(company, line_ids[left],
                              selected.loc[selected["letter"] != "", ["party_id", "piece_ref"]], windows,
                              documents, cites, max_days_early=MAX_DAYS_EARLY)
-    remaining = remaining[~remaining["line"].isin(piece.lines)]
+    left &= ~np.isin(line_ids, piece.lines)
     # Every open invoice of one day settled by one payment: the answer a person picks among
     # the equally good subsets the subset pass would leave.
-    day = day_batch_pass(remaining[~foreign_mask(remaining, settings.company_currency)], windows,
+    day = day_batch_pass(open_lines[left & ~foreign], windows,
                          documents, cites, max_days_early=MAX_DAYS_EARLY)
-    remaining = remaining[~remaining["line"].isin(day.lines)]
+    left &= ~np.isin(line_ids, day.lines)
     # Every open invoice of a period (a statement) settled by one payment, when no other run
     # of invoices competes.
-    period = period_batch_pass(remaining[~foreign_mask(remaining, settings.company_currency)],
+    period = period_batch_pass(open_lines[left & ~foreign],
                                windows, documents, cites, max_days_early=MAX_DAYS_EARLY)
-    remaining = remaining[~remaining["line"].isin(period.lines)]
+    left &= ~np.isin(line_ids, period.lines)
     subset, proposals, messages = run_subset_pass(
-        remaining, windows, documents, cites, _subset_settings(settings),
+        open_lines[left], windows, documents, cites, _subset_settings(settings),
         settings.company_currency, settings.jobs or 1)
     log.info("subset pass: %d groups, %d lines, %d proposals (%.2f s)", len(subset.groups),
              len(subset.members), len(proposals), time.perf_counter() - started)
     # Equal amounts that compete (situations 2-3) are paired last, oldest first, so that a
     # FIFO guess never takes a line a unique group needed.
-    left = remaining[~remaining["line"].isin(subset.lines)]
-    fifo = exact_pass(left[~foreign_mask(left, settings.company_currency)], documents, cites,
-                      name="fifo")
+    left &= ~np.isin(line_ids, subset.lines)
+    fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo")
     proposals = _without_lines(proposals, set(fifo.lines.tolist()))
     outputs = [exact, piece, day, period, subset, fifo]
     members, groups = _number_groups(outputs)
