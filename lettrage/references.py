@@ -676,6 +676,12 @@ class _Names:
         order = np.argsort(codes, kind="stable")
         self.keys, self.lengths, self.digits = keys[order], lengths[order], digits[order]
         self.codes = codes[order]
+        #: the keys' characters ``(data, starts, stops)``, when ASCII (else None)
+        self.spelt: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        strings = pa.array(self.keys, type=pa.large_string()) if len(self.keys) else None
+        if strings is not None and pc.all(pc.string_is_ascii(strings)).as_py():
+            data, offsets = _rt._bytes(strings)
+            self.spelt = (data, offsets[:-1], offsets[1:])
 
 
 def _near_hits(pair: np.ndarray, gram: np.ndarray, pair_party: np.ndarray, runs: _Runs,
@@ -699,11 +705,37 @@ def _near_hits(pair: np.ndarray, gram: np.ndarray, pair_party: np.ndarray, runs:
     if not len(gram):
         return pair, name
     gram, distinct = pd.factorize(gram)
-    texts = _rt._objects(_rt._strings(runs.data, runs.starts[distinct], runs.stops[distinct]))
-    scores = process.cpdist(texts[gram].tolist(), names.keys[name].tolist(), scorer=fuzz.ratio,
-                            score_cutoff=NEAR_CITATION)
-    hits = np.asarray(scores) > 0
+    starts, stops = runs.starts[distinct], runs.stops[distinct]
+    if names.spelt is None or int((stops - starts).max()) > _rt.MAX_LCS_PATTERN:
+        texts = _rt._objects(_rt._strings(runs.data, starts, stops))
+        scores = process.cpdist(texts[gram].tolist(), names.keys[name].tolist(), scorer=fuzz.ratio,
+                                score_cutoff=NEAR_CITATION)
+        hits = np.asarray(scores) > 0
+        return pair[hits], name[hits]
+    # rapidfuzz's ratio is 100·(1 − indel distance / both lengths): the distance from the
+    # longest common subsequence, the verdict rapidfuzz's for that distance and length
+    common = _rt.lcs_lengths((runs.data, starts, stops), gram, names.spelt, name)
+    both = (stops - starts)[gram] + names.lengths[name]
+    hits = _near_enough(both, both - 2 * common)
     return pair[hits], name[hits]
+
+
+def _near_enough(both: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Whether rapidfuzz's ``ratio`` of two strings of ``both`` characters in all, an indel
+    distance apart, reaches :data:`NEAR_CITATION` — as rapidfuzz rounds it: asked of
+    rapidfuzz once per distinct (length, distance), on strings made to be that far apart."""
+    codes, distinct = pd.factorize(both * (int(both.max(initial=0)) + 1) + distance)
+    width = int(both.max(initial=0)) + 1
+    totals, distances = distinct // width, distinct % width
+    first, second = [], []
+    for total, apart in zip(totals.tolist(), distances.tolist()):
+        short = total // 2  # "A"*short and "A"*common + "B"*(rest): LCS common
+        common = (total - apart) // 2
+        first.append("A" * short)
+        second.append("A" * common + "B" * (total - short - common))
+    verdict = np.asarray(process.cpdist(first, second, scorer=fuzz.ratio,
+                                        score_cutoff=NEAR_CITATION)) > 0 if first else np.zeros(0, bool)
+    return verdict[codes]
 
 
 def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
