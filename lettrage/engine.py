@@ -30,7 +30,7 @@ from lettrage.passes.period_batches import period_batch_pass
 from lettrage.passes.piece_batches import piece_batch_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
-from lettrage.references import document_references, reference_keys
+from lettrage.references import citation_links, references_and_piece_keys
 from lettrage.result import (
     KEPT,
     LETTERED,
@@ -71,13 +71,12 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     validate_frame(ledger)
     started = time.perf_counter()
     selected = _prepare(ledger, settings)
-    documents, cites = document_references(selected)
+    documents, cites, piece_keys = references_and_piece_keys(selected)
     elsewhere = near_citations_elsewhere(selected, documents, cites)
     if len(elsewhere):  # mistyped citations of another third party's documents
         cites = pd.concat([cites, elsewhere.assign(near=True)], ignore_index=True)
-    open_lines = selected[selected["open"]].assign(
-        ref_key=lambda f: reference_keys(f["piece_ref"])
-    )
+    is_open = selected["open"].to_numpy(dtype=bool)
+    open_lines = selected[is_open].assign(ref_key=piece_keys[is_open])
     log.info("%d third-party lines in %d third parties, %d open",
              len(selected), selected["party_id"].nunique(), len(open_lines))
     foreign = foreign_mask(open_lines, settings.company_currency)
@@ -87,7 +86,8 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     line_ids = open_lines["line"].to_numpy()
     left = np.ones(len(open_lines), dtype=bool)
     # Exact pairs that are sure — references agree, or no other line of that amount competes.
-    exact = exact_pass(company, documents, cites, sure_only=True)
+    links = citation_links(documents, cites) if len(cites) else None  # for both exact passes
+    exact = exact_pass(company, documents, cites, sure_only=True, links=links)
     log.info("exact pass: %d groups, %d lines (%.2f s)",
              len(exact.groups), len(exact.members), time.perf_counter() - started)
     left &= ~np.isin(line_ids, exact.lines)
@@ -117,7 +117,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     # Equal amounts that compete (situations 2-3) are paired last, oldest first, so that a
     # FIFO guess never takes a line a unique group needed.
     left &= ~np.isin(line_ids, subset.lines)
-    fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo")
+    fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo", links=links)
     proposals = _without_lines(proposals, set(fifo.lines.tolist()))
     outputs = [exact, piece, day, period, subset, fifo]
     members, groups = _number_groups(outputs)
@@ -144,9 +144,10 @@ def _review_settings(settings: Settings) -> ReviewSettings:
 def _after_lettering(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """The selected lines with their letters after this run: ``letter`` (input or new),
     ``kept`` (lettered in the input) and ``left`` (still open)."""
-    new_letter = members["group"].map(groups.set_index("group")["letter"])
-    letter = pd.Series(new_letter.to_numpy(dtype=object), index=members["line"].to_numpy(),
-                       dtype=object).reindex(selected["line"]).fillna("").to_numpy(dtype=object)
+    of_group = pd.Index(groups["group"].to_numpy()).get_indexer(members["group"].to_numpy())
+    letter = np.full(len(selected), "", dtype=object)
+    letter[_rows_of(selected["line"].to_numpy(dtype=np.int64), members["line"].to_numpy(dtype=np.int64))] = \
+        groups["letter"].to_numpy(dtype=object)[of_group]
     lettered = letter != ""
     return selected.assign(
         kept=(selected["letter"] != "").to_numpy(),
@@ -356,7 +357,7 @@ def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="group", dtype=np.int64))
     order = np.lexsort((line, group))
     group, line = group[order], line[order]
-    rows = pd.Index(lines["line"].to_numpy()).get_indexer(line)
+    rows = _rows_of(lines["line"].to_numpy(dtype=np.int64), line)
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     sizes = np.diff(np.r_[starts, len(group)])
     party = lines["party_id"].to_numpy()[rows]
@@ -388,11 +389,15 @@ def _give_letters(
     Groups are ordered by their first line, so codes do not depend on pass internals.
     """
     per_group = _per_group(members, lines)
-    groups = groups.join(per_group, on="group").sort_values(["party_id", "first_line"])
+    groups = groups.join(per_group, on="group")
+    # by third party, then first line (each group's own): numpy sorts, not pandas'
+    groups = groups.take(np.lexsort((groups["first_line"].to_numpy(), groups["party_id"].to_numpy())))
     highest = highest_codes(lines["party_id"], lines["letter"])
     width = settings.letter_width or usual_width(lines["letter"])
-    rank = groups.groupby("party_id").cumcount().to_numpy()
     parties = groups["party_id"].to_numpy()
+    party_starts = (np.flatnonzero(np.r_[True, parties[1:] != parties[:-1]]) if len(parties)
+                    else np.zeros(0, dtype=np.int64))
+    rank = np.arange(len(parties)) - np.repeat(party_starts, np.diff(np.r_[party_starts, len(parties)]))
     unique_parties, party_index = np.unique(parties, return_inverse=True)
     highest_used = highest.reindex(unique_parties).fillna(0).to_numpy(dtype=np.int64)
     start = np.maximum(highest_used + 1, first_number(0, width))  # first_number of each
@@ -407,4 +412,4 @@ def _give_letters(
         groups["letter_date"] = groups["latest"].to_numpy(dtype="datetime64[s]")
     columns = ["group", "account", "aux", "letter", "letter_date", "pass", "lines", "size",
                "debit", "gap", "currency", "reason"]
-    return groups[columns].sort_values("group", ignore_index=True)
+    return groups[columns].take(np.argsort(groups["group"].to_numpy(), kind="stable")).reset_index(drop=True)

@@ -577,7 +577,23 @@ def document_references(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     """``(documents, cites)``: the :func:`document_keys` of ``lines``, and the
     :func:`citations` then the :func:`near_citations` of their lines, the latter flagged
     ``True`` in a column ``near`` — the three with the labels read and folded once."""
+    return _references(lines, _Columns(lines))
+
+
+def references_and_piece_keys(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """:func:`document_references` of ``lines``, and :func:`reference_keys` of their
+    ``piece_ref`` column — the PieceRefs read and folded once for both."""
     columns = _Columns(lines)
+    documents, cites = _references(lines, columns)
+    if lines["piece_ref"].isna().any():  # reference_keys reads a missing text as "NAN"
+        return documents, cites, reference_keys(lines["piece_ref"])
+    pieces = columns["piece_ref"]
+    (keys,) = pieces.per_text(lambda folded: (folded.keys(),), lambda text: (reference_key(text),))
+    return documents, cites, keys[pieces.codes]
+
+
+def _references(lines: pd.DataFrame, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`document_references`, ``columns`` the texts of the lines."""
     documents = _document_keys(lines, columns)
     cites = _citations(lines, columns, documents)
     near = _near_citations(lines, columns["label"], documents, cites)
@@ -769,7 +785,8 @@ def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def pair_evidence(
-    pairs: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame
+    pairs: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame, *,
+    links: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For pairs of lines ``(a, b)``: do their references agree, and do they contradict?
 
@@ -777,7 +794,8 @@ def pair_evidence(
     cites the other's document and one of them cites a document that is not the other
     (situations 17 and 18). A mistyped citation (``cites["near"]``, see
     :func:`near_citations`) never makes a pair agree, but it contradicts a pair without the
-    document it nearly names.
+    document it nearly names. ``links``: :func:`citation_links` of ``documents`` and
+    ``cites``, when already made.
     """
     if pairs.empty or cites.empty:
         size = len(pairs)
@@ -785,7 +803,7 @@ def pair_evidence(
     a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
     citing_lines = np.unique(cites["line"].to_numpy(dtype=np.int64))
     citing = np.isin(a, citing_lines) | np.isin(b, citing_lines)
-    citer, cited, near = _citation_links(documents, cites)
+    citer, cited, near = citation_links(documents, cites) if links is None else links
     a, b, citer, cited = _line_codes(a, b, citer, cited)
     agree = np.zeros(len(a), dtype=bool)
     named = np.zeros(len(a), dtype=bool)
@@ -800,9 +818,10 @@ def pair_evidence(
     return agree, citing & ~named
 
 
-def _citation_links(documents: pd.DataFrame, cites: pd.DataFrame) -> tuple[np.ndarray, ...]:
+def citation_links(documents: pd.DataFrame, cites: pd.DataFrame) -> tuple[np.ndarray, ...]:
     """``(citer, cited, near)``: a line citing the document of another, for each citation and
-    line holding the cited key (keys joined as integer codes)."""
+    line holding the cited key (keys joined as integer codes); what :func:`pair_evidence`
+    reads of ``documents`` and ``cites``."""
     near = cites["near"].to_numpy(dtype=bool) if "near" in cites.columns else np.zeros(len(cites), bool)
     keys = pa.concat_arrays([_key_strings(documents["key"]), _key_strings(cites["key"])])
     encoded = pc.dictionary_encode(keys).indices.fill_null(-1)
