@@ -76,7 +76,8 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     if len(elsewhere):  # mistyped citations of another third party's documents
         cites = pd.concat([cites, elsewhere.assign(near=True)], ignore_index=True)
     is_open = selected["open"].to_numpy(dtype=bool)
-    open_lines = selected[is_open].assign(ref_key=piece_keys[is_open])
+    open_lines = selected[is_open].assign(
+        ref_key=piece_keys[is_open] if is_open.any() else np.array([], dtype=object))
     log.info("%d third-party lines in %d third parties, %d open",
              len(selected), selected["party_id"].nunique(), len(open_lines))
     foreign = foreign_mask(open_lines, settings.company_currency)

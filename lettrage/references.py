@@ -580,16 +580,20 @@ def document_references(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     return _references(lines, _Columns(lines))
 
 
-def references_and_piece_keys(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+def references_and_piece_keys(
+    lines: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray | pd.api.extensions.ExtensionArray]:
     """:func:`document_references` of ``lines``, and :func:`reference_keys` of their
-    ``piece_ref`` column — the PieceRefs read and folded once for both."""
+    ``piece_ref`` column — the PieceRefs read and folded once for both; the keys as a
+    ``str`` array (each distinct key made a string once) when there are any."""
     columns = _Columns(lines)
     documents, cites = _references(lines, columns)
-    if lines["piece_ref"].isna().any():  # reference_keys reads a missing text as "NAN"
+    if lines["piece_ref"].isna().any() or not len(lines):  # reference_keys: a missing text is "NAN"
         return documents, cites, reference_keys(lines["piece_ref"])
     pieces = columns["piece_ref"]
     (keys,) = pieces.per_text(lambda folded: (folded.keys(),), lambda text: (reference_key(text),))
-    return documents, cites, keys[pieces.codes]
+    strings = pa.array(keys, type=pa.large_string())
+    return documents, cites, pd.array(strings.take(pa.array(pieces.codes)), dtype="str")
 
 
 def _references(lines: pd.DataFrame, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame]:
