@@ -97,11 +97,12 @@ def review_pass(
         groups (``ambiguous``) and lines it could not decide (``unsure``).
     """
     evidence = _Links(lines, documents, cites)
+    citing = _settlements_citing_invoices(lines, evidence)  # for the next two kinds
     found = [
         _tied_groups(tied, lines),
         _pairs(lines, evidence, settings),
-        _misallocated(lines, evidence),
-        _double_payments(lines, evidence),
+        _misallocated(citing, evidence),
+        _double_payments(citing, evidence),
         _existing_groups(lines, evidence, settings),
     ]
     proposals = pd.concat([f for f in found if not f.empty] or [_empty()], ignore_index=True)
@@ -374,9 +375,9 @@ def _settlements_citing_invoices(lines: pd.DataFrame, links: _Links):
     return info, citing[keep], target[keep]
 
 
-def _misallocated(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
-    """An open settlement citing an invoice of another third party (situation 17)."""
-    found = _settlements_citing_invoices(lines, links)
+def _misallocated(found: tuple | None, links: _Links) -> pd.DataFrame:
+    """An open settlement citing an invoice of another third party (situation 17);
+    ``found``: :func:`_settlements_citing_invoices`."""
     if found is None:
         return _empty()
     _, citing, target = found
@@ -399,9 +400,9 @@ def _misallocated(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
     return _frame(rows)
 
 
-def _double_payments(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
-    """An open settlement citing an invoice of its third party already lettered (15)."""
-    found = _settlements_citing_invoices(lines, links)
+def _double_payments(found: tuple | None, links: _Links) -> pd.DataFrame:
+    """An open settlement citing an invoice of its third party already lettered (15);
+    ``found``: :func:`_settlements_citing_invoices`."""
     if found is None:
         return _empty()
     _, citing, target = found
