@@ -422,7 +422,8 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     too. Keys and numbers are codes (see :func:`_own_codes`) until the end."""
     own, strings = _own_codes(lines, columns)
     own = own[_is_document_key(pd.Series(strings, dtype=object))[own["key"].to_numpy()]]
-    own = own.merge(lines[["line", "party_id"]], on="line")
+    rows = _positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
+    own = own.assign(party_id=lines["party_id"].to_numpy()[rows]).reset_index(drop=True)
     key = own["key"].to_numpy()
     parties = _distinct_per(key, own["party_id"].to_numpy(), len(strings))
     count = _distinct_per(key, own["line"].to_numpy(), len(strings))
@@ -439,6 +440,14 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     documents = documents.reset_index(drop=True)
     return documents.assign(key=pd.Series(strings[documents["key"].to_numpy()], dtype="str"),
                             number=pd.Series(strings[documents["number"].to_numpy()], dtype="str"))
+
+
+def _positions(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The positions of the ``wanted`` line numbers (all present) among ``all_lines``
+    (unique): a binary search when they are in order, as read."""
+    if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():
+        return np.searchsorted(all_lines, wanted)
+    return pd.Index(all_lines).get_indexer(wanted)
 
 
 def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -532,8 +541,8 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame) 
             lambda text: number_index.of(cited_numbers(text)))
         numbered = pd.DataFrame({"party_id": documents["party_id"].to_numpy(dtype=np.int64)[numbered],
                                  "number": number_of, "key": document_key[numbered]})
-        by_number = pd.DataFrame({"line": line_ids[position], "number": number}).merge(
-            lines[["line", "party_id"]], on="line").merge(
+        by_number = pd.DataFrame({"line": line_ids[position], "number": number,
+                                  "party_id": lines["party_id"].to_numpy()[position]}).merge(
             numbered.drop_duplicates(), on=["party_id", "number"])
         found_lines.append(by_number["line"].to_numpy(dtype=np.int64))
         found_keys.append(by_number["key"].to_numpy(dtype=np.int64))
