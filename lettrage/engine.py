@@ -145,10 +145,9 @@ def _review_settings(settings: Settings) -> ReviewSettings:
 def _after_lettering(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """The selected lines with their letters after this run: ``letter`` (input or new),
     ``kept`` (lettered in the input) and ``left`` (still open)."""
-    of_group = pd.Index(groups["group"].to_numpy()).get_indexer(members["group"].to_numpy())
-    letter = np.full(len(selected), "", dtype=object)
-    letter[_rows_of(selected["line"].to_numpy(dtype=np.int64), members["line"].to_numpy(dtype=np.int64))] = \
-        groups["letter"].to_numpy(dtype=object)[of_group]
+    new_letter = members["group"].map(groups.set_index("group")["letter"])
+    letter = pd.Series(new_letter.to_numpy(dtype=object), index=members["line"].to_numpy(),
+                       dtype=object).reindex(selected["line"]).fillna("").to_numpy(dtype=object)
     lettered = letter != ""
     return selected.assign(
         kept=(selected["letter"] != "").to_numpy(),
@@ -358,7 +357,7 @@ def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="group", dtype=np.int64))
     order = np.lexsort((line, group))
     group, line = group[order], line[order]
-    rows = _rows_of(lines["line"].to_numpy(dtype=np.int64), line)
+    rows = pd.Index(lines["line"].to_numpy()).get_indexer(line)
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     sizes = np.diff(np.r_[starts, len(group)])
     party = lines["party_id"].to_numpy()[rows]
@@ -390,15 +389,11 @@ def _give_letters(
     Groups are ordered by their first line, so codes do not depend on pass internals.
     """
     per_group = _per_group(members, lines)
-    groups = groups.join(per_group, on="group")
-    # by third party, then first line (each group's own): numpy sorts, not pandas'
-    groups = groups.take(np.lexsort((groups["first_line"].to_numpy(), groups["party_id"].to_numpy())))
+    groups = groups.join(per_group, on="group").sort_values(["party_id", "first_line"])
     highest = highest_codes(lines["party_id"], lines["letter"])
     width = settings.letter_width or usual_width(lines["letter"])
+    rank = groups.groupby("party_id").cumcount().to_numpy()
     parties = groups["party_id"].to_numpy()
-    party_starts = (np.flatnonzero(np.r_[True, parties[1:] != parties[:-1]]) if len(parties)
-                    else np.zeros(0, dtype=np.int64))
-    rank = np.arange(len(parties)) - np.repeat(party_starts, np.diff(np.r_[party_starts, len(parties)]))
     unique_parties, party_index = np.unique(parties, return_inverse=True)
     highest_used = highest.reindex(unique_parties).fillna(0).to_numpy(dtype=np.int64)
     start = np.maximum(highest_used + 1, first_number(0, width))  # first_number of each
@@ -413,4 +408,4 @@ def _give_letters(
         groups["letter_date"] = groups["latest"].to_numpy(dtype="datetime64[s]")
     columns = ["group", "account", "aux", "letter", "letter_date", "pass", "lines", "size",
                "debit", "gap", "currency", "reason"]
-    return groups[columns].take(np.argsort(groups["group"].to_numpy(), kind="stable")).reset_index(drop=True)
+    return groups[columns].sort_values("group", ignore_index=True)
