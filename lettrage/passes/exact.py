@@ -69,7 +69,8 @@ def exact_pass(
         size = len(open_lines)
         single = (np.bincount(a[allowed], minlength=size) == 1)[a] & (
             np.bincount(b[allowed], minlength=size) == 1)[b]
-        claimed = np.isin(line, _claimed_lines(documents, cites))
+        # (the lines a citation links to are those whose document some line cites)
+        claimed = np.isin(line, _claimed_lines(documents, cites) if links is None else links[1])
         allowed &= (single & ~claimed[a] & ~claimed[b]) | agree
     a, b, agree = a[allowed], b[allowed], agree[allowed]
     held = (open_lines["held"].to_numpy(dtype=bool) if "held" in open_lines.columns
