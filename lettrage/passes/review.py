@@ -141,12 +141,13 @@ class _Links:
         #: (citing line, cited line, key): a line whose label names another line's document.
         cited = citing[~near].merge(own, on="code")
         cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
-        self.cited = pd.DataFrame({"line": cited["line"], "key": keys[cited["code"].to_numpy()],
+        self.cited = pd.DataFrame({"line": cited["line"],
+                                   "key": pd.Series(keys[cited["code"].to_numpy()], dtype=object),
                                    "target": cited["target"]})
         self._refs = pd.Series(lines["piece_ref"].array, index=lines["line"].to_numpy(dtype=np.int64))
         first = own.drop_duplicates("target")  # a line's first document key
-        self._keys = pd.Series(keys[first["code"].to_numpy()],
-                               index=first["target"].to_numpy(dtype=np.int64))
+        self._keys = pd.Series(keys[first["code"].to_numpy()],  # object: read back as objects
+                               index=first["target"].to_numpy(dtype=np.int64), dtype=object)
 
     def keys_of(self, lines: np.ndarray) -> np.ndarray:
         """Each line's (first) document key, ``""`` when it has none (object array)."""
