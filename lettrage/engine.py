@@ -29,6 +29,7 @@ from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
 from lettrage.passes.period_batches import period_batch_pass
 from lettrage.passes.piece_batches import piece_batch_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
+from lettrage.passes.settled_parties import settled_party_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
 from lettrage.references import citation_links, references_and_piece_keys
 from lettrage.result import (
@@ -110,8 +111,9 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     period = period_batch_pass(open_lines[left & ~foreign],
                                windows, documents, cites, max_days_early=MAX_DAYS_EARLY)
     left &= ~np.isin(line_ids, period.lines)
+    remaining = open_lines[left]
     subset, proposals, messages = run_subset_pass(
-        open_lines[left], windows, documents, cites, _subset_settings(settings),
+        remaining, windows, documents, cites, _subset_settings(settings),
         settings.company_currency, settings.jobs or 1)
     log.info("subset pass: %d groups, %d lines, %d proposals (%.2f s)", len(subset.groups),
              len(subset.members), len(proposals), time.perf_counter() - started)
@@ -119,8 +121,13 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     # FIFO guess never takes a line a unique group needed.
     left &= ~np.isin(line_ids, subset.lines)
     fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo", links=links)
-    proposals = _without_lines(proposals, set(fifo.lines.tolist()))
-    outputs = [exact, piece, day, period, subset, fifo]
+    # A third party whose open remainder nets to zero, with no smaller group inside it.
+    left &= ~np.isin(line_ids, fifo.lines)
+    guessed = remaining.merge(fifo.members, on="line")
+    settled = settled_party_pass(open_lines[left], foreign[left], guessed,
+                                 documents, cites, max_days=settings.max_window_days)
+    proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist()))
+    outputs = [exact, piece, day, period, subset, fifo, settled]
     members, groups = _number_groups(outputs)
     groups = _give_letters(groups, members, selected, settings)
     review = review_pass(_after_lettering(selected, members, groups), documents, cites, proposals,

@@ -19,13 +19,13 @@ class Agreement:
     reference_groups : reference groups on the selected accounts.
     balanced_groups : those whose amounts net to zero (the ones a run can find).
     found : balanced reference groups the run rebuilt exactly, or split exactly into
-        several groups of its own.
+        several groups of its own — up to twins (below).
     run_groups : the run's new groups.
     contradicting : run groups that join lines the reference keeps apart (two reference
         groups, or a reference-lettered line with one the reference left open). Lines that
         cannot be told apart — same third party, amount, date, PieceRef and label — are
         interchangeable: a group that took one twin where the reference took the other
-        does not contradict it.
+        does not contradict it, and finds the reference group if it is otherwise the same.
     unconfirmed : run groups made only of lines the reference left open.
     contradicting_balanced : contradicting run groups that break a reference group
         balanced in this ledger (the others touch reference groups that close with lines
@@ -71,6 +71,7 @@ def agreement(reference: pd.DataFrame, groups_of_lines: pd.Series,
     frame = pd.DataFrame({"ref": keys.to_numpy(), "run": groups_of_lines.to_numpy(),
                           "amount": reference["amount"].to_numpy(),
                           "twin": _twins(reference)})
+    frame["run"] = _runs_swapped_between_twins(frame)
     ref_lines = frame.dropna(subset=["ref"])
     ref_sums = ref_lines.groupby("ref")["amount"].sum()
     balanced = ref_sums[ref_sums == 0].index
@@ -93,8 +94,8 @@ def agreement(reference: pd.DataFrame, groups_of_lines: pd.Series,
     found_mask = covered.groupby("ref")["clean"].all()
     found = int(found_mask[found_mask.index.isin(balanced)].sum())
     return Agreement(
-        reference_groups=int(ref_sums.size), balanced_groups=int(len(balanced)), found=found,
-        run_groups=int(len(per_run)), contradicting=contradicting, unconfirmed=unconfirmed,
+        reference_groups=int(ref_sums.size), balanced_groups=len(balanced), found=found,
+        run_groups=len(per_run), contradicting=contradicting, unconfirmed=unconfirmed,
         contradicting_balanced=contradicting_balanced,
     )
 
@@ -104,6 +105,42 @@ def _twins(ledger: pd.DataFrame) -> np.ndarray:
     columns = [c for c in ("account", "aux", "amount", "date", "piece_ref", "label")
                if c in ledger.columns]
     return ledger.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+
+
+def _runs_swapped_between_twins(frame: pd.DataFrame) -> pd.Series:
+    """The run groups of ``frame`` (``ref``, ``run``, ``twin``) with the runs of twin lines
+    swapped so that each twin takes, where there is one, a run whose other lines are in the
+    twin's own reference group (or, for a twin the reference left open, lines it left open):
+    a run that took one twin where the reference took the other is then the reference's."""
+    runs = frame["run"].to_numpy(dtype=object, na_value=None).copy()
+    refs = frame["ref"].to_numpy(dtype=object, na_value=None)
+    twins = frame["twin"].to_numpy()
+    classes = pd.Series(runs).groupby(twins).agg(lambda r: len(set(r)))
+    rows_of_run = pd.Series(np.arange(len(runs))).groupby(runs, dropna=True).agg(list)
+    for twin in classes[classes > 1].index:
+        rows = np.flatnonzero(twins == twin).tolist()
+        pool = [runs[row] for row in rows]
+        home = {run: _home(rows_of_run[run], set(rows), refs) for run in set(pool) - {None}}
+        placed: list[object] = [_UNPLACED] * len(rows)
+        for place, row in enumerate(rows):
+            fits = [slot for slot, run in enumerate(pool)
+                    if run is not _UNPLACED and run is not None and home[run] == refs[row]]
+            if fits:
+                placed[place], pool[fits[0]] = pool[fits[0]], _UNPLACED
+        rest = iter(run for run in pool if run is not _UNPLACED)
+        for place, row in enumerate(rows):
+            runs[row] = next(rest) if placed[place] is _UNPLACED else placed[place]
+    return pd.Series(runs, index=frame.index, dtype=object)
+
+
+_UNPLACED = object()
+
+
+def _home(run_rows: list[int], twin_rows: set[int], refs: np.ndarray) -> object:
+    """The one reference group (None: the reference's open lines) of a run's lines outside a
+    twin class; a fresh object, equal to no group, when they have none or several."""
+    outside = {refs[row] for row in run_rows if row not in twin_rows}
+    return outside.pop() if len(outside) == 1 else object()
 
 
 def _covered_up_to_twins(frame: pd.DataFrame, run_lines: pd.DataFrame, runs: pd.Index) -> pd.Series:

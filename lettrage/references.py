@@ -99,8 +99,13 @@ def reference_key(text: str) -> str:
 
 
 def is_document_key(key: str) -> bool:
-    """Long and numeric enough to name a document (not ``VE``, ``RAN`` or ``12``)."""
-    return len(key) >= 4 and sum(ch.isdigit() for ch in key) >= 2
+    """Long and numeric enough to name a document (not ``VE``, ``RAN`` or ``12``), and not a
+    month of a year (``08/2022``, ``2022.10``: a period, which other lines' labels name too)."""
+    return len(key) >= 4 and sum(ch.isdigit() for ch in key) >= 2 and not _PERIOD_KEY.match(key)
+
+
+#: The key of a month of a year, ``MM/YYYY`` or ``YYYY-MM`` folded (leading zeros dropped).
+_PERIOD_KEY = re.compile(r"^(?:(?:[1-9]|1[0-2])(?:19|20)\d\d|(?:19|20)\d\d(?:[1-9]|1[0-2]))$")
 
 
 def cited_keys(text: str) -> set[str]:
@@ -497,11 +502,17 @@ def _is_document_key(keys: pd.Series) -> np.ndarray:
     """:func:`is_document_key` of each key."""
     array = pa.array(keys.to_numpy(dtype=object), type=pa.string())
     if not pc.all(pc.string_is_ascii(array)).as_py():  # keys are folded: never, in practice
-        digits = pc.count_substring_regex(array, "[0-9]").to_numpy(zero_copy_only=False)
-        return (pc.utf8_length(array).to_numpy(zero_copy_only=False) >= 4) & (np.asarray(digits) >= 2)
+        return np.array([is_document_key(key) for key in keys], dtype=bool)
     data, offsets = _rt._bytes(array)
     counted = _rt.running_count((data >= 48) & (data <= 57))
-    return (np.diff(offsets) >= 4) & (counted[offsets[1:]] - counted[offsets[:-1]] >= 2)
+    digits = counted[offsets[1:]] - counted[offsets[:-1]]
+    lengths = np.diff(offsets)
+    named = (lengths >= 4) & (digits >= 2)
+    maybe_period = np.flatnonzero(named & (digits == lengths) & (lengths >= 5) & (lengths <= 6))
+    if len(maybe_period):
+        periods = pc.match_substring_regex(array.take(pa.array(maybe_period)), _PERIOD_KEY.pattern)
+        named[maybe_period[np.asarray(periods.to_numpy(zero_copy_only=False), dtype=bool)]] = False
+    return named
 
 
 def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
@@ -509,7 +520,8 @@ def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     PieceRef, anywhere in the ledger; or by the document's number, in its label, in its own
     third party.
 
-    A line's own document key is not a citation of itself.
+    A line's own document key is not a citation of itself, nor is its number: invoice
+    ``FA  220323`` does not cite another third party's document ``220323``.
     """
     return _citations(lines, _Columns(lines), documents)
 
@@ -551,11 +563,23 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame) 
     pairs = pd.Series(cited_lines * width + cited)
     first = ~pairs.duplicated().to_numpy()
     mine = documents["line"].to_numpy(dtype=np.int64) * width + document_key
-    kept = first & ~pairs.isin(mine).to_numpy()
+    kept = first & ~pairs.isin(np.concatenate([mine, _own_numbers(documents, key_index)])).to_numpy()
     if not first.any():
         return empty
     keys = key_index.objects()[cited[kept]]
     return pd.DataFrame({"line": cited_lines[kept], "key": pd.Series(keys, dtype=object)})
+
+
+def _own_numbers(documents: pd.DataFrame, key_index: _Index) -> np.ndarray:
+    """``line * keys + key`` for each document whose number is itself a known key."""
+    numbered = documents.loc[(documents["number"] != "").to_numpy(), ["line", "number"]]
+    if numbered.empty:
+        return np.zeros(0, dtype=np.int64)
+    keys = key_index.objects()
+    position = pd.Series(np.arange(len(keys), dtype=np.int64), index=keys).reindex(numbered["number"])
+    known = position.notna().to_numpy()
+    return (numbered["line"].to_numpy(dtype=np.int64)[known] * len(keys)
+            + position.to_numpy()[known].astype(np.int64))
 
 
 class _Index:

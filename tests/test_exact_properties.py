@@ -158,6 +158,31 @@ def _slow_mutual_best(pairs):
     return pd.concat(chosen).sort_values(["a", "b"], ignore_index=True)
 
 
+def _slow_augmented(chosen, allowed):
+    """More pairs by swaps, in passes until none swaps: each pass tries, best first, the
+    allowed pairs of an open invoice and a taken settlement found at its start; the invoice
+    takes the settlement when the settlement's invoice can take an open one (its best)."""
+    cost = ["tier", "before", "date_a", "date_b", "held_a", "held_b", "a", "b"]
+    ranked = list(allowed.sort_values(cost, kind="stable").itertuples(index=False))
+    pairs = {row.a: row for row in chosen.itertuples(index=False)}  # invoice -> its pair
+    while True:
+        holder = {row.b: row.a for row in pairs.values()}
+        tried = [row for row in ranked if row.a not in pairs and row.b in holder]
+        swapped = False
+        for row in tried:
+            holder = {pair.b: pair.a for pair in pairs.values()}
+            if row.a in pairs or row.b not in holder:
+                continue
+            other = holder[row.b]
+            spare = [option for option in ranked if option.a == other and option.b not in holder]
+            if spare:
+                pairs[row.a], pairs[other] = row, spare[0]
+                swapped = True
+        if not swapped:
+            return pd.DataFrame(list(pairs.values()), columns=allowed.columns).sort_values(
+                ["a", "b"], ignore_index=True)
+
+
 def _slow_exact_pass(open_lines, documents, cites, *, sure_only):
     pairs = _slow_candidate_pairs(open_lines)
     if pairs.empty:
@@ -184,6 +209,8 @@ def _slow_exact_pass(open_lines, documents, cites, *, sure_only):
     if allowed.empty:
         return []
     chosen = _slow_mutual_best(allowed)
+    if not sure_only:
+        chosen = _slow_augmented(chosen, allowed)
     chosen = chosen[~chosen["held_a"].astype(bool) & ~chosen["held_b"].astype(bool)]
     return list(zip(chosen["a"], chosen["b"], chosen["agree"]))
 

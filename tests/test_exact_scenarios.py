@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from scenario import groups_of, run
+from test_review_scenarios import rows
 
 
 @pytest.mark.parametrize("account, invoice_col", [("411000", "debit"), ("401000", "credit")])
@@ -181,6 +181,7 @@ def test_settlement_long_before_invoice_needs_a_reference(tmp_path):
 
 def test_the_input_frame_is_not_modified(tmp_path):
     from scenario import read
+
     import lettrage
 
     ledger = read(tmp_path, """
@@ -190,3 +191,18 @@ def test_the_input_frame_is_not_modified(tmp_path):
     before = ledger.copy(deep=True)
     lettrage.match(ledger)
     assert ledger.equals(before)
+
+
+@pytest.mark.parametrize("account", ["411000", "401000"])
+def test_equal_amounts_are_paired_so_that_as_many_pairs_as_possible_are_made(tmp_path, account):
+    # A card payment and its refund nine days later; another card payment and the invoice it
+    # paid, booked nine days after it. Oldest-first pairing would give the refund the second
+    # payment (on or after it) and leave the invoice with the first, 101 days before it: no
+    # pair. Swapping gives both.
+    result = run(tmp_path, rows(account, """
+        20220518|ANDRA|CB|CARTE ANDRASOFT|-35,93
+        20220527|ANDRA|RMBT|VIR RMBT ANDRASOFT|35,93
+        20220818|ANDRA|CB|CARTE ANDRASOFT|-35,93
+        20220827|ANDRA|F0809|ANDRASOFT FACTURE|35,93
+    """))
+    assert groups_of(result) == {frozenset({1, 2}), frozenset({3, 4})}

@@ -137,6 +137,41 @@ def test_a_credit_note_in_the_bank_journal_is_no_document_of_the_period(tmp_path
 def test_a_third_party_with_runs_too_long_to_explore_gets_no_period(tmp_path, account, monkeypatch):
     # With runs of at most two documents explored, the three-invoice statement's rivals are
     # not all seen: no period is proved.
-    import lettrage.passes.period_batches as period_batches
+    from lettrage.passes import period_batches
     monkeypatch.setattr(period_batches, "MAX_RUN_DOCUMENTS", 2)
     assert "period" not in set(run(tmp_path, rows(account, STATEMENT)).groups["pass"])
+
+
+# A monthly statement (invoice of 28 February) debited in four direct debits during March.
+DEBITED = """
+    20250228|TRANSG|RELEVE02|TRANSGOURMET 02.2025|786,25
+    20250303|TRANSG|PRLV|PRLV TRANSGOURMET|-129,91
+    20250307|TRANSG|PRLV|PRLV TRANSGOURMET|-250,18
+    20250314|TRANSG|PRLV|PRLV TRANSGOURMET|-131,45
+    20250321|TRANSG|PRLV|PRLV TRANSGOURMET|-274,71
+    20250404|TRANSG|PRLV|PRLV TRANSGOURMET|-77,13
+"""
+
+
+@both
+def test_an_invoice_of_every_payment_of_a_period_after_it_takes_them(tmp_path, account):
+    result = run(tmp_path, rows(account, DEBITED))
+    assert groups_of(result) == {frozenset({1, 2, 3, 4, 5})}
+    group = result.groups.iloc[0]
+    assert group["pass"] == "period"
+    assert "every open payment from 2025-03-03 to 2025-03-21" in group["reason"]
+    assert status(result, 6) != "lettered"
+
+
+@both
+def test_another_run_of_payments_of_the_amount_leaves_the_invoice(tmp_path, account):
+    # 250.18 + 131.45 + 274.71 + 77.13 + 52.78 is 786.25 too.
+    result = run(tmp_path, rows(account, DEBITED + "20250406|TRANSG|PRLV|PRLV TRANSGOURMET|-52,78"))
+    assert "period" not in set(result.groups["pass"])
+
+
+@both
+def test_another_invoice_of_an_overlapping_run_letters_neither(tmp_path, account):
+    # A 381.63 invoice is 250.18 + 131.45, inside the March run.
+    result = run(tmp_path, rows(account, DEBITED + "20250301|TRANSG|FA77|Facture 77|381,63"))
+    assert "period" not in set(result.groups["pass"])

@@ -52,6 +52,28 @@ def test_document_keys_need_digits_and_length():
     assert not is_document_key("RAN")
 
 
+@pytest.mark.parametrize("reference", ["08/2022", "10.2022", "2022-09", "12 2021"])
+def test_a_month_of_a_year_names_no_document(reference):
+    assert not is_document_key(reference_key(reference))
+
+
+@pytest.mark.parametrize("reference", ["82023X", "132022", "220323", "FA082022"])
+def test_numbers_that_are_no_month_still_name_documents(reference):
+    assert is_document_key(reference_key(reference))
+
+
+def test_a_label_naming_a_month_cites_no_document_filed_under_that_month():
+    # A supplier's statement filed under PieceRef 08/2022; another supplier's invoice of the
+    # same month, labelled "IGOR 08.2022", does not cite it.
+    lines = _lines([
+        (1, 0, "08/2022", "CHB", True),
+        (2, 1, "ACH430", "IGOR 08.2022", True),
+    ])
+    documents = document_keys(lines)
+    assert "82022" not in set(documents["key"])
+    assert citations(lines, documents).empty
+
+
 @pytest.mark.parametrize("reference, number", [
     ("FA2025-000123", "123"), ("F0001234", "1234"), ("INV-2025-01234", "1234"),
     ("FA  220099", "220099"), ("AV2025-000012", ""),  # too short to name a document
@@ -85,6 +107,20 @@ def test_a_short_number_cites_a_document_of_the_same_third_party_only():
     ])
     cites = citations(lines, document_keys(lines))
     assert cites.to_dict("records") == [{"line": 2, "key": "FA2025123"}]
+
+
+def test_a_document_does_not_cite_another_document_named_by_its_own_number():
+    # A customer's invoice FA 220323, and a supplier's refund filed under 0220323: the
+    # invoice's PieceRef holds the key 220323, but it is the invoice's own number.
+    lines = _lines([
+        (1, 0, "FA  220323", "SAS PROSOL", True),
+        (2, 1, "0220323", "VIR FAURE RMBT FA20220323", False),
+        (3, 0, "BQ1", "VIR 220323", False),  # a real citation of the invoice, by its number
+    ])
+    documents = document_keys(lines)
+    assert set(documents["key"]) == {"FA220323", "220323"}
+    cites = citations(lines, documents)
+    assert sorted(zip(cites["line"], cites["key"])) == [(3, "220323"), (3, "FA220323")]
 
 
 def test_a_number_two_documents_share_names_neither():

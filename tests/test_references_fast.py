@@ -156,7 +156,9 @@ def slow_citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame
                 numbered.drop_duplicates(), on=["party_id", "number"])
             found.append(by_number[["line", "key"]])
     cites = pd.concat(found, ignore_index=True).drop_duplicates()
-    mine = documents[["line", "key"]].assign(_own=True)
+    own_numbers = documents.loc[documents["number"] != "", ["line", "number"]].rename(
+        columns={"number": "key"})  # a document's own number is no citation either
+    mine = pd.concat([documents[["line", "key"]], own_numbers]).drop_duplicates().assign(_own=True)
     cites = cites.merge(mine, on=["line", "key"], how="left")
     if cites.empty:
         return empty

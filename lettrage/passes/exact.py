@@ -77,6 +77,8 @@ def exact_pass(
             else np.zeros(len(open_lines), dtype=bool))
     order = _cost_order(a, b, agree, open_lines, held)
     chosen = order[_mutual_best(a[order], b[order], len(open_lines))]
+    if not sure_only:
+        chosen = _augmented(chosen, order, a, b, len(open_lines))
     chosen = chosen[~held[a[chosen]] & ~held[b[chosen]]]  # a held line takes its partner out
     chosen = chosen[np.lexsort((line[b[chosen]], line[a[chosen]]))]
     count = len(chosen)
@@ -183,6 +185,40 @@ def _cost_order(a: np.ndarray, b: np.ndarray, agree: np.ndarray, open_lines: pd.
     day = _date_keys(open_lines)
     line = open_lines["line"].to_numpy(dtype=np.int64)
     return np.lexsort((line[b], line[a], held[b], held[a], day[b], day[a], before, tier))
+
+
+def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarray,
+               size: int) -> np.ndarray:
+    """``chosen`` pairs (indices into ``a``/``b``, line positions below ``size``) with more
+    pairs where a swap makes them: an invoice left open whose settlement went to another
+    invoice, that other invoice able to take a settlement left open, get one each (a refund
+    paired with the card payment nine days before it rather than with next quarter's, and
+    that payment's invoice with the next one). In passes until none swaps: each pass tries,
+    best first (``order``), the pairs of an open invoice and a taken settlement it found."""
+    pair_of_a = np.full(size, -1, dtype=np.int64)
+    pair_of_b = np.full(size, -1, dtype=np.int64)
+    pair_of_a[a[chosen]] = chosen
+    pair_of_b[b[chosen]] = chosen
+    ranked_a = a[order]
+    by_a = np.argsort(ranked_a, kind="stable")  # each invoice's pairs, best first
+    sorted_a = ranked_a[by_a]
+    while True:
+        swapped = False
+        for pair in order[(pair_of_a[ranked_a] < 0) & (pair_of_b[b[order]] >= 0)].tolist():
+            invoice, settlement = a[pair], b[pair]
+            taken = pair_of_b[settlement]
+            if pair_of_a[invoice] >= 0 or taken < 0:
+                continue  # changed by a swap of this pass
+            other = a[taken]
+            options = order[by_a[np.searchsorted(sorted_a, other):np.searchsorted(sorted_a, other, "right")]]
+            spare = options[pair_of_b[b[options]] < 0]
+            if not len(spare):
+                continue
+            pair_of_a[invoice] = pair_of_b[settlement] = pair
+            pair_of_a[other] = pair_of_b[b[spare[0]]] = spare[0]
+            swapped = True
+        if not swapped:
+            return np.flatnonzero(np.isin(np.arange(len(a)), pair_of_a[pair_of_a >= 0]))
 
 
 def _mutual_best(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:

@@ -18,6 +18,12 @@ day and at most the third party's window after its first. The period's *document
 third party's open lines in the journals of its invoices — its invoices and the credit notes
 filed with them — taken in (date, line) order; a settlement is an opposite line of another
 journal. Runs of one day are left to :mod:`lettrage.passes.day_batches`, which runs first.
+
+The same the other way round, on what is left: one invoice for every open settlement of a
+run of days after it (the settlements, less the refunds among them; the same conditions,
+:data:`MIN_INVOICES` settlements or more) — a monthly statement paid by the direct debits of
+the month that follows. "Within reach": the run's first settlement at most
+``max_days_early`` before the invoice, its last at most the third party's window after it.
 """
 from __future__ import annotations
 
@@ -46,7 +52,8 @@ def period_batch_pass(
     *,
     max_days_early: int,
 ) -> PassOutput:
-    """Letter settlements equal to the sum of every open invoice of a period.
+    """Letter settlements equal to the sum of every open invoice of a period, then invoices
+    equal to the sum of every open settlement of a period after them.
 
     Parameters
     ----------
@@ -61,36 +68,66 @@ def period_batch_pass(
     invoice_side = open_lines["invoice_side"].to_numpy(dtype=bool)
     in_document_journal = _in_document_journal(open_lines, invoice_side)
     columns = ["line", "party_id", "amount", "date"]
+    # Invoices (and the credit notes filed with them), each run settled by one payment.
     filed = open_lines.loc[in_document_journal, columns].assign(
-        held=held[in_document_journal], invoice=invoice_side[in_document_journal],
-    ).sort_values(["party_id", "date", "line"], kind="stable")
+        held=held[in_document_journal], invoice=invoice_side[in_document_journal])
     settlements = open_lines.loc[~invoice_side & ~held & ~in_document_journal, columns]
-    settlements = settlements.assign(total=settlements["amount"].abs())
-    settlements = settlements[settlements["total"] > 0]
-    if filed.empty or settlements.empty:
-        return PassOutput()
-    runs, crowded = _runs(filed, settlements)
+    groups = _periods(filed, settlements, windows, max_days_early, "every open invoice",
+                      "settled by one payment")
+    # Settlements (and the refunds among them), each run settling one invoice: a monthly
+    # statement paid by the direct debits of the month after it.
+    taken = [line for lines, _ in groups for line in lines]
+    paid = ~in_document_journal & ~open_lines["line"].isin(taken).to_numpy()
+    payments = open_lines.loc[paid, columns].assign(held=held[paid], invoice=~invoice_side[paid])
+    statements = open_lines.loc[invoice_side & ~held & in_document_journal
+                                & ~open_lines["line"].isin(taken).to_numpy(), columns]
+    groups += _periods(payments, statements, windows, max_days_early, "every open payment",
+                       "settling one invoice", after=True)
+    return exact_groups_output("period", groups, documents, cites)
+
+
+def _periods(members: pd.DataFrame, ones: pd.DataFrame, windows: pd.Series, max_days_early: int,
+             what: str, how: str, *, after: bool = False) -> list[tuple[list[int], str]]:
+    """The groups of one line of ``ones`` and every line of ``members`` (``invoice``: counted,
+    the others deducted) from one day to another of its third party (see the module's
+    docstring). ``after``: the run follows the one line (a statement and the payments that
+    settle it) instead of preceding it."""
+    members = members.sort_values(["party_id", "date", "line"], kind="stable")
+    ones = ones.assign(total=ones["amount"].abs())
+    ones = ones[ones["total"] > 0]
+    if members.empty or ones.empty:
+        return []
+    runs, crowded = _runs(members, ones)
     if runs.empty:
-        return PassOutput()
+        return []
     runs = runs[~runs["party_id"].isin(crowded)]
-    pairs = settlements.merge(runs, on=["party_id", "total"])
-    pairs = pairs[in_reach(pairs, windows, max_days_early)]
+    pairs = ones.merge(runs, on=["party_id", "total"])
+    pairs = pairs[_followed(pairs, windows, max_days_early) if after
+                  else in_reach(pairs, windows, max_days_early)]
     chosen = pairs[~pairs["line"].duplicated(keep=False) & pairs["whole_days"]
                    & (pairs["count"] >= MIN_INVOICES) & ~pairs["held"]
                    & (pairs["first"] != pairs["last"])]
     chosen = chosen[~_overlapped(chosen, pairs)]
-    if chosen.empty:
-        return PassOutput()
-    invoice_lines = filed["line"].to_numpy()
+    member_lines = members["line"].to_numpy()
     groups = []
-    for settlement, start, stop, first, last in zip(
+    for one, start, stop, first, last in zip(
             chosen["line"].tolist(), chosen["start"].tolist(), chosen["stop"].tolist(),
             chosen["first"].tolist(), chosen["last"].tolist()):
-        lines = sorted([settlement, *invoice_lines[start:stop + 1].tolist()])
-        reason = (f"every open invoice from {pd.Timestamp(first):%Y-%m-%d} to "
-                  f"{pd.Timestamp(last):%Y-%m-%d} ({len(lines) - 1} lines) settled by one payment")
+        lines = sorted([one, *member_lines[start:stop + 1].tolist()])
+        reason = (f"{what} from {pd.Timestamp(first):%Y-%m-%d} to {pd.Timestamp(last):%Y-%m-%d} "
+                  f"({len(lines) - 1} lines) {how}")
         groups.append((lines, reason))
-    return exact_groups_output("period", groups, documents, cites)
+    return groups
+
+
+def _followed(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int) -> np.ndarray:
+    """Whether each run of settlements (``first`` to ``last`` day) is within reach of the
+    invoice it settles (``date``): its first at most ``max_days_early`` before it, its last at
+    most the third party's window after it."""
+    early = ((pairs["first"] - pairs["date"]) // np.timedelta64(1, "D")).to_numpy()
+    late = ((pairs["last"] - pairs["date"]) // np.timedelta64(1, "D")).to_numpy()
+    window = windows.reindex(pairs["party_id"]).fillna(0).to_numpy(dtype=np.int64)
+    return (early >= -max_days_early) & (late <= window)
 
 
 def _in_document_journal(open_lines: pd.DataFrame, invoice_side: np.ndarray) -> np.ndarray:

@@ -176,8 +176,9 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
         # it nets to zero and its references close it: then it is what they say.
         if not held.isdisjoint(candidate.rows):
             return False
-        if candidate.rank[1] == 0 and candidate.rank[3] and 2 * candidate.rank[2] >= len(candidate.rows):
-            return False  # several against several, references linking half of it or less
+        if weakly_linked(candidate.rank[1] == 0, candidate.rank[3] > 0, candidate.rank[2],
+                         len(candidate.rows)):
+            return False
         if candidate.rows in large_rows or (candidate.rows not in rival_rows
                                             and unsure_set.isdisjoint(candidate.rows)):
             return True
@@ -515,6 +516,13 @@ def _judge_blocks(blocks, lines, values, eur, evidence, settings, foreign):
         if which:
             padded[which, :size] = [kept[i].rows for i in which]
     return [kept[i] for i in np.lexsort(padded.T[::-1]).tolist()]
+
+
+def weakly_linked(agree: bool, several: bool, unlinked: int, size: int) -> bool:
+    """Whether a group of several settlements against several documents has references that
+    agree but link half of its lines or fewer (``unlinked`` of ``size``): chance, not proof
+    (a payment citing its discounted invoice, topped up to zero by unrelated lines)."""
+    return agree and several and 2 * unlinked >= size
 
 
 def _zero_parts(picked: np.ndarray, among: np.ndarray) -> np.ndarray:

@@ -1,0 +1,142 @@
+"""Settled stretches: the open balance of a third party comes back to zero, and no part of
+the lines between does.
+
+An accountant letters a third party's balance when it comes back to zero: a year-end accrual
+(``FNP``) that clears six months of one supplier's direct debits, a transfer that settles
+every invoice of a quarter. After every other pass, the open lines of each third party are
+taken in date order; a day at whose end their running total is zero closes a *stretch* (from
+the day after the previous such day). When no smaller set of a stretch's lines nets to zero,
+the only way to letter them with each other is all together, whatever their dates within
+the widest window (``max_window_days``): they make one group. (Lines after the last such day never do: an unpaid invoice keeps the balance
+open.)
+
+When a part nets to zero, the stretch holds at least two groups and nothing says which: it
+stays in review. So it does when it rests on a doubtful guess of the FIFO pass: an open line
+of the third party has the amount of a line FIFO paired there and is at most as far in date
+from that line's partner — FIFO could as well have taken it — unless the two cannot be told
+apart (same date, PieceRef and label). A stretch holding a held line (an aggregated opening
+balance) or a foreign-currency line is left alone, and so is a group one of whose lines cites
+a document outside it, or one of several settlements against several documents whose
+references agree but link half of its lines or fewer (as in the subset pass).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lettrage.passes.base import PassOutput
+from lettrage.passes.batches import exact_groups_output
+from lettrage.passes.subset import Evidence, weakly_linked
+
+#: At least this many lines (two opposite amounts are the exact and FIFO passes' to pair).
+MIN_LINES = 3
+#: At most this many lines: the proof that no part nets to zero enumerates 2^(n/2) sums.
+MAX_LINES = 32
+
+
+def settled_party_pass(left: pd.DataFrame, foreign: np.ndarray, guessed: pd.DataFrame,
+                       documents: pd.DataFrame, cites: pd.DataFrame, *, max_days: int) -> PassOutput:
+    """Letter the stretches of third parties whose open lines settle each other (see the
+    module's docstring).
+
+    Parameters
+    ----------
+    left : the lines still open after every other pass, with ``line``, ``party_id``,
+        ``amount`` (cents) and optionally ``held``.
+    foreign : per row of ``left``, whether it is matched in a foreign currency.
+    guessed : the pairs the FIFO pass lettered: ``group`` and the columns of ``left`` with
+        ``date``, ``piece_ref`` and ``label``.
+    documents, cites : reference evidence (see :mod:`lettrage.references`).
+    max_days : the widest span of dates a stretch may cover (the widest window).
+    """
+    if left.empty:
+        return PassOutput()
+    held = (left["held"].to_numpy(dtype=bool) if "held" in left.columns
+            else np.zeros(len(left), dtype=bool))
+    lines = left.assign(blocked=held | np.asarray(foreign, dtype=bool)).sort_values(
+        ["party_id", "date", "line"])
+    lines["segment"] = _segments(lines)
+    lines = lines[lines["segment"] >= 0]
+    per_segment = lines.groupby(["party_id", "segment"]).agg(
+        count=("line", "size"), blocked=("blocked", "max"), first=("date", "min"), last=("date", "max"))
+    span = (per_segment["last"] - per_segment["first"]) // np.timedelta64(1, "D")
+    good = per_segment[~per_segment["blocked"] & per_segment["count"].between(MIN_LINES, MAX_LINES)
+                       & (span <= max_days)]
+    chosen = lines[pd.MultiIndex.from_frame(lines[["party_id", "segment"]]).isin(good.index)]
+    chosen = chosen[~chosen["party_id"].isin(_resting_on_guesses(chosen, guessed))]
+    evidence = Evidence(documents[documents["line"].isin(chosen["line"])],
+                        cites[cites["line"].isin(chosen["line"])])
+    groups: list[tuple[list[int], str]] = []
+    for _, segment in chosen.groupby(["party_id", "segment"], sort=True):
+        amounts = segment["amount"].to_numpy(dtype=np.int64)
+        if has_smaller_zero_set(amounts):
+            continue
+        agree, _, unlinked = evidence.weigh(segment["line"].tolist())
+        if weakly_linked(agree, min((amounts > 0).sum(), (amounts < 0).sum()) > 1, unlinked,
+                         len(amounts)):
+            continue
+        reason = (f"the {len(segment)} open lines of this third party from "
+                  f"{pd.Timestamp(segment['date'].iloc[0]):%Y-%m-%d} to "
+                  f"{pd.Timestamp(segment['date'].iloc[-1]):%Y-%m-%d} net to zero and no part "
+                  "of them does: they settle each other")
+        groups.append((sorted(segment["line"].tolist()), reason))
+    return exact_groups_output("settled", groups, documents, cites)
+
+
+def _segments(lines: pd.DataFrame) -> np.ndarray:
+    """Per line (sorted by third party, date, line), the stretch of days it belongs to
+    between two days where the third party's open balance is back to zero (0, 1, … per
+    third party), or -1 after the last such day."""
+    party = lines["party_id"].to_numpy()
+    running = lines.groupby("party_id")["amount"].cumsum().to_numpy()
+    day = lines["date"].to_numpy()
+    last_of_day = np.ones(len(lines), dtype=bool)
+    last_of_day[:-1] = (party[1:] != party[:-1]) | (day[1:] != day[:-1])
+    closes = last_of_day & (running == 0)
+    closed_before = pd.Series(closes).groupby(party).cumsum().to_numpy() - closes
+    closings = pd.Series(closes).groupby(party).transform("sum").to_numpy()
+    return np.where(closed_before < closings, closed_before, -1)
+
+
+def _resting_on_guesses(lines: pd.DataFrame, guessed: pd.DataFrame) -> np.ndarray:
+    """Third parties of ``lines`` where one of them could have taken the place of a
+    ``guessed`` line in its pair: same third party and amount, at most as far in date from
+    the partner, and not its twin (same date, PieceRef and label)."""
+    if guessed.empty:
+        return np.zeros(0, dtype=np.int64)
+    twin = ["party_id", "amount", "date", "piece_ref", "label"]
+    day = np.timedelta64(1, "D")
+    dates = guessed.groupby("group")["date"]
+    partner = dates.transform("min") + (dates.transform("max") - guessed["date"])
+    guessed = guessed.assign(partner=partner.where(dates.transform("size") == 2))
+    same_amount = lines[twin].merge(guessed[[*twin, "partner"]], on=["party_id", "amount"],
+                                    suffixes=("", "_guessed"))
+    other = np.zeros(len(same_amount), dtype=bool)
+    for column in ("date", "piece_ref", "label"):
+        other |= (same_amount[column].astype(str) != same_amount[f"{column}_guessed"].astype(str)).to_numpy()
+    mine = ((same_amount["date"] - same_amount["partner"]).abs() // day).to_numpy()
+    theirs = ((same_amount["date_guessed"] - same_amount["partner"]).abs() // day).to_numpy()
+    doubtful = other & ~(mine > theirs)  # an unknown partner (not a pair) is doubtful too
+    return same_amount.loc[doubtful, "party_id"].unique()
+
+
+def has_smaller_zero_set(amounts: np.ndarray) -> bool:
+    """Whether a nonempty proper subset of ``amounts`` (which net to zero) nets to zero.
+
+    Meet in the middle: every sum of the first half against every sum of the second; a
+    zero total is met once by (nothing, nothing) and once by (everything, everything), so
+    any other meeting is a smaller set (or its complement) that nets to zero.
+    """
+    half = len(amounts) // 2
+    firsts, seconds = _subset_sums(amounts[:half]), np.sort(_subset_sums(amounts[half:]))
+    meetings = (np.searchsorted(seconds, -firsts, side="right")
+                - np.searchsorted(seconds, -firsts, side="left"))
+    return int(meetings.sum()) > 2
+
+
+def _subset_sums(amounts: np.ndarray) -> np.ndarray:
+    """The sums of the 2^n subsets of ``amounts`` (the empty one first, all of them last)."""
+    sums = np.zeros(1, dtype=np.int64)
+    for amount in amounts:
+        sums = np.concatenate([sums, sums + amount])
+    return sums
