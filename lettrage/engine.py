@@ -31,7 +31,7 @@ from lettrage.passes.piece_batches import piece_batch_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
 from lettrage.passes.settled_parties import settled_party_pass
 from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
-from lettrage.references import document_references, reference_keys
+from lettrage.references import citation_links, references_and_piece_keys
 from lettrage.result import (
     KEPT,
     LETTERED,
@@ -72,40 +72,46 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     validate_frame(ledger)
     started = time.perf_counter()
     selected = _prepare(ledger, settings)
-    documents, cites = document_references(selected)
+    documents, cites, piece_keys = references_and_piece_keys(selected)
     elsewhere = near_citations_elsewhere(selected, documents, cites)
     if len(elsewhere):  # mistyped citations of another third party's documents
         cites = pd.concat([cites, elsewhere.assign(near=True)], ignore_index=True)
-    open_lines = selected[selected["open"]].assign(
-        ref_key=lambda f: reference_keys(f["piece_ref"])
-    )
+    is_open = selected["open"].to_numpy(dtype=bool)
+    open_lines = selected[is_open].assign(
+        ref_key=piece_keys[is_open] if is_open.any() else np.array([], dtype=object))
     log.info("%d third-party lines in %d third parties, %d open",
              len(selected), selected["party_id"].nunique(), len(open_lines))
     foreign = foreign_mask(open_lines, settings.company_currency)
+    company = open_lines[~foreign]
+    # Which open lines no pass has lettered yet: the frames each pass reads are filtered
+    # from ``open_lines`` once, not one filter of the last one after each pass.
+    line_ids = open_lines["line"].to_numpy()
+    left = np.ones(len(open_lines), dtype=bool)
     # Exact pairs that are sure — references agree, or no other line of that amount competes.
-    exact = exact_pass(open_lines[~foreign], documents, cites, sure_only=True)
+    links = citation_links(documents, cites) if len(cites) else None  # for both exact passes
+    exact = exact_pass(company, documents, cites, sure_only=True, links=links)
     log.info("exact pass: %d groups, %d lines (%.2f s)",
              len(exact.groups), len(exact.members), time.perf_counter() - started)
-    remaining = open_lines[~open_lines["line"].isin(exact.lines)]
+    left &= ~np.isin(line_ids, exact.lines)
     history = _history(selected, exact) if settings.learn_window else selected.iloc[:0]
-    windows = party_windows(history, remaining["party_id"].to_numpy(),
+    windows = party_windows(history, open_lines["party_id"].to_numpy()[left],
                             settings.window_days, settings.max_window_days)
     # Lines an accountant filed under one PieceRef, settled together.
-    company = open_lines[~foreign]
-    piece = piece_batch_pass(company, remaining["line"].to_numpy(),
+    piece = piece_batch_pass(company, line_ids[left],
                              selected.loc[selected["letter"] != "", ["party_id", "piece_ref"]], windows,
                              documents, cites, max_days_early=MAX_DAYS_EARLY)
-    remaining = remaining[~remaining["line"].isin(piece.lines)]
+    left &= ~np.isin(line_ids, piece.lines)
     # Every open invoice of one day settled by one payment: the answer a person picks among
     # the equally good subsets the subset pass would leave.
-    day = day_batch_pass(remaining[~foreign_mask(remaining, settings.company_currency)], windows,
+    day = day_batch_pass(open_lines[left & ~foreign], windows,
                          documents, cites, max_days_early=MAX_DAYS_EARLY)
-    remaining = remaining[~remaining["line"].isin(day.lines)]
+    left &= ~np.isin(line_ids, day.lines)
     # Every open invoice of a period (a statement) settled by one payment, when no other run
     # of invoices competes.
-    period = period_batch_pass(remaining[~foreign_mask(remaining, settings.company_currency)],
+    period = period_batch_pass(open_lines[left & ~foreign],
                                windows, documents, cites, max_days_early=MAX_DAYS_EARLY)
-    remaining = remaining[~remaining["line"].isin(period.lines)]
+    left &= ~np.isin(line_ids, period.lines)
+    remaining = open_lines[left]
     subset, proposals, messages = run_subset_pass(
         remaining, windows, documents, cites, _subset_settings(settings),
         settings.company_currency, settings.jobs or 1)
@@ -113,13 +119,12 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
              len(subset.members), len(proposals), time.perf_counter() - started)
     # Equal amounts that compete (situations 2-3) are paired last, oldest first, so that a
     # FIFO guess never takes a line a unique group needed.
-    left = remaining[~remaining["line"].isin(subset.lines)]
-    fifo = exact_pass(left[~foreign_mask(left, settings.company_currency)], documents, cites,
-                      name="fifo")
+    left &= ~np.isin(line_ids, subset.lines)
+    fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo", links=links)
     # A third party whose open remainder nets to zero, with no smaller group inside it.
-    left = left[~left["line"].isin(fifo.lines)]
+    left &= ~np.isin(line_ids, fifo.lines)
     guessed = remaining.merge(fifo.members, on="line")
-    settled = settled_party_pass(left, foreign_mask(left, settings.company_currency), guessed,
+    settled = settled_party_pass(open_lines[left], foreign[left], guessed,
                                  documents, cites, max_days=settings.max_window_days)
     proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist()))
     outputs = [exact, piece, day, period, subset, fifo, settled]

@@ -54,10 +54,14 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
     if not long_enough.any():
         return empty
     signatures = signatures.filter(pa.array(long_enough))
-    quiet = lines[~lines["invoice_side"].to_numpy(dtype=bool)
-                  & ~lines["line"].isin(cites["line"]).to_numpy()]
-    label_of, labels = pd.factorize(np.array([str(label) for label in quiet["label"].tolist()],
-                                             dtype=object))
+    quiet = lines.loc[~lines["invoice_side"].to_numpy(dtype=bool)
+                      & ~lines["line"].isin(cites["line"]).to_numpy(), ["line", "party_id", "label"]]
+    if quiet["label"].dtype == "str" and not quiet["label"].hasnans:  # no Python string per line
+        label_of, labels = pd.factorize(quiet["label"])
+        labels = np.asarray(labels, dtype=object)
+    else:
+        label_of, labels = pd.factorize(np.array([str(label) for label in quiet["label"].tolist()],
+                                                 dtype=object))
     searched = np.flatnonzero(_spelling_labels(labels, signatures))
     if not len(searched):
         return empty
@@ -94,8 +98,8 @@ def _side_of_parties(lines: pd.DataFrame) -> dict[int, bool]:
     """Per third party, whether it is a supplier (account 40x); empty without accounts."""
     if "account" not in lines.columns:
         return {}
-    first = ~lines["party_id"].duplicated().to_numpy()
-    accounts = pd.Series(lines["account"].to_numpy()[first]).astype(str)
+    first = np.flatnonzero(~lines["party_id"].duplicated().to_numpy())
+    accounts = pd.Series(lines["account"].iloc[first].to_numpy()).astype(str)
     return dict(zip(lines["party_id"].to_numpy()[first].tolist(),
                     accounts.str.startswith(SUPPLIER_PREFIX).tolist()))
 

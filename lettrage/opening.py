@@ -36,8 +36,10 @@ def aggregated_openings(frame: pd.DataFrame) -> np.ndarray:
     out = np.zeros(len(frame), dtype=bool)
     # Only labels naming an opening can be one: a vectorised filter (RE2, whose ASCII \b
     # lets through at least what Python's would) before the exact test.
-    maybe = pc.match_substring_regex(pa.array(labels.to_numpy(dtype=object), pa.string()),
-                                     r"NOUVEAU|\bRAN\b|OUVERTURE", ignore_case=True)
+    texts = pa.array(labels, from_pandas=True)  # a str column's own array: no Python string made
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    maybe = pc.match_substring_regex(texts, r"NOUVEAU|\bRAN\b|OUVERTURE", ignore_case=True)
     maybe = maybe.to_numpy(zero_copy_only=False)
     if maybe.any():
         codes, uniques = pd.factorize(labels[maybe], use_na_sentinel=False)

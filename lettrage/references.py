@@ -427,7 +427,8 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     too. Keys and numbers are codes (see :func:`_own_codes`) until the end."""
     own, strings = _own_codes(lines, columns)
     own = own[_is_document_key(pd.Series(strings, dtype=object))[own["key"].to_numpy()]]
-    own = own.merge(lines[["line", "party_id"]], on="line")
+    rows = _positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
+    own = own.assign(party_id=lines["party_id"].to_numpy()[rows]).reset_index(drop=True)
     key = own["key"].to_numpy()
     parties = _distinct_per(key, own["party_id"].to_numpy(), len(strings))
     count = _distinct_per(key, own["line"].to_numpy(), len(strings))
@@ -444,6 +445,14 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     documents = documents.reset_index(drop=True)
     return documents.assign(key=pd.Series(strings[documents["key"].to_numpy()], dtype="str"),
                             number=pd.Series(strings[documents["number"].to_numpy()], dtype="str"))
+
+
+def _positions(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The positions of the ``wanted`` line numbers (all present) among ``all_lines``
+    (unique): a binary search when they are in order, as read."""
+    if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():
+        return np.searchsorted(all_lines, wanted)
+    return pd.Index(all_lines).get_indexer(wanted)
 
 
 def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -544,8 +553,8 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame) 
             lambda text: number_index.of(cited_numbers(text)))
         numbered = pd.DataFrame({"party_id": documents["party_id"].to_numpy(dtype=np.int64)[numbered],
                                  "number": number_of, "key": document_key[numbered]})
-        by_number = pd.DataFrame({"line": line_ids[position], "number": number}).merge(
-            lines[["line", "party_id"]], on="line").merge(
+        by_number = pd.DataFrame({"line": line_ids[position], "number": number,
+                                  "party_id": lines["party_id"].to_numpy()[position]}).merge(
             numbered.drop_duplicates(), on=["party_id", "number"])
         found_lines.append(by_number["line"].to_numpy(dtype=np.int64))
         found_keys.append(by_number["key"].to_numpy(dtype=np.int64))
@@ -601,7 +610,27 @@ def document_references(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     """``(documents, cites)``: the :func:`document_keys` of ``lines``, and the
     :func:`citations` then the :func:`near_citations` of their lines, the latter flagged
     ``True`` in a column ``near`` — the three with the labels read and folded once."""
+    return _references(lines, _Columns(lines))
+
+
+def references_and_piece_keys(
+    lines: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray | pd.api.extensions.ExtensionArray]:
+    """:func:`document_references` of ``lines``, and :func:`reference_keys` of their
+    ``piece_ref`` column — the PieceRefs read and folded once for both; the keys as a
+    ``str`` array (each distinct key made a string once) when there are any."""
     columns = _Columns(lines)
+    documents, cites = _references(lines, columns)
+    if lines["piece_ref"].isna().any() or not len(lines):  # reference_keys: a missing text is "NAN"
+        return documents, cites, reference_keys(lines["piece_ref"])
+    pieces = columns["piece_ref"]
+    (keys,) = pieces.per_text(lambda folded: (folded.keys(),), lambda text: (reference_key(text),))
+    strings = pa.array(keys, type=pa.large_string())
+    return documents, cites, pd.array(strings.take(pa.array(pieces.codes)), dtype="str")
+
+
+def _references(lines: pd.DataFrame, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`document_references`, ``columns`` the texts of the lines."""
     documents = _document_keys(lines, columns)
     cites = _citations(lines, columns, documents)
     near = _near_citations(lines, columns["label"], documents, cites)
@@ -700,6 +729,12 @@ class _Names:
         order = np.argsort(codes, kind="stable")
         self.keys, self.lengths, self.digits = keys[order], lengths[order], digits[order]
         self.codes = codes[order]
+        #: the keys' characters ``(data, starts, stops)``, when ASCII (else None)
+        self.spelt: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        strings = pa.array(self.keys, type=pa.large_string()) if len(self.keys) else None
+        if strings is not None and pc.all(pc.string_is_ascii(strings)).as_py():
+            data, offsets = _rt._bytes(strings)
+            self.spelt = (data, offsets[:-1], offsets[1:])
 
 
 def _near_hits(pair: np.ndarray, gram: np.ndarray, pair_party: np.ndarray, runs: _Runs,
@@ -723,11 +758,37 @@ def _near_hits(pair: np.ndarray, gram: np.ndarray, pair_party: np.ndarray, runs:
     if not len(gram):
         return pair, name
     gram, distinct = pd.factorize(gram)
-    texts = _rt._objects(_rt._strings(runs.data, runs.starts[distinct], runs.stops[distinct]))
-    scores = process.cpdist(texts[gram].tolist(), names.keys[name].tolist(), scorer=fuzz.ratio,
-                            score_cutoff=NEAR_CITATION)
-    hits = np.asarray(scores) > 0
+    starts, stops = runs.starts[distinct], runs.stops[distinct]
+    if names.spelt is None or int((stops - starts).max()) > _rt.MAX_LCS_PATTERN:
+        texts = _rt._objects(_rt._strings(runs.data, starts, stops))
+        scores = process.cpdist(texts[gram].tolist(), names.keys[name].tolist(), scorer=fuzz.ratio,
+                                score_cutoff=NEAR_CITATION)
+        hits = np.asarray(scores) > 0
+        return pair[hits], name[hits]
+    # rapidfuzz's ratio is 100·(1 − indel distance / both lengths): the distance from the
+    # longest common subsequence, the verdict rapidfuzz's for that distance and length
+    common = _rt.lcs_lengths((runs.data, starts, stops), gram, names.spelt, name)
+    both = (stops - starts)[gram] + names.lengths[name]
+    hits = _near_enough(both, both - 2 * common)
     return pair[hits], name[hits]
+
+
+def _near_enough(both: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Whether rapidfuzz's ``ratio`` of two strings of ``both`` characters in all, an indel
+    distance apart, reaches :data:`NEAR_CITATION` — as rapidfuzz rounds it: asked of
+    rapidfuzz once per distinct (length, distance), on strings made to be that far apart."""
+    codes, distinct = pd.factorize(both * (int(both.max(initial=0)) + 1) + distance)
+    width = int(both.max(initial=0)) + 1
+    totals, distances = distinct // width, distinct % width
+    first, second = [], []
+    for total, apart in zip(totals.tolist(), distances.tolist()):
+        short = total // 2  # "A"*short and "A"*common + "B"*(rest): LCS common
+        common = (total - apart) // 2
+        first.append("A" * short)
+        second.append("A" * common + "B" * (total - short - common))
+    verdict = np.asarray(process.cpdist(first, second, scorer=fuzz.ratio,
+                                        score_cutoff=NEAR_CITATION)) > 0 if first else np.zeros(0, bool)
+    return verdict[codes]
 
 
 def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -761,7 +822,8 @@ def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def pair_evidence(
-    pairs: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame
+    pairs: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame, *,
+    links: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For pairs of lines ``(a, b)``: do their references agree, and do they contradict?
 
@@ -769,7 +831,8 @@ def pair_evidence(
     cites the other's document and one of them cites a document that is not the other
     (situations 17 and 18). A mistyped citation (``cites["near"]``, see
     :func:`near_citations`) never makes a pair agree, but it contradicts a pair without the
-    document it nearly names.
+    document it nearly names. ``links``: :func:`citation_links` of ``documents`` and
+    ``cites``, when already made.
     """
     if pairs.empty or cites.empty:
         size = len(pairs)
@@ -777,7 +840,7 @@ def pair_evidence(
     a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
     citing_lines = np.unique(cites["line"].to_numpy(dtype=np.int64))
     citing = np.isin(a, citing_lines) | np.isin(b, citing_lines)
-    citer, cited, near = _citation_links(documents, cites)
+    citer, cited, near = citation_links(documents, cites) if links is None else links
     a, b, citer, cited = _line_codes(a, b, citer, cited)
     agree = np.zeros(len(a), dtype=bool)
     named = np.zeros(len(a), dtype=bool)
@@ -792,9 +855,10 @@ def pair_evidence(
     return agree, citing & ~named
 
 
-def _citation_links(documents: pd.DataFrame, cites: pd.DataFrame) -> tuple[np.ndarray, ...]:
+def citation_links(documents: pd.DataFrame, cites: pd.DataFrame) -> tuple[np.ndarray, ...]:
     """``(citer, cited, near)``: a line citing the document of another, for each citation and
-    line holding the cited key (keys joined as integer codes)."""
+    line holding the cited key (keys joined as integer codes); what :func:`pair_evidence`
+    reads of ``documents`` and ``cites``."""
     near = cites["near"].to_numpy(dtype=bool) if "near" in cites.columns else np.zeros(len(cites), bool)
     keys = pa.concat_arrays([_key_strings(documents["key"]), _key_strings(cites["key"])])
     encoded = pc.dictionary_encode(keys).indices.fill_null(-1)

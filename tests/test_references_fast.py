@@ -391,3 +391,36 @@ def test_word_hashes_as_horner_hashes_them(words, skip, block):
     finally:
         text._HASH_BLOCK = old_block
     assert found.tolist() == text._horner_hashes(data, starts, stops).tolist()
+
+
+def _spelt(strings: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lengths = np.array([len(s) for s in strings], dtype=np.int64)
+    data = np.frombuffer("".join(strings).encode("ascii"), dtype=np.uint8)
+    starts = np.cumsum(lengths) - lengths
+    return data, starts, starts + lengths
+
+
+_ALIKE = st.text(alphabet="0129ABFZ", max_size=70)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ALIKE.map(lambda text: text[:64]), min_size=1, max_size=8),
+       st.lists(_ALIKE, min_size=1, max_size=8), st.data())
+def test_lcs_lengths_as_rapidfuzz_finds_them(patterns, texts, data):
+    """The bit-parallel longest common subsequences of many pairs at once, against
+    rapidfuzz's ``LCSseq`` one pair at a time; and the near-citation verdict from them
+    against rapidfuzz's ``ratio``."""
+    from rapidfuzz.distance import LCSseq
+
+    from lettrage import reference_text as text
+
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, len(patterns) - 1),
+                                         st.integers(0, len(texts) - 1)), max_size=30))
+    pattern = np.array([p for p, _ in pairs], dtype=np.int64)
+    other = np.array([t for _, t in pairs], dtype=np.int64)
+    found = text.lcs_lengths(_spelt(patterns), pattern, _spelt(texts), other)
+    assert found.tolist() == [LCSseq.similarity(patterns[p], texts[t]) for p, t in pairs]
+    both = np.array([len(patterns[p]) + len(texts[t]) for p, t in pairs], dtype=np.int64)
+    verdict = references._near_enough(both, both - 2 * found)
+    assert verdict.tolist() == [fuzz.ratio(patterns[p], texts[t], score_cutoff=NEAR_CITATION) > 0
+                                for p, t in pairs]

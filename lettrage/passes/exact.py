@@ -33,6 +33,7 @@ def exact_pass(
     max_days_early: int = MAX_DAYS_EARLY,
     sure_only: bool = False,
     name: str = "exact",
+    links: tuple[np.ndarray, ...] | None = None,
 ) -> PassOutput:
     """Letter pairs of open lines that cancel exactly.
 
@@ -50,6 +51,8 @@ def exact_pass(
         another candidate nor is a document some other line cites — and leave the rest
         for a later call.
     name : the pass name the groups record (``"fifo"`` for that later call).
+    links : :func:`lettrage.references.citation_links` of ``documents`` and ``cites``, when
+        already made (the same for every call of a run).
 
     Lines are handled as their positions in ``open_lines``, pairs as arrays of positions.
     """
@@ -57,7 +60,8 @@ def exact_pass(
     if not len(a):
         return PassOutput()
     line = open_lines["line"].to_numpy(dtype=np.int64)
-    agree, contradict = pair_evidence(pd.DataFrame({"a": line[a], "b": line[b]}), documents, cites)
+    agree, contradict = pair_evidence(pd.DataFrame({"a": line[a], "b": line[b]}), documents, cites,
+                                      links=links)
     dates = open_lines["date"].to_numpy()
     too_early = (dates[a] - dates[b]) // np.timedelta64(1, "D") > max_days_early
     allowed = ~contradict & ~(too_early & ~agree)
@@ -65,7 +69,8 @@ def exact_pass(
         size = len(open_lines)
         single = (np.bincount(a[allowed], minlength=size) == 1)[a] & (
             np.bincount(b[allowed], minlength=size) == 1)[b]
-        claimed = np.isin(line, _claimed_lines(documents, cites))
+        # (the lines a citation links to are those whose document some line cites)
+        claimed = np.isin(line, _claimed_lines(documents, cites) if links is None else links[1])
         allowed &= (single & ~claimed[a] & ~claimed[b]) | agree
     a, b, agree = a[allowed], b[allowed], agree[allowed]
     held = (open_lines["held"].to_numpy(dtype=bool) if "held" in open_lines.columns

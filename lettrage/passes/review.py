@@ -97,11 +97,12 @@ def review_pass(
         groups (``ambiguous``) and lines it could not decide (``unsure``).
     """
     evidence = _Links(lines, documents, cites)
+    citing = _settlements_citing_invoices(lines, evidence)  # for the next two kinds
     found = [
         _tied_groups(tied, lines),
         _pairs(lines, evidence, settings),
-        _misallocated(lines, evidence),
-        _double_payments(lines, evidence),
+        _misallocated(citing, evidence),
+        _double_payments(citing, evidence),
         _existing_groups(lines, evidence, settings),
     ]
     proposals = pd.concat([f for f in found if not f.empty] or [_empty()], ignore_index=True)
@@ -140,12 +141,13 @@ class _Links:
         #: (citing line, cited line, key): a line whose label names another line's document.
         cited = citing[~near].merge(own, on="code")
         cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
-        self.cited = pd.DataFrame({"line": cited["line"], "key": keys[cited["code"].to_numpy()],
+        self.cited = pd.DataFrame({"line": cited["line"],
+                                   "key": pd.Series(keys[cited["code"].to_numpy()], dtype=object),
                                    "target": cited["target"]})
         self._refs = pd.Series(lines["piece_ref"].array, index=lines["line"].to_numpy(dtype=np.int64))
         first = own.drop_duplicates("target")  # a line's first document key
-        self._keys = pd.Series(keys[first["code"].to_numpy()],
-                               index=first["target"].to_numpy(dtype=np.int64))
+        self._keys = pd.Series(keys[first["code"].to_numpy()],  # object: read back as objects
+                               index=first["target"].to_numpy(dtype=np.int64), dtype=object)
 
     def keys_of(self, lines: np.ndarray) -> np.ndarray:
         """Each line's (first) document key, ``""`` when it has none (object array)."""
@@ -374,9 +376,9 @@ def _settlements_citing_invoices(lines: pd.DataFrame, links: _Links):
     return info, citing[keep], target[keep]
 
 
-def _misallocated(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
-    """An open settlement citing an invoice of another third party (situation 17)."""
-    found = _settlements_citing_invoices(lines, links)
+def _misallocated(found: tuple | None, links: _Links) -> pd.DataFrame:
+    """An open settlement citing an invoice of another third party (situation 17);
+    ``found``: :func:`_settlements_citing_invoices`."""
     if found is None:
         return _empty()
     _, citing, target = found
@@ -399,9 +401,9 @@ def _misallocated(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
     return _frame(rows)
 
 
-def _double_payments(lines: pd.DataFrame, links: _Links) -> pd.DataFrame:
-    """An open settlement citing an invoice of its third party already lettered (15)."""
-    found = _settlements_citing_invoices(lines, links)
+def _double_payments(found: tuple | None, links: _Links) -> pd.DataFrame:
+    """An open settlement citing an invoice of its third party already lettered (15);
+    ``found``: :func:`_settlements_citing_invoices`."""
     if found is None:
         return _empty()
     _, citing, target = found
