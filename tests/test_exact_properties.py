@@ -161,20 +161,25 @@ def _slow_mutual_best(pairs):
 def _slow_augmented(chosen, allowed):
     """More pairs by swaps, in passes until none swaps: each pass tries, best first, the
     allowed pairs of an open invoice and a taken settlement found at its start; the invoice
-    takes the settlement when the settlement's invoice can take an open one (its best)."""
+    takes the settlement when the settlement's invoice can take an open one (its best). No
+    held line is moved or given a partner."""
     cost = ["tier", "before", "date_a", "date_b", "held_a", "held_b", "a", "b"]
     ranked = list(allowed.sort_values(cost, kind="stable").itertuples(index=False))
     pairs = {row.a: row for row in chosen.itertuples(index=False)}  # invoice -> its pair
     while True:
         holder = {row.b: row.a for row in pairs.values()}
-        tried = [row for row in ranked if row.a not in pairs and row.b in holder]
+        tried = [row for row in ranked if row.a not in pairs and row.b in holder
+                 and not row.held_a and not row.held_b]
         swapped = False
         for row in tried:
             holder = {pair.b: pair.a for pair in pairs.values()}
             if row.a in pairs or row.b not in holder:
                 continue
             other = holder[row.b]
-            spare = [option for option in ranked if option.a == other and option.b not in holder]
+            if pairs[other].held_a:
+                continue
+            spare = [option for option in ranked
+                     if option.a == other and option.b not in holder and not option.held_b]
             if spare:
                 pairs[row.a], pairs[other] = row, spare[0]
                 swapped = True

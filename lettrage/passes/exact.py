@@ -78,7 +78,7 @@ def exact_pass(
     order = _cost_order(a, b, agree, open_lines, held)
     chosen = order[_mutual_best(a[order], b[order], len(open_lines))]
     if not sure_only:
-        chosen = _augmented(chosen, order, a, b, len(open_lines))
+        chosen = _augmented(chosen, order, a, b, held)
     chosen = chosen[~held[a[chosen]] & ~held[b[chosen]]]  # a held line takes its partner out
     chosen = chosen[np.lexsort((line[b[chosen]], line[a[chosen]]))]
     count = len(chosen)
@@ -188,13 +188,15 @@ def _cost_order(a: np.ndarray, b: np.ndarray, agree: np.ndarray, open_lines: pd.
 
 
 def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarray,
-               size: int) -> np.ndarray:
-    """``chosen`` pairs (indices into ``a``/``b``, line positions below ``size``) with more
+               held: np.ndarray) -> np.ndarray:
+    """``chosen`` pairs (indices into ``a``/``b``, line positions in ``held``) with more
     pairs where a swap makes them: an invoice left open whose settlement went to another
     invoice, that other invoice able to take a settlement left open, get one each (a refund
     paired with the card payment nine days before it rather than with next quarter's, and
-    that payment's invoice with the next one). In passes until none swaps: each pass tries,
+    that payment's invoice with the next one). No swap moves a held line or gives it a
+    partner: it keeps the partner it takes out. In passes until none swaps: each pass tries,
     best first (``order``), the pairs of an open invoice and a taken settlement it found."""
+    size = len(held)
     pair_of_a = np.full(size, -1, dtype=np.int64)
     pair_of_b = np.full(size, -1, dtype=np.int64)
     pair_of_a[a[chosen]] = chosen
@@ -204,14 +206,17 @@ def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarr
     sorted_a = ranked_a[by_a]
     while True:
         swapped = False
-        for pair in order[(pair_of_a[ranked_a] < 0) & (pair_of_b[b[order]] >= 0)].tolist():
+        tried = (pair_of_a[ranked_a] < 0) & (pair_of_b[b[order]] >= 0) & ~held[ranked_a] & ~held[b[order]]
+        for pair in order[tried].tolist():
             invoice, settlement = a[pair], b[pair]
             taken = pair_of_b[settlement]
             if pair_of_a[invoice] >= 0 or taken < 0:
                 continue  # changed by a swap of this pass
             other = a[taken]
+            if held[other]:
+                continue
             options = order[by_a[np.searchsorted(sorted_a, other):np.searchsorted(sorted_a, other, "right")]]
-            spare = options[pair_of_b[b[options]] < 0]
+            spare = options[(pair_of_b[b[options]] < 0) & ~held[b[options]]]
             if not len(spare):
                 continue
             pair_of_a[invoice] = pair_of_b[settlement] = pair
