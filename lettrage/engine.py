@@ -17,6 +17,7 @@ from lettrage.ledger import (
     FAULT_COLUMNS,
     SUPPLIER_PREFIX,
     is_third_party,
+    line_positions,
     raise_fatal_faults,
     validate_frame,
 )
@@ -176,7 +177,7 @@ def _history(selected: pd.DataFrame, exact: PassOutput) -> pd.DataFrame:
     kept = selected.loc[(selected["letter"] != "").to_numpy(), ["party_id", "letter", "date"]]
     existing = pd.DataFrame({"party_id": kept["party_id"], "group": "in:" + kept["letter"].str.upper(),
                              "date": kept["date"]})
-    rows = _rows_of(selected["line"].to_numpy(dtype=np.int64),
+    rows = line_positions(selected["line"].to_numpy(dtype=np.int64),
                     exact.members["line"].to_numpy(dtype=np.int64))
     made = pd.DataFrame({
         "party_id": selected["party_id"].to_numpy()[rows],
@@ -282,8 +283,8 @@ def _result(
 ) -> MatchResult:
     review = review_frame(proposals, lines)
     all_lines = ledger["line"].to_numpy(dtype=np.int64)
-    rows = _rows_of(all_lines, members["line"].to_numpy(dtype=np.int64))
-    selected_rows = _rows_of(all_lines, lines["line"].to_numpy(dtype=np.int64))
+    rows = line_positions(all_lines, members["line"].to_numpy(dtype=np.int64))
+    selected_rows = line_positions(all_lines, lines["line"].to_numpy(dtype=np.int64))
 
     letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
         if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
@@ -302,7 +303,7 @@ def _result(
     status[selected_rows[(lines["letter"] != "").to_numpy()]] = code[KEPT]
     proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
     proposed_lines = np.array(sorted({x for ls in proposing["lines"] for x in ls}), dtype=np.int64)
-    proposed_rows = _rows_of(all_lines, proposed_lines)
+    proposed_rows = line_positions(all_lines, proposed_lines)
     # kept letters stay kept
     status[proposed_rows[status[proposed_rows] == code[OPEN]]] = code[PROPOSED]
     status[rows] = code[LETTERED]
@@ -327,13 +328,6 @@ def _result(
         ledger=ledger, settings=settings, lines=out_lines, groups=groups,
         review=review, writeoffs=writeoff_entries(groups, lines, settings), issues=issues,
     )
-
-
-def _rows_of(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The positions of the ``wanted`` line numbers (all present) among ``all_lines``."""
-    if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():  # in order, as read
-        return np.searchsorted(all_lines, wanted)
-    return pd.Index(all_lines).get_indexer(wanted)
 
 
 def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFrame]:

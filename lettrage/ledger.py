@@ -88,3 +88,11 @@ def validate_frame(ledger: pd.DataFrame) -> None:
         raise FecError("line numbers must be unique", field="line")
     if not pd.api.types.is_datetime64_any_dtype(ledger["date"]):
         raise FecError("date must be a datetime64 column", field="date")
+
+
+def line_positions(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The positions of the ``wanted`` line numbers (all present) among ``all_lines``
+    (unique): a binary search when they are in order, as read."""
+    if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():
+        return np.searchsorted(all_lines, wanted)
+    return pd.Index(all_lines).get_indexer(wanted)

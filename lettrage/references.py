@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from lettrage import reference_text as _rt
+from lettrage.ledger import line_positions
 
 MAX_LINES_PER_DOCUMENT = 3
 MAX_WORDS_PER_CITATION = 4
@@ -427,7 +428,7 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     too. Keys and numbers are codes (see :func:`_own_codes`) until the end."""
     own, strings = _own_codes(lines, columns)
     own = own[_is_document_key(pd.Series(strings, dtype=object))[own["key"].to_numpy()]]
-    rows = _positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
+    rows = line_positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
     own = own.assign(party_id=lines["party_id"].to_numpy()[rows]).reset_index(drop=True)
     key = own["key"].to_numpy()
     parties = _distinct_per(key, own["party_id"].to_numpy(), len(strings))
@@ -445,14 +446,6 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     documents = documents.reset_index(drop=True)
     return documents.assign(key=pd.Series(strings[documents["key"].to_numpy()], dtype="str"),
                             number=pd.Series(strings[documents["number"].to_numpy()], dtype="str"))
-
-
-def _positions(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The positions of the ``wanted`` line numbers (all present) among ``all_lines``
-    (unique): a binary search when they are in order, as read."""
-    if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():
-        return np.searchsorted(all_lines, wanted)
-    return pd.Index(all_lines).get_indexer(wanted)
 
 
 def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:

@@ -6,7 +6,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lettrage.engine import _give_letters, _joined_lines, _rows_of
+from lettrage.engine import _give_letters, _joined_lines
+from lettrage.ledger import line_positions
 from lettrage.result import sparse_texts, written_texts
 from lettrage.settings import Settings
 
@@ -61,10 +62,10 @@ def test_rows_of_lines_in_order_or_not(lines, data):
     wanted = np.array(data.draw(st.lists(st.sampled_from(lines), max_size=10)) if lines else [],
                       dtype=np.int64)
     expected = pd.Series(np.arange(len(all_lines)), index=all_lines).reindex(wanted).to_numpy()
-    assert _rows_of(all_lines, wanted).tolist() == expected.tolist()
+    assert line_positions(all_lines, wanted).tolist() == expected.tolist()
     in_order = np.sort(all_lines)
     expected = pd.Series(np.arange(len(in_order)), index=in_order).reindex(wanted).to_numpy()
-    assert _rows_of(in_order, wanted).tolist() == expected.tolist()
+    assert line_positions(in_order, wanted).tolist() == expected.tolist()
 
 
 def _old_joined(lines: np.ndarray, sizes: np.ndarray) -> list[str]:

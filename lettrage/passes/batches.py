@@ -11,12 +11,19 @@ from lettrage.passes.subset import Evidence
 _DAY = np.timedelta64(1, "D")
 
 
-def in_reach(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int) -> np.ndarray:
+def in_reach(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int, *,
+             after: bool = False) -> np.ndarray:
     """Whether each settlement (``date``) is within reach of its batch (``first`` to ``last``
     day, third party ``party_id``): at most ``max_days_early`` before the last day, at most the
-    third party's window (``windows``, 0 when unknown) after the first."""
-    early = ((pairs["date"] - pairs["last"]) // _DAY).to_numpy()
-    late = ((pairs["date"] - pairs["first"]) // _DAY).to_numpy()
+    third party's window (``windows``, 0 when unknown) after the first. ``after``: the batch
+    is a run of settlements and ``date`` the invoice it settles — the run's first at most
+    ``max_days_early`` before it, its last at most the window after it."""
+    if after:
+        early = ((pairs["first"] - pairs["date"]) // _DAY).to_numpy()
+        late = ((pairs["last"] - pairs["date"]) // _DAY).to_numpy()
+    else:
+        early = ((pairs["date"] - pairs["last"]) // _DAY).to_numpy()
+        late = ((pairs["date"] - pairs["first"]) // _DAY).to_numpy()
     window = windows.reindex(pairs["party_id"]).fillna(0).to_numpy(dtype=np.int64)
     return (early >= -max_days_early) & (late <= window)
 

@@ -223,7 +223,7 @@ def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarr
             pair_of_a[other] = pair_of_b[b[spare[0]]] = spare[0]
             swapped = True
         if not swapped:
-            return np.flatnonzero(np.isin(np.arange(len(a)), pair_of_a[pair_of_a >= 0]))
+            return np.sort(pair_of_a[pair_of_a >= 0])
 
 
 def _mutual_best(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:

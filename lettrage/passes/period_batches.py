@@ -103,8 +103,7 @@ def _periods(members: pd.DataFrame, ones: pd.DataFrame, windows: pd.Series, max_
         return []
     runs = runs[~runs["party_id"].isin(crowded)]
     pairs = ones.merge(runs, on=["party_id", "total"])
-    pairs = pairs[_followed(pairs, windows, max_days_early) if after
-                  else in_reach(pairs, windows, max_days_early)]
+    pairs = pairs[in_reach(pairs, windows, max_days_early, after=after)]
     chosen = pairs[~pairs["line"].duplicated(keep=False) & pairs["whole_days"]
                    & (pairs["count"] >= MIN_INVOICES) & ~pairs["held"]
                    & (pairs["first"] != pairs["last"])]
@@ -119,16 +118,6 @@ def _periods(members: pd.DataFrame, ones: pd.DataFrame, windows: pd.Series, max_
                   f"({len(lines) - 1} lines) {how}")
         groups.append((lines, reason))
     return groups
-
-
-def _followed(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int) -> np.ndarray:
-    """Whether each run of settlements (``first`` to ``last`` day) is within reach of the
-    invoice it settles (``date``): its first at most ``max_days_early`` before it, its last at
-    most the third party's window after it."""
-    early = ((pairs["first"] - pairs["date"]) // np.timedelta64(1, "D")).to_numpy()
-    late = ((pairs["last"] - pairs["date"]) // np.timedelta64(1, "D")).to_numpy()
-    window = windows.reindex(pairs["party_id"]).fillna(0).to_numpy(dtype=np.int64)
-    return (early >= -max_days_early) & (late <= window)
 
 
 def _in_document_journal(open_lines: pd.DataFrame, invoice_side: np.ndarray) -> np.ndarray:
