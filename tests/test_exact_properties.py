@@ -216,8 +216,32 @@ def _slow_exact_pass(open_lines, documents, cites, *, sure_only):
     chosen = _slow_mutual_best(allowed)
     if not sure_only:
         chosen = _slow_augmented(chosen, allowed)
+    chosen = chosen[~_slow_line_order_ties(chosen, allowed, by_line)]
     chosen = chosen[~chosen["held_a"].astype(bool) & ~chosen["held_b"].astype(bool)]
     return list(zip(chosen["a"], chosen["b"], chosen["agree"]))
+
+
+def _slow_line_order_ties(chosen, allowed, by_line):
+    """Chosen pairs in a couple of one third party and size whose lines on one side share a
+    day and held flag, neither side twins, whose swap is two allowed pairs of the same tiers."""
+    tier = allowed.set_index(["a", "b"])["tier"]
+    facts = by_line[["date"] + [c for c in ("piece_ref", "label") if c in by_line.columns]]
+    frame = chosen.reset_index(drop=True).assign(size=lambda f: by_line["amount"].abs().reindex(f["a"]).to_numpy())
+    tied = np.zeros(len(frame), dtype=bool)
+    for side, other in (("a", "b"), ("b", "a")):
+        couples = frame.reset_index().merge(frame.reset_index(), on=["party_id", "size", f"date_{side}"])
+        couples = couples[couples["index_x"] < couples["index_y"]]
+        for row in couples.itertuples(index=False):
+            first, second = frame.loc[row.index_x], frame.loc[row.index_y]
+            if by_line.at[first[side], "held"] != by_line.at[second[side], "held"]:
+                continue
+            if any(facts.loc[first[s]].equals(facts.loc[second[s]]) for s in (side, other)):
+                continue
+            crossed = [(first["a"], second["b"]), (second["a"], first["b"])]
+            if all(pair in tier.index for pair in crossed) and sorted(tier[pair] for pair in crossed) == sorted(
+                    [first["tier"], second["tier"]]):
+                tied[row.index_x] = tied[row.index_y] = True
+    return tied
 
 
 @st.composite
@@ -230,8 +254,10 @@ def open_lines_and_evidence(draw):
         "date": pd.Timestamp("2025-01-01") + pd.Timedelta(days=draw(st.sampled_from([0, 1, 2, 3, 90, 150]))),
         "invoice_side": draw(st.booleans()), "ref_key": draw(st.sampled_from(["", "AB", "FA1", "FA2"])),
         "held": draw(st.sampled_from([False, False, False, True])),
+        "piece_ref": draw(st.sampled_from(["", "P1"])), "label": draw(st.sampled_from(["X", "Y"])),
     } for line in lines]
-    frame = pd.DataFrame(rows, columns=["line", "party_id", "amount", "date", "invoice_side", "ref_key", "held"])
+    frame = pd.DataFrame(rows, columns=["line", "party_id", "amount", "date", "invoice_side", "ref_key", "held",
+                                        "piece_ref", "label"])
     frame = frame.astype({"line": "int64", "party_id": "int64", "amount": "int64", "date": "datetime64[s]",
                           "invoice_side": bool, "held": bool, "ref_key": "str"})
     keys = st.sampled_from(["FA20251", "FA20252", "FA20253"])

@@ -222,3 +222,65 @@ def test_a_swap_never_moves_a_held_opening_balance(tmp_path, account):
         20250106|ACME|F5|Facture 5|5,00
     """))
     assert groups_of(result) == {frozenset({1, 5})}
+
+
+@pytest.mark.parametrize("account", ["411000", "401000"])
+def test_two_invoices_of_one_day_and_no_clue_which_payment_is_whose_go_to_review(tmp_path, account):
+    # Two tolls of 8.00 on one day; one settled the same day, the other on the card
+    # statement two days later. Either pairing is as good as the other: none is made.
+    result = run(tmp_path, rows(account, """
+        20220716|FCB|ACH335|VINCI|8,00
+        20220716|FCB|ACH336|VINCI|8,00
+        20220716|FCB|OD34|VINCI|-8,00
+        20220718|FCB|LCL116|CB45COFIROUTE 16/07/22|-8,00
+    """))
+    assert groups_of(result) == set()
+    assert set(result.lines["status"]) == {"proposed"}
+
+
+@pytest.mark.parametrize("account", ["411000", "401000"])
+def test_twin_invoices_of_one_day_are_paired_either_way(tmp_path, account):
+    # Same day, PieceRef and label: whichever pairing is made, it is the same answer.
+    result = run(tmp_path, rows(account, """
+        20220716|FCB|ACH335|VINCI|8,00
+        20220716|FCB|ACH335|VINCI|8,00
+        20220716|FCB|OD34|VINCI|-8,00
+        20220718|FCB|LCL116|CB45COFIROUTE 16/07/22|-8,00
+    """))
+    assert len(groups_of(result)) == 2
+
+
+@pytest.mark.parametrize("account", ["411000", "401000"])
+def test_a_citation_tells_two_invoices_of_one_day_apart(tmp_path, account):
+    result = run(tmp_path, rows(account, """
+        20250110|ACME|FA2025-0001|Facture FA2025-0001|250,00
+        20250110|ACME|FA2025-0002|Facture FA2025-0002|250,00
+        20250201|ACME|VIR1|VIR ACME FA2025-0002|-250,00
+        20250301|ACME|VIR2|VIR ACME FA2025-0001|-250,00
+    """))
+    assert groups_of(result) == {frozenset({1, 4}), frozenset({2, 3})}
+
+
+@pytest.mark.parametrize("account", ["411000", "401000"])
+def test_a_held_opening_balance_of_the_same_day_makes_no_tie(tmp_path, account):
+    # The duplicate invoice and its cancellation share a day with the opening balance; the
+    # opening balance (never lettered) comes after the period's own invoice, as always.
+    result = run(tmp_path, rows(account, """
+        20210901|ANDRA|RAN|Report a nouveau|45,90
+        20210901|ANDRA|09.22|ANDRASSOFT VENTE|45,90
+        20210901|ANDRA|09.22 DOUBLON|ANDRASSOFT VENTE|-45,90
+        20211119|ANDRA|0000000|ANDRASOFT|-45,90
+    """))
+    assert groups_of(result) == {frozenset({2, 3})}
+
+
+@pytest.mark.parametrize("account", ["411000", "401000"])
+def test_invoices_of_one_day_paid_by_twin_payments_are_paired_either_way(tmp_path, account):
+    # The two payments are alike in all (day, PieceRef, label): any pairing is the same answer.
+    result = run(tmp_path, rows(account, """
+        20250110|ACME|F1|Facture 1|250,00
+        20250110|ACME|F2|Facture 2|250,00
+        20250201|ACME|VIR|VIR ACME|-250,00
+        20250201|ACME|VIR|VIR ACME|-250,00
+    """))
+    assert len(groups_of(result)) == 2

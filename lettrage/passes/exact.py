@@ -5,7 +5,9 @@ of one third party with the same absolute amount. Pairs whose references contrad
 other (a payment citing another document, situations 17–18) are never made. Among the rest,
 pairs whose references agree come first; then, oldest first, a settlement dated on or after
 its invoice (FIFO, situations 2–3). Pairs are fixed in rounds of mutual best choices, so the
-result does not depend on the order of the lines.
+result does not depend on the order of the lines. Two pairs that only the lines' order told
+apart — two invoices (or settlements) of one day whose partners could be swapped for an
+equally good answer — are both left open for review.
 """
 from __future__ import annotations
 
@@ -75,10 +77,12 @@ def exact_pass(
     a, b, agree = a[allowed], b[allowed], agree[allowed]
     held = (open_lines["held"].to_numpy(dtype=bool) if "held" in open_lines.columns
             else np.zeros(len(open_lines), dtype=bool))
-    order = _cost_order(a, b, agree, open_lines, held)
+    tier = _tiers(a, b, agree, open_lines)
+    order = _cost_order(a, b, tier, open_lines, held)
     chosen = order[_mutual_best(a[order], b[order], len(open_lines))]
     if not sure_only:
         chosen = _augmented(chosen, order, a, b, held)
+    chosen = chosen[~_line_order_ties(chosen, a, b, tier, open_lines, held)]
     chosen = chosen[~held[a[chosen]] & ~held[b[chosen]]]  # a held line takes its partner out
     chosen = chosen[np.lexsort((line[b[chosen]], line[a[chosen]]))]
     count = len(chosen)
@@ -170,17 +174,21 @@ def _date_keys(open_lines: pd.DataFrame) -> np.ndarray:
     return keys
 
 
-def _cost_order(a: np.ndarray, b: np.ndarray, agree: np.ndarray, open_lines: pd.DataFrame,
-                held: np.ndarray) -> np.ndarray:
-    """The pairs' order of preference: references citing each other, then the same
-    PieceRef, then a plausible order of dates (settlement on or after the invoice), then
-    FIFO — ``(tier, before, date_a, date_b, held_a, held_b, a, b)``."""
-    dates = open_lines["date"].to_numpy()
+def _tiers(a: np.ndarray, b: np.ndarray, agree: np.ndarray, open_lines: pd.DataFrame) -> np.ndarray:
+    """Each pair's evidence: 0 references citing each other, 1 the same PieceRef, 2 none."""
     refs = pc.dictionary_encode(_strings(open_lines["ref_key"]))
     codes = np.asarray(refs.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     long_ref = np.asarray(pc.utf8_length(refs.dictionary).to_numpy(zero_copy_only=False)) >= 3
     same_ref = (codes[a] == codes[b]) & (codes[a] >= 0) & long_ref[codes[a]]
-    tier = np.where(agree, 0, np.where(same_ref, 1, 2))
+    return np.where(agree, 0, np.where(same_ref, 1, 2))
+
+
+def _cost_order(a: np.ndarray, b: np.ndarray, tier: np.ndarray, open_lines: pd.DataFrame,
+                held: np.ndarray) -> np.ndarray:
+    """The pairs' order of preference: references citing each other, then the same
+    PieceRef (``tier``), then a plausible order of dates (settlement on or after the
+    invoice), then FIFO — ``(tier, before, date_a, date_b, held_a, held_b, a, b)``."""
+    dates = open_lines["date"].to_numpy()
     before = dates[b] < dates[a]
     day = _date_keys(open_lines)
     line = open_lines["line"].to_numpy(dtype=np.int64)
@@ -224,6 +232,81 @@ def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarr
             swapped = True
         if not swapped:
             return np.sort(pair_of_a[pair_of_a >= 0])
+
+
+def _line_order_ties(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.ndarray,
+                     open_lines: pd.DataFrame, held: np.ndarray) -> np.ndarray:
+    """Which ``chosen`` pairs only the order of the lines chose: two pairs of one bucket
+    whose invoices (or settlements) fall on one day, both held or neither, so that swapping
+    their partners gives pairs just as good — both candidates, the same tiers. Lines that
+    are twins (same date, PieceRef and label) make no tie: either way is the same answer."""
+    tied = np.zeros(len(chosen), dtype=bool)
+    if len(chosen) < 2:
+        return tied
+    day = _date_keys(open_lines)
+    size = np.abs(open_lines["amount"].to_numpy(dtype=np.int64))
+    party = open_lines["party_id"].to_numpy(dtype=np.int64)
+    pair_codes = a.astype(np.int64) * len(open_lines) + b  # every candidate, to look up swaps
+    by_code = np.argsort(pair_codes, kind="stable")
+    for same_day, partner in ((a[chosen], b[chosen]), (b[chosen], a[chosen])):
+        first, second = _same_day_couples(party[same_day], size[same_day], day[same_day])
+        if not len(first):
+            continue
+        differ = (held[same_day[first]] == held[same_day[second]]) & ~(
+            _twins(same_day[first], same_day[second], day, open_lines)
+            | _twins(partner[first], partner[second], day, open_lines))
+        first, second = first[differ], second[differ]
+        swapped_first = _pair_index(a[chosen[first]], b[chosen[second]], pair_codes, by_code, len(open_lines))
+        swapped_second = _pair_index(a[chosen[second]], b[chosen[first]], pair_codes, by_code, len(open_lines))
+        found = (swapped_first >= 0) & (swapped_second >= 0)
+        mine, theirs = tier[chosen[first]], tier[chosen[second]]
+        crossed_first, crossed_second = tier[swapped_first], tier[swapped_second]
+        as_good = found & (np.minimum(mine, theirs) == np.minimum(crossed_first, crossed_second)) & (
+            np.maximum(mine, theirs) == np.maximum(crossed_first, crossed_second))
+        tied[first[as_good]] = tied[second[as_good]] = True
+    return tied
+
+
+def _same_day_couples(party: np.ndarray, size: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every couple ``(i, j)``, ``i < j`` in sorted order, of entries with the same third
+    party, size and day."""
+    order = np.lexsort((day, size, party))
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = ((party[order][1:] != party[order][:-1]) | (size[order][1:] != size[order][:-1])
+               | (day[order][1:] != day[order][:-1]))
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, len(order)))
+    many = counts > 1
+    starts, counts = starts[many], counts[many]
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # in a run of n entries, entry k couples with the n - 1 - k after it
+    run_of = np.repeat(np.arange(len(starts)), counts)
+    k = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    after = counts[run_of] - 1 - k
+    i = np.repeat(starts[run_of] + k, after)
+    step = np.arange(int(after.sum())) - np.repeat(np.cumsum(after) - after, after) + 1
+    return order[i], order[i + step]
+
+
+def _twins(x: np.ndarray, y: np.ndarray, day: np.ndarray, open_lines: pd.DataFrame) -> np.ndarray:
+    """Whether lines ``x`` and ``y`` (positions) agree on ``day``, PieceRef and label."""
+    same = day[x] == day[y]
+    for column in ("piece_ref", "label"):
+        if column in open_lines.columns:
+            texts = open_lines[column].array
+            same &= np.asarray(texts.take(x), dtype=object) == np.asarray(texts.take(y), dtype=object)
+    return same
+
+
+def _pair_index(x: np.ndarray, y: np.ndarray, pair_codes: np.ndarray, by_code: np.ndarray,
+                size: int) -> np.ndarray:
+    """The index of candidate pair ``(x, y)`` for each couple, -1 where it is no candidate."""
+    wanted = x.astype(np.int64) * size + y
+    where = np.searchsorted(pair_codes, wanted, sorter=by_code)
+    where = np.minimum(where, len(by_code) - 1)
+    index = by_code[where]
+    return np.where(pair_codes[index] == wanted, index, -1)
 
 
 def _mutual_best(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
