@@ -27,6 +27,7 @@ from lettrage.parallel import run_subset_pass
 from lettrage.passes.base import PassOutput
 from lettrage.passes.day_batches import day_batch_pass
 from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
+from lettrage.passes.fifo_doubts import claimed_earlier
 from lettrage.passes.period_batches import period_batch_pass
 from lettrage.passes.piece_batches import piece_batch_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
@@ -122,6 +123,9 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     # FIFO guess never takes a line a unique group needed.
     left &= ~np.isin(line_ids, subset.lines)
     fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo", links=links)
+    # ... unless an open line dated between a pair's two could have taken its older one.
+    still_open = open_lines[left & ~foreign & ~np.isin(line_ids, fifo.lines)]
+    fifo = fifo.without(claimed_earlier(remaining.merge(fifo.members, on="line"), still_open))
     # A third party whose open remainder nets to zero, with no smaller group inside it.
     left &= ~np.isin(line_ids, fifo.lines)
     guessed = remaining.merge(fifo.members, on="line")

@@ -36,6 +36,17 @@ class PassOutput:
     groups: pd.DataFrame = field(default_factory=empty_groups)
     members: pd.DataFrame = field(default_factory=empty_members)
 
+    def without(self, groups: np.ndarray) -> PassOutput:
+        """This output less ``groups``, the others numbered again from 0."""
+        if not len(groups):
+            return self
+        kept = self.groups[~self.groups["group"].isin(groups)]
+        members = self.members[self.members["group"].isin(kept["group"])]
+        renumber = pd.Series(np.arange(len(kept), dtype=np.int64), index=kept["group"].to_numpy())
+        return PassOutput(
+            groups=kept.assign(group=renumber.to_numpy()).reset_index(drop=True),
+            members=members.assign(group=renumber.reindex(members["group"]).to_numpy()).reset_index(drop=True))
+
     @property
     def lines(self) -> np.ndarray:
         """The lines this output letters."""
