@@ -25,6 +25,7 @@ from lettrage.letters import first_number, highest_codes, number_to_code, usual_
 from lettrage.opening import aggregated_openings
 from lettrage.parallel import run_subset_pass
 from lettrage.passes.base import PassOutput
+from lettrage.passes.chronological import chronological_pass
 from lettrage.passes.day_batches import day_batch_pass
 from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
 from lettrage.passes.fifo_doubts import claimed_earlier
@@ -131,8 +132,13 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     guessed = remaining.merge(fifo.members, on="line")
     settled = settled_party_pass(open_lines[left], foreign[left], guessed,
                                  documents, cites, max_days=settings.max_window_days)
-    proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist()))
-    outputs = [exact, piece, day, period, subset, fifo, settled]
+    left &= ~np.isin(line_ids, settled.lines)
+    # Settlements oldest first, each with the one set of earlier open invoices it pays.
+    walked = chronological_pass(open_lines[left], foreign[left], guessed, documents, cites,
+                                max_days=settings.max_window_days, max_pick=settings.max_group_size)
+    proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist())
+                               | set(walked.lines.tolist()))
+    outputs = [exact, piece, day, period, subset, fifo, settled, walked]
     members, groups = _number_groups(outputs)
     groups = _give_letters(groups, members, selected, settings)
     review = review_pass(_after_lettering(selected, members, groups), documents, cites, proposals,

@@ -115,6 +115,10 @@ def test_equal_days_paid_by_equal_payments_are_paired_in_order(tmp_path, account
 
 
 @both
-def test_equal_days_and_one_payment_letter_no_day(tmp_path, account):
+def test_equal_days_and_one_payment_letter_no_day_the_walk_takes_the_oldest(tmp_path, account):
+    # Which of two equal days one payment settled is no day batch's to say; the settlements
+    # walked in date order take equal amounts oldest first, as FIFO pairs do (situation 3).
     result = run(tmp_path, rows(account, EQUAL_DAYS.replace("20250718|PROSOL|VIR2|VIR PROSOL|-2437,05", "")))
-    assert not any(group >= {1, 2, 3} or group >= {4, 5, 6} for group in groups_of(result))
+    assert "day" not in set(result.groups["pass"])
+    assert groups_of(result) == {frozenset({1, 2, 3, 7})}
+    assert set(result.groups["pass"]) == {"chronological"}

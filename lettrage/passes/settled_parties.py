@@ -63,7 +63,7 @@ def settled_party_pass(left: pd.DataFrame, foreign: np.ndarray, guessed: pd.Data
     good = per_segment[~per_segment["blocked"] & per_segment["count"].between(MIN_LINES, MAX_LINES)
                        & (span <= max_days)]
     chosen = lines[pd.MultiIndex.from_frame(lines[["party_id", "segment"]]).isin(good.index)]
-    chosen = chosen[~chosen["party_id"].isin(_resting_on_guesses(chosen, guessed))]
+    chosen = chosen[~chosen["party_id"].isin(resting_on_guesses(chosen, guessed))]
     evidence = Evidence(documents[documents["line"].isin(chosen["line"])],
                         cites[cites["line"].isin(chosen["line"])])
     groups: list[tuple[list[int], str]] = []
@@ -98,7 +98,7 @@ def _segments(lines: pd.DataFrame) -> np.ndarray:
     return np.where(closed_before < closings, closed_before, -1)
 
 
-def _resting_on_guesses(lines: pd.DataFrame, guessed: pd.DataFrame) -> np.ndarray:
+def resting_on_guesses(lines: pd.DataFrame, guessed: pd.DataFrame) -> np.ndarray:
     """Third parties of ``lines`` where one of them could have taken the place of a
     ``guessed`` line in its pair: same third party and amount, at most as far in date from
     the partner, and not its twin (same date, PieceRef and label)."""
