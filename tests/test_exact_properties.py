@@ -216,18 +216,41 @@ def _slow_exact_pass(open_lines, documents, cites, *, sure_only):
     chosen = _slow_mutual_best(allowed)
     if not sure_only:
         chosen = _slow_augmented(chosen, allowed)
-    chosen = chosen[~_slow_line_order_ties(chosen, allowed, by_line)]
+    chosen = chosen.reset_index(drop=True)
+    couples = _slow_line_order_ties(chosen, allowed, by_line)
+    tied = {index for first, second, _ in couples for index in (first, second)}
+    blocks = _slow_blocks(chosen, couples)
+    chosen = chosen[~chosen.index.isin(tied)]
     chosen = chosen[~chosen["held_a"].astype(bool) & ~chosen["held_b"].astype(bool)]
-    return list(zip(chosen["a"], chosen["b"], chosen["agree"]))
+    return [((a, b), bool(agree)) for a, b, agree in zip(chosen["a"], chosen["b"], chosen["agree"])] + [
+        (block, False) for block in blocks]
+
+
+def _slow_blocks(chosen, couples):
+    """Tied pairs joined by couples, each set lettered as one block when all its couples
+    join lines of one day on both sides and none of its lines is held; by first line."""
+    component = {index: {index} for first, second, _ in couples for index in (first, second)}
+    for first, second, _ in couples:
+        joined = component[first] | component[second]
+        for index in joined:
+            component[index] = joined
+    blocks = []
+    for members in {frozenset(m) for m in component.values()}:
+        rows = chosen.loc[sorted(members)]
+        both_days = all(one_day for first, second, one_day in couples if first in members)
+        if both_days and not rows["held_a"].any() and not rows["held_b"].any():
+            blocks.append(tuple(sorted(rows["a"].tolist() + rows["b"].tolist())))
+    return sorted(blocks)
 
 
 def _slow_line_order_ties(chosen, allowed, by_line):
-    """Chosen pairs in a couple of one third party and size whose lines on one side share a
-    day and held flag, neither side twins, whose swap is two allowed pairs of the same tiers."""
+    """Couples of chosen pairs (indices, and whether the other side shares a day too) of one
+    third party and size whose lines on one side share a day and held flag, neither side
+    twins, whose swap is two allowed pairs of the same tiers."""
     tier = allowed.set_index(["a", "b"])["tier"]
     facts = by_line[["date"] + [c for c in ("piece_ref", "label") if c in by_line.columns]]
-    frame = chosen.reset_index(drop=True).assign(size=lambda f: by_line["amount"].abs().reindex(f["a"]).to_numpy())
-    tied = np.zeros(len(frame), dtype=bool)
+    frame = chosen.assign(size=lambda f: by_line["amount"].abs().reindex(f["a"]).to_numpy())
+    found = []
     for side, other in (("a", "b"), ("b", "a")):
         couples = frame.reset_index().merge(frame.reset_index(), on=["party_id", "size", f"date_{side}"])
         couples = couples[couples["index_x"] < couples["index_y"]]
@@ -240,8 +263,8 @@ def _slow_line_order_ties(chosen, allowed, by_line):
             crossed = [(first["a"], second["b"]), (second["a"], first["b"])]
             if all(pair in tier.index for pair in crossed) and sorted(tier[pair] for pair in crossed) == sorted(
                     [first["tier"], second["tier"]]):
-                tied[row.index_x] = tied[row.index_y] = True
-    return tied
+                found.append((row.index_x, row.index_y, first[f"date_{other}"] == second[f"date_{other}"]))
+    return found
 
 
 @st.composite
@@ -268,15 +291,31 @@ def open_lines_and_evidence(draw):
     return (frame, documents.astype({"line": "int64"}), cites.astype({"line": "int64", "near": bool}))
 
 
+def _two_days_of_one_amount(partner_days, held=(False,) * 4):
+    """Two invoices of one day and two settlements of one amount on ``partner_days``: a
+    tie only the lines' order breaks (one block when the settlements share a day too)."""
+    frame = pd.DataFrame({
+        "line": [100, 101, 102, 103], "party_id": 0, "amount": [500, 500, -500, -500],
+        "date": pd.to_datetime(["2025-01-01", "2025-01-01", *partner_days]),
+        "invoice_side": [True, True, False, False], "ref_key": "", "held": list(held),
+        "piece_ref": "", "label": ["X", "Y", "X", "Y"],
+    }).astype({"date": "datetime64[s]", "ref_key": "str"})
+    documents = pd.DataFrame({"line": pd.Series(dtype="int64"), "key": pd.Series(dtype=str)})
+    cites = documents.assign(near=pd.Series(dtype=bool))
+    return frame, documents, cites
+
+
 @settings(max_examples=300, deadline=None)
 @given(open_lines_and_evidence(), st.booleans(), st.sampled_from([(400, 12), (4, 1), (2, 0)]))
+@example(_two_days_of_one_amount(["2025-01-02", "2025-01-02"]), False, (400, 12))
+@example(_two_days_of_one_amount(["2025-01-02", "2025-01-03"]), False, (400, 12))
+@example(_two_days_of_one_amount(["2025-01-02", "2025-01-02"], (False, False, True, False)), False, (400, 12))
 def test_exact_pass_matches_its_pandas_twin(inputs, sure_only, buckets):
     open_lines, documents, cites = inputs
     with patch.object(exact, "FULL_BUCKET_PAIRS", buckets[0]), \
             patch.object(exact, "NEAREST_IN_BIG_BUCKETS", buckets[1]):
         fast = exact.exact_pass(open_lines, documents, cites, sure_only=sure_only)
         slow = _slow_exact_pass(open_lines, documents, cites, sure_only=sure_only)
-    pairs = fast.members["line"].to_numpy().reshape(-1, 2).tolist()
-    reasons = fast.groups["reason"].tolist() if len(fast.groups) else []
-    assert [(a, b, reason == "same amount, reference cited") for (a, b), reason in zip(pairs, reasons)] == [
-        (a, b, bool(agree)) for a, b, agree in slow]
+    lines = fast.members.groupby("group", sort=True)["line"].agg(tuple)
+    reasons = fast.groups.set_index("group")["reason"] if len(fast.groups) else pd.Series(dtype=object)
+    assert [(lines[group], reasons[group] == "same amount, reference cited") for group in lines.index] == slow

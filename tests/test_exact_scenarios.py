@@ -284,3 +284,16 @@ def test_invoices_of_one_day_paid_by_twin_payments_are_paired_either_way(tmp_pat
         20250201|ACME|VIR|VIR ACME|-250,00
     """))
     assert len(groups_of(result)) == 2
+
+
+@pytest.mark.parametrize("account", ["411000", "401000"])
+def test_two_invoices_of_one_day_settled_by_two_payments_of_one_day_are_one_group(tmp_path, account):
+    # Two phone lines billed the same day, debited the same day: any pairing is as good as
+    # the other, and whichever it is, the four lines settle each other.
+    result = run(tmp_path, rows(account, """
+        20220411|ORANGE|PRLV|ORANGE 48 22C6|63,96
+        20220411|ORANGE|PRLV|ORANGE 50 22C6|63,96
+        20220421|ORANGE|BNP30|PRLV ORANGE ABONNEMENT 01XXXXX048|-63,96
+        20220421|ORANGE|BNP31|PRLV ORANGE ABONNEMENT 01XXXXX250|-63,96
+    """))
+    assert groups_of(result) == {frozenset({1, 2, 3, 4})}

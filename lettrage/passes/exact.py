@@ -82,26 +82,73 @@ def exact_pass(
     chosen = order[_mutual_best(a[order], b[order], len(open_lines))]
     if not sure_only:
         chosen = _augmented(chosen, order, a, b, held)
-    chosen = chosen[~_line_order_ties(chosen, a, b, tier, open_lines, held)]
+    tied, block = _tie_blocks(chosen, a, b, tier, open_lines, held)
+    blocks = _block_lines(chosen[block >= 0], block[block >= 0], line[a], line[b])
+    chosen = chosen[~tied]
     chosen = chosen[~held[a[chosen]] & ~held[b[chosen]]]  # a held line takes its partner out
     chosen = chosen[np.lexsort((line[b[chosen]], line[a[chosen]]))]
     count = len(chosen)
+    reasons = np.where(agree[chosen], "same amount, reference cited", "same amount").tolist()
+    reasons += [f"same amount, {len(lines) // 2} lines of one day against {len(lines) // 2} of "
+                "another: any pairing of them as good as another" for lines in blocks]
+    sizes = np.array([2] * count + [len(lines) for lines in blocks], dtype=np.int64)
     groups = pd.DataFrame(
         {
-            "group": np.arange(count, dtype=np.int64),
+            "group": np.arange(len(sizes), dtype=np.int64),
             "pass": name,
-            "gap": np.zeros(count, dtype=np.int64),
+            "gap": np.zeros(len(sizes), dtype=np.int64),
             "currency": "",
-            "reason": np.where(agree[chosen], "same amount, reference cited", "same amount"),
+            "reason": reasons,
         }
     )
     members = pd.DataFrame(
         {
-            "group": np.repeat(groups["group"].to_numpy(), 2),
-            "line": np.column_stack([line[a[chosen]], line[b[chosen]]]).ravel(),
+            "group": np.repeat(groups["group"].to_numpy(), sizes),
+            "line": np.concatenate([np.column_stack([line[a[chosen]], line[b[chosen]]]).ravel(), *blocks]),
         }
     )
     return PassOutput(groups=groups, members=members)
+
+
+def _tie_blocks(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.ndarray,
+                open_lines: pd.DataFrame, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per ``chosen`` pair: whether it is in a tie only the lines' order broke (see
+    :func:`_line_order_ties`), and the block it is lettered in instead (-1 for none). Pairs
+    tied with each other make one block when every tie among them joins invoices of one day
+    and settlements of one day (two direct debits of one day for two invoices of one day:
+    whichever pairing, the four lines settle each other) and no line of them is held."""
+    first, second, one_day_each = _line_order_ties(chosen, a, b, tier, open_lines, held)
+    tied = np.zeros(len(chosen), dtype=bool)
+    tied[first] = tied[second] = True
+    component = _components(len(chosen), first, second)
+    refused = np.zeros(len(chosen), dtype=bool)  # by component
+    refused[component[first[~one_day_each]]] = True
+    refused[component[held[a[chosen]] | held[b[chosen]]]] = True
+    block = np.where(tied & ~refused[component], component, -1)
+    return tied, block
+
+
+def _components(size: int, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The connected components of ``size`` nodes joined by edges ``first``–``second``:
+    each node's smallest member."""
+    label = np.arange(size)
+    while True:
+        low = np.minimum(label[first], label[second])
+        joined = label.copy()
+        np.minimum.at(joined, first, low)
+        np.minimum.at(joined, second, low)
+        joined = joined[joined]
+        if (joined == label).all():
+            return label
+        label = joined
+
+
+def _block_lines(pairs: np.ndarray, block: np.ndarray, line_a: np.ndarray,
+                 line_b: np.ndarray) -> list[np.ndarray]:
+    """The sorted lines of each block (``pairs`` and their ``block``), by first line."""
+    blocks = [np.sort(np.concatenate([line_a[pairs[block == k]], line_b[pairs[block == k]]]))
+              for k in np.unique(block).tolist()]
+    return sorted(blocks, key=lambda lines: int(lines[0]))
 
 
 def _claimed_lines(documents: pd.DataFrame, cites: pd.DataFrame) -> np.ndarray:
@@ -235,14 +282,16 @@ def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarr
 
 
 def _line_order_ties(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.ndarray,
-                     open_lines: pd.DataFrame, held: np.ndarray) -> np.ndarray:
-    """Which ``chosen`` pairs only the order of the lines chose: two pairs of one bucket
-    whose invoices (or settlements) fall on one day, both held or neither, so that swapping
-    their partners gives pairs just as good — both candidates, the same tiers. Lines that
-    are twins (same date, PieceRef and label) make no tie: either way is the same answer."""
-    tied = np.zeros(len(chosen), dtype=bool)
+                     open_lines: pd.DataFrame, held: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The couples of ``chosen`` pairs that only the order of the lines chose: two pairs of
+    one bucket whose invoices (or settlements) fall on one day, both held or neither, so that
+    swapping their partners gives pairs just as good — both candidates, the same tiers.
+    Lines that are twins (same date, PieceRef and label) make no tie: either way is the same
+    answer. Returns the couples' positions in ``chosen`` and whether their partners share a
+    day too."""
+    couples: list[tuple[np.ndarray, ...]] = []
     if len(chosen) < 2:
-        return tied
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     day = _date_keys(open_lines)
     size = np.abs(open_lines["amount"].to_numpy(dtype=np.int64))
     party = open_lines["party_id"].to_numpy(dtype=np.int64)
@@ -263,8 +312,11 @@ def _line_order_ties(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.
         crossed_first, crossed_second = tier[swapped_first], tier[swapped_second]
         as_good = found & (np.minimum(mine, theirs) == np.minimum(crossed_first, crossed_second)) & (
             np.maximum(mine, theirs) == np.maximum(crossed_first, crossed_second))
-        tied[first[as_good]] = tied[second[as_good]] = True
-    return tied
+        first, second = first[as_good], second[as_good]
+        couples.append((first, second, day[partner[first]] == day[partner[second]]))
+    if not couples:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    return tuple(np.concatenate(parts) for parts in zip(*couples))
 
 
 def _same_day_couples(party: np.ndarray, size: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
