@@ -90,8 +90,8 @@ def write_review(result: MatchResult, path: str | os.PathLike[str]) -> int:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(REVIEW_COLUMNS)
-        for record in review.itertuples(index=False):
-            writer.writerow([_neutralise(value) for value in record])
+        writer.writerows(zip(*([_neutralise(value) for value in review[column].tolist()]
+                               for column in REVIEW_COLUMNS)))
         data = buffer.getvalue().encode("utf-8")
     write_atomically(target, [data])
     return len(review)
