@@ -568,11 +568,11 @@ def _own_numbers(documents: pd.DataFrame, key_index: _Index) -> np.ndarray:
     numbered = documents.loc[(documents["number"] != "").to_numpy(), ["line", "number"]]
     if numbered.empty:
         return np.zeros(0, dtype=np.int64)
-    keys = key_index.objects()
-    position = pd.Series(np.arange(len(keys), dtype=np.int64), index=keys).reindex(numbered["number"])
-    known = position.notna().to_numpy()
-    return (numbered["line"].to_numpy(dtype=np.int64)[known] * len(keys)
-            + position.to_numpy()[known].astype(np.int64))
+    keys = key_index.strings
+    position = pc.index_in(_key_strings(numbered["number"]), value_set=keys.cast(pa.large_string()))
+    position = np.asarray(position.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    known = position >= 0
+    return numbered["line"].to_numpy(dtype=np.int64)[known] * len(keys) + position[known]
 
 
 class _Index:
