@@ -78,7 +78,9 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     if len(elsewhere):  # mistyped citations of another third party's documents
         cites = pd.concat([cites, elsewhere.assign(near=True)], ignore_index=True)
     is_open = selected["open"].to_numpy(dtype=bool)
-    open_lines = selected[is_open].assign(
+    # The passes' columns only: labels, long texts, are looked up for the few lines left
+    # at the end (the settled stretches), not copied with every filter.
+    open_lines = selected.loc[is_open, [c for c in selected.columns if c not in _NOT_SEARCHED]].assign(
         ref_key=piece_keys[is_open] if is_open.any() else np.array([], dtype=object))
     log.info("%d third-party lines in %d third parties, %d open",
              len(selected), selected["party_id"].nunique(), len(open_lines))
@@ -124,8 +126,8 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo", links=links)
     # A third party whose open remainder nets to zero, with no smaller group inside it.
     left &= ~np.isin(line_ids, fifo.lines)
-    guessed = remaining.merge(fifo.members, on="line")
-    settled = settled_party_pass(open_lines[left], foreign[left], guessed,
+    guessed = _with_labels(remaining.merge(fifo.members, on="line"), selected)
+    settled = settled_party_pass(_with_labels(open_lines[left], selected), foreign[left], guessed,
                                  documents, cites, max_days=settings.max_window_days)
     proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist()))
     outputs = [exact, piece, day, period, subset, fifo, settled]
@@ -135,6 +137,16 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
                          _review_settings(settings))
     log.info("review pass: %d proposals (%.2f s)", len(review), time.perf_counter() - started)
     return _result(ledger, selected, settings, members, groups, review, messages)
+
+
+#: Columns of the selected lines that no pass before the settled stretches reads.
+_NOT_SEARCHED = ("label", "invoice_number", "letter", "open")
+
+
+def _with_labels(lines: pd.DataFrame, selected: pd.DataFrame) -> pd.DataFrame:
+    """``lines`` with their ``label`` (from ``selected``, which holds every line)."""
+    rows = line_positions(selected["line"].to_numpy(dtype=np.int64), lines["line"].to_numpy(dtype=np.int64))
+    return lines.assign(label=selected["label"].array.take(rows))
 
 
 def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:
