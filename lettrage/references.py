@@ -403,13 +403,14 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
 
 def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, strings)``: the distinct ``values`` sorted (object array), and the position
-    of each value among them."""
-    encoded = pc.dictionary_encode(pa.array(values, type=pa.string()))
-    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
+    of each value among them. The Python strings are told apart by their own (cached) hashes;
+    only the distinct ones go to pyarrow, to be sorted."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    order = np.asarray(pc.sort_indices(pa.array(distinct, type=pa.string())).to_numpy(zero_copy_only=False),
+                       dtype=np.int64)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    return rank[indices], _rt._objects(encoded.dictionary.take(pa.array(order)))
+    return rank[codes], np.asarray(distinct, dtype=object)[order]
 
 
 def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
