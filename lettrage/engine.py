@@ -80,7 +80,8 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     if len(elsewhere):  # mistyped citations of another third party's documents
         cites = pd.concat([cites, elsewhere.assign(near=True)], ignore_index=True)
     is_open = selected["open"].to_numpy(dtype=bool)
-    open_lines = selected[is_open].assign(
+    # The passes' columns only, not copied with every filter.
+    open_lines = selected.loc[is_open, [c for c in selected.columns if c not in _NOT_SEARCHED]].assign(
         ref_key=piece_keys[is_open] if is_open.any() else np.array([], dtype=object))
     log.info("%d third-party lines in %d third parties, %d open",
              len(selected), selected["party_id"].nunique(), len(open_lines))
@@ -145,6 +146,11 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
                          _review_settings(settings))
     log.info("review pass: %d proposals (%.2f s)", len(review), time.perf_counter() - started)
     return _result(ledger, selected, settings, members, groups, review, messages)
+
+
+#: Columns of the selected lines that no pass reads (the label is: the exact pass tells
+#: twins by it, the settled stretches and the walk rest on FIFO pairs by it).
+_NOT_SEARCHED = ("invoice_number", "letter", "open")
 
 
 def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:

@@ -403,13 +403,14 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
 
 def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, strings)``: the distinct ``values`` sorted (object array), and the position
-    of each value among them."""
-    encoded = pc.dictionary_encode(pa.array(values, type=pa.string()))
-    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
+    of each value among them. The Python strings are told apart by their own (cached) hashes;
+    only the distinct ones go to pyarrow, to be sorted."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    order = np.asarray(pc.sort_indices(pa.array(distinct, type=pa.string())).to_numpy(zero_copy_only=False),
+                       dtype=np.int64)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    return rank[indices], _rt._objects(encoded.dictionary.take(pa.array(order)))
+    return rank[codes], np.asarray(distinct, dtype=object)[order]
 
 
 def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
@@ -568,11 +569,11 @@ def _own_numbers(documents: pd.DataFrame, key_index: _Index) -> np.ndarray:
     numbered = documents.loc[(documents["number"] != "").to_numpy(), ["line", "number"]]
     if numbered.empty:
         return np.zeros(0, dtype=np.int64)
-    keys = key_index.objects()
-    position = pd.Series(np.arange(len(keys), dtype=np.int64), index=keys).reindex(numbered["number"])
-    known = position.notna().to_numpy()
-    return (numbered["line"].to_numpy(dtype=np.int64)[known] * len(keys)
-            + position.to_numpy()[known].astype(np.int64))
+    keys = key_index.strings
+    position = pc.index_in(_key_strings(numbered["number"]), value_set=keys.cast(pa.large_string()))
+    position = np.asarray(position.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    known = position >= 0
+    return numbered["line"].to_numpy(dtype=np.int64)[known] * len(keys) + position[known]
 
 
 class _Index:

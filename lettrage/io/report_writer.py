@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lettrage.io.fec_layout import FecLayout
@@ -89,8 +90,8 @@ def write_review(result: MatchResult, path: str | os.PathLike[str]) -> int:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(REVIEW_COLUMNS)
-        for record in review.itertuples(index=False):
-            writer.writerow([_neutralise(value) for value in record])
+        writer.writerows(zip(*([_neutralise(value) for value in review[column].tolist()]
+                               for column in REVIEW_COLUMNS)))
         data = buffer.getvalue().encode("utf-8")
     write_atomically(target, [data])
     return len(review)
@@ -127,13 +128,31 @@ def _amount(cents: int) -> str:
 
 
 def _account_names(ledger: pd.DataFrame) -> dict[str, str]:
+    """The name of each account (``"401"``) and third party (``"401/F001"``, when CompAuxNum
+    is not empty) on its first line; an account's name first when the two keys collide."""
     names: dict[str, str] = {}
     if "account_name" in ledger.columns:
-        for account, name in zip(ledger["account"], ledger["account_name"]):
+        for (account,), name in _first_rows([ledger["account"]], ledger["account_name"]):
             names.setdefault(str(account), str(name))
     if "party_name" in ledger.columns:
-        for account, aux, name in zip(ledger["account"], ledger.get("aux", ledger["account"]),
-                                      ledger["party_name"]):
+        for (account, aux), name in _first_rows([ledger["account"], ledger.get("aux", ledger["account"])],
+                                                ledger["party_name"]):
             if aux:
                 names.setdefault(f"{account}/{aux}", str(name))
     return names
+
+
+def _first_rows(keys: list[pd.Series], values: pd.Series) -> list[tuple[tuple, object]]:
+    """``(key values, value)`` of the first row of each distinct combination of ``keys``, in
+    row order: what a walk over every row keeps with ``setdefault`` (a missing key value
+    stands for itself alone: ``None`` and ``NaN`` print apart)."""
+    combined = np.zeros(len(values), dtype=np.int64)
+    for key in keys:
+        code, distinct = pd.factorize(key)
+        missing = np.flatnonzero(code < 0)
+        code[missing] = len(distinct) + np.arange(len(missing))
+        combined = combined * (len(distinct) + len(missing)) + code
+    _, first = np.unique(combined, return_index=True)
+    first.sort()
+    picked = [key.take(first).tolist() for key in keys]
+    return list(zip(zip(*picked), values.take(first).tolist()))

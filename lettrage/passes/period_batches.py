@@ -167,8 +167,8 @@ def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> tuple[pd.DataFr
         if len(start) and int(stop[0] - start[0]) >= MAX_RUN_DOCUMENTS:
             crowded = np.unique(party[start])  # runs left unexplored: no period is proved
             break
-        hit = ((total > 0) & (total <= largest[start])
-               & np.isin(party[start] * stride + total, targets))
+        hit = (total > 0) & (total <= largest[start])
+        hit[hit] = _among(party[start[hit]] * stride + total[hit], targets)
         if hit.any():
             a, b = start[hit], stop[hit]
             found.append(pd.DataFrame({
@@ -184,6 +184,14 @@ def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> tuple[pd.DataFr
     else:
         crowded = np.zeros(0, dtype=np.int64)
     return (pd.concat(found, ignore_index=True) if found else pd.DataFrame()), crowded
+
+
+def _among(values: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Which ``values`` are among ``targets`` (sorted, distinct)."""
+    if not len(targets):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(targets, values), len(targets) - 1)
+    return targets[at] == values
 
 
 def _overlapped(chosen: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:

@@ -360,10 +360,14 @@ def _first_solutions(values, ends, blocks, over, pick, limit, found):
             padded.append(np.pad(some, ((0, 0), (0, widest - some.shape[1])), constant_values=-1))
     rows = np.concatenate(padded)
     at_once = direct[rows[:, 0]]
-    for some, order in ((rows[at_once], _direct_order), (rows[~at_once], _halves_order)):
-        if not len(some):
-            continue
-        some = some[order(some, values, ends)]
+    ordered = []
+    if at_once.any():
+        some = rows[at_once]
+        ordered.append(some[_direct_order(some, values, ends)])
+    if not at_once.all():
+        some = rows[~at_once]
+        ordered.append(some[_halves_order(some, values, ends, limit)])
+    for some in ordered:
         anchors, sizes = some[:, 0], (some[:, 1:] >= 0).sum(axis=1)
         positions = np.arange(len(some))
         starts = np.maximum.accumulate(
@@ -390,10 +394,12 @@ def _direct_order(rows, values, ends):
     return np.lexsort([*members.T[::-1], sizes, anchors])
 
 
-def _halves_order(rows, values, ends):
-    """The order of ``rows`` (groups, anchor first, padded with -1) by anchor, then as a
-    search by halves reports them: by the sizes of the halves, the first half's sum, the
-    first half in order, then the same of the second."""
+def _halves_order(rows, values, ends, limit):
+    """The order, by anchor, then as a search by halves reports them — by the sizes of the
+    halves, the first half's sum, the first half in order, then the same of the second — of
+    those of ``rows`` (groups, anchor first, padded with -1) that may be among the first
+    ``limit`` of their anchor: not a row with ``limit`` rows of its anchor before it on the
+    sizes and first sum alone."""
     anchors, members = rows[:, 0], rows[:, 1:]
     width = members.shape[1]
     present = members >= 0
@@ -403,13 +409,33 @@ def _halves_order(rows, values, ends):
     in_first = first.sum(axis=1)
     amounts = np.where(present, values[np.maximum(members, 0)], 0)
     first_sum = np.where(first, amounts, 0).sum(axis=1)
-    second_sum = amounts.sum(axis=1) - first_sum
+    kept = _leading(limit, anchors, in_first, sizes - in_first, first_sum)
+    anchors, members, first, sizes = anchors[kept], members[kept], first[kept], sizes[kept]
+    in_first, first_sum = in_first[kept], first_sum[kept]
+    second_sum = amounts[kept].sum(axis=1) - first_sum
     at = in_first[:, None] + np.arange(width)
     second = np.where(at < sizes[:, None],
                       np.take_along_axis(members, np.minimum(at, width - 1), axis=1), -1)
     first_rows = np.where(first, members, -1)
-    return np.lexsort([*second.T[::-1], second_sum, *first_rows.T[::-1], first_sum,
-                       sizes - in_first, in_first, anchors])
+    return kept[np.lexsort([*second.T[::-1], second_sum, *first_rows.T[::-1], first_sum,
+                            sizes - in_first, in_first, anchors])]
+
+
+def _leading(limit, group, *keys):
+    """The rows (ascending) with fewer than ``limit`` rows of their ``group`` ordered before
+    them by ``keys`` (most significant first): the only ones that can be among the first
+    ``limit`` of their group in an order that begins with ``keys``."""
+    order = np.lexsort([*keys[::-1], group])
+    group = group[order]
+    positions = np.arange(len(order))
+    new_group = np.concatenate(([True], group[1:] != group[:-1]))
+    new_key = new_group.copy()
+    for key in keys:
+        key = key[order]
+        new_key[1:] |= key[1:] != key[:-1]
+    group_start = np.maximum.accumulate(np.where(new_group, positions, 0))
+    key_start = np.maximum.accumulate(np.where(new_key, positions, 0))
+    return np.sort(order[key_start - group_start < limit])
 
 
 @lru_cache(maxsize=16)

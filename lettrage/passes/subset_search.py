@@ -122,24 +122,20 @@ def _direct(amounts, low, high, max_pick, limit):
     return found, True
 
 
-def _half_of_size(amounts: np.ndarray, offset: int, pick: int, width: int):
-    """The ``pick``-element subsets of one half by sum (then in order): sums, and index
-    rows offset and padded with -1 to ``width``."""
+def _half_of_size(amounts: np.ndarray, pick: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``pick``-element subsets of one half by sum (then in order): their sums, and
+    their rows in :func:`_combinations` (only the few solutions' rows are ever built)."""
     sums = _sums(amounts, len(amounts), pick)
     order = _stable_order(sums)
-    rows = np.full((len(sums), width), -1, dtype=np.int64)
-    rows[:, :pick] = _combinations(len(amounts), pick)[order] + offset
-    return sums[order], rows
+    return sums[order], order
 
 
-def _half(amounts: np.ndarray, offset: int, max_pick: int):
+def _half(amounts: np.ndarray, max_pick: int) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """Every subset (empty included) of one half, by size, then by sum (then in order):
-    sums, index rows (offset, padded with -1), and the first row of each size."""
-    parts = [_half_of_size(amounts, offset, pick, max(max_pick, 1))
-             for pick in range(min(len(amounts), max_pick) + 1)]
+    sums, per size the rows in :func:`_combinations`, and the first subset of each size."""
+    parts = [_half_of_size(amounts, pick) for pick in range(min(len(amounts), max_pick) + 1)]
     starts = np.cumsum([0] + [len(sums) for sums, _ in parts])
-    return (np.concatenate([sums for sums, _ in parts]),
-            np.concatenate([rows for _, rows in parts]), starts)
+    return np.concatenate([sums for sums, _ in parts]), [order for _, order in parts], starts
 
 
 def _stable_order(values: np.ndarray) -> np.ndarray:
@@ -157,7 +153,7 @@ def _stable_order(values: np.ndarray) -> np.ndarray:
 
 def _meet_in_the_middle(amounts, low, high, max_pick, limit):
     middle = len(amounts) // 2
-    right_sums, right_rows, right_starts = _half(amounts[middle:], middle, max_pick)
+    right_sums, right_orders, right_starts = _half(amounts[middle:], max_pick)
     # One sorted key for the right half: its size, then its sum (sizes kept apart).
     base = int(right_sums.min())
     stride = int(right_sums.max()) - base + 1
@@ -174,7 +170,7 @@ def _meet_in_the_middle(amounts, low, high, max_pick, limit):
                  if 0 < left_pick + right_pick <= max_pick]
         if not picks:
             continue
-        sums, rows = _half_of_size(amounts[:middle], 0, left_pick, max(max_pick, 1))
+        sums, order = _half_of_size(amounts[:middle], left_pick)
         blocks = np.array(picks, dtype=np.int64)[:, None] * stride
         starts = np.searchsorted(
             keys, (blocks + np.clip(low - sums - base, 0, stride)).ravel(), side="left")
@@ -185,9 +181,12 @@ def _meet_in_the_middle(amounts, low, high, max_pick, limit):
         for query in np.flatnonzero(spans).tolist():
             if len(found) >= reported and total > limit:
                 break
-            left = [i for i in rows[query % len(sums)].tolist() if i >= 0]
-            for j in range(int(starts[query]), int(stops[query])):
-                found.append(tuple(sorted(left + [i for i in right_rows[j].tolist() if i >= 0])))
+            left = _combinations(middle, left_pick)[order[query % len(sums)]].tolist()
+            right_pick = picks[query // len(sums)]
+            first = int(right_starts[right_pick])  # right subsets of that size, by sum
+            rights = _combinations(len(amounts) - middle, right_pick)[
+                right_orders[right_pick][int(starts[query]) - first:int(stops[query]) - first]] + middle
+            found.extend(tuple(left + right) for right in rights.tolist())
         if total > limit:
             return found[:reported], False
     return found, True
