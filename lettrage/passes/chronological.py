@@ -5,12 +5,15 @@ card tickets before it: take the transfers in date order, and give each the invo
 pays among those booked before it. After every other pass, per third party, the settlements
 still open are taken oldest first; each one's candidates are the invoices still open dated
 on or before it (within the widest window). When exactly one set of at most
-``max_group_size`` of them pays it, that set and the settlement make a group, and the next
-settlement is taken. The walk stops, for that third party, at the first settlement with no
-such set or several (what follows would rest on a guess), or that shares its day with
-another settlement (their order is unknown). A third party with a held line (an aggregated
-opening balance, older than any invoice) or a foreign-currency line is left alone; a group
-one of whose lines cites a document outside it is not lettered (and the walk stops there).
+``max_group_size`` of them pays it — or, among several sets of the same amounts, one takes
+the oldest lines of each amount (situation 3, equal amounts oldest first) — that set and the
+settlement make a group, and the next settlement is taken. The walk stops, for that third
+party, at the first settlement with no such set or sets of different amounts (situation 16:
+what follows would rest on a guess), that shares its day with another settlement (their
+order is unknown), or whose set one of its lines' citations contradicts. A third party with
+a held line (an aggregated opening balance, older than any invoice), a foreign-currency
+line, or resting on a doubtful FIFO pair (see :mod:`lettrage.passes.settled_parties`) is
+left alone.
 """
 from __future__ import annotations
 
@@ -23,12 +26,12 @@ from lettrage.passes.base import PassOutput
 from lettrage.passes.batches import exact_groups_output
 from lettrage.passes.settled_parties import resting_on_guesses
 from lettrage.passes.subset import Evidence
+from lettrage.passes.subset_search import can_enumerate, subsets_in_range
 
 _REASON = ("settled, oldest settlement first: the {count} open invoices dated on or before it "
            "that it pays, the only such set (equal amounts oldest first)")
 #: The most solutions of one settlement still compared (equal amounts, oldest first).
 MAX_EQUAL_SOLUTIONS = 16
-from lettrage.passes.subset_search import can_enumerate, subsets_in_range
 
 
 def chronological_pass(left: pd.DataFrame, foreign: np.ndarray, guessed: pd.DataFrame,
