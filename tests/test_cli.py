@@ -96,6 +96,8 @@ GAP_ROWS = """
     20250107|411000|ETA|F4|Facture|400,00|
     20250108|411000|ETA|F5|Facture|600,00|
     20250201|411000|ETA|V2|Virement|  |1000,00
+    20250105|411000|OVR|F6|Facture|500,00|
+    20250201|411000|OVR|V3|Virement|  |502,00
 """
 
 
@@ -132,6 +134,7 @@ def test_review_csv_lists_tied_groups_safely(tmp_path):
     assert not any(value.startswith(("=", "+", "-", "@"))
                    for r in rows for name, value in r.items() if name != "gap")
     assert all(re.fullmatch(r"-?\d+\.\d\d", r["gap"]) for r in rows)
+    assert any(r["gap"].startswith("-") for r in rows) and any(not r["gap"].startswith("-") for r in rows)
     json_review = tmp_path / "review.json"
     assert main(["match", str(source), "-o", str(tmp_path / "out2.txt"), "--review",
                  str(json_review), "-q"]) == 0

@@ -80,7 +80,7 @@ def write_review(result: MatchResult, path: str | os.PathLike[str]) -> int:
     text instead of running them as formulas.
     """
     review = result.review[REVIEW_COLUMNS].copy()
-    review["gap"] = [_Amount(format_cents(int(cents))) for cents in review["gap"]]
+    review["gap"] = [format_cents(int(cents)) for cents in review["gap"]]
     target = Path(path)
     if target.suffix.lower() in (".json", ".jsonl"):
         lines = [json.dumps(record, ensure_ascii=False, default=str)
@@ -90,19 +90,21 @@ def write_review(result: MatchResult, path: str | os.PathLike[str]) -> int:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(REVIEW_COLUMNS)
-        writer.writerows(zip(*([_neutralise(value) for value in review[column].tolist()]
+        writer.writerows(zip(*(review[column].tolist() if column in _AMOUNT_COLUMNS
+                               else [_neutralise(value) for value in review[column].tolist()]
                                for column in REVIEW_COLUMNS)))
         data = buffer.getvalue().encode("utf-8")
     write_atomically(target, [data])
     return len(review)
 
 
-class _Amount(str):
-    """An amount we formatted ourselves: a number to a spreadsheet, never neutralised."""
+#: Columns of amounts we formatted ourselves: numbers to a spreadsheet, never neutralised
+#: (a subclass of str marking them did not survive pandas' string columns: ``'-2.00``).
+_AMOUNT_COLUMNS = frozenset({"gap"})
 
 
 def _neutralise(value: object) -> object:
-    if isinstance(value, str) and not isinstance(value, _Amount) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
 
