@@ -93,14 +93,21 @@ def _oldest(pool: np.ndarray, solutions: list[tuple[int, ...]], amount: np.ndarr
 
 
 def _can_start(lines: pd.DataFrame) -> np.ndarray:
-    """Per line (sorted by third party, date, line): whether its third party's first
-    settlement has an invoice dated on or before it (else the walk stops at once)."""
-    day = lines["date"].to_numpy()
-    invoice = lines["invoice_side"].to_numpy(dtype=bool)
+    """Per line (sorted by third party, date, line): whether its third party's walk can
+    letter its first settlement — alone on its day, and the invoices dated on or before it,
+    of at most its size, add up to it at least (else the walk stops at once)."""
     party = lines["party_id"].to_numpy()
-    first_invoice = pd.Series(np.where(invoice, day, np.datetime64("NaT"))).groupby(party).transform("min")
-    first_settlement = pd.Series(np.where(invoice, np.datetime64("NaT"), day)).groupby(party).transform("min")
-    return (first_invoice <= first_settlement).to_numpy()
+    day = lines["date"].to_numpy()
+    size = np.abs(lines["amount"].to_numpy(dtype=np.int64))
+    invoice = lines["invoice_side"].to_numpy(dtype=bool)
+    settlements = pd.DataFrame({"party": party[~invoice], "day": day[~invoice], "size": size[~invoice]})
+    first = settlements.groupby("party").agg(day=("day", "first"), size=("size", "first"))
+    alone = settlements.merge(first, on=["party", "day"]).groupby("party").size() == 1
+    first_day = first["day"].reindex(party).to_numpy()
+    first_size = first["size"].reindex(party).to_numpy()
+    usable = invoice & (day <= first_day) & (size <= first_size)
+    reach = pd.Series(np.where(usable, size, 0)).groupby(party).transform("sum").to_numpy()
+    return (reach >= first_size) & alone.reindex(party, fill_value=False).to_numpy()
 
 
 def _walk(line: np.ndarray, amount: np.ndarray, day: np.ndarray, invoice: np.ndarray, evidence: Evidence,
