@@ -127,10 +127,11 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo", links=links)
     # ... unless an open line dated between a pair's two could have taken its older one.
     still_open = open_lines[left & ~foreign & ~np.isin(line_ids, fifo.lines)]
-    fifo = fifo.without(claimed_earlier(remaining.merge(fifo.members, on="line"), still_open))
+    guessed = remaining.merge(fifo.members, on="line")
+    fifo = fifo.without(claimed_earlier(guessed, still_open))
+    guessed = guessed[guessed["line"].isin(fifo.lines)]  # (group ids as made: pairs stay apart)
     # A third party whose open remainder nets to zero, with no smaller group inside it.
     left &= ~np.isin(line_ids, fifo.lines)
-    guessed = remaining.merge(fifo.members, on="line")
     settled = settled_party_pass(open_lines[left], foreign[left], guessed,
                                  documents, cites, max_days=settings.max_window_days)
     left &= ~np.isin(line_ids, settled.lines)
