@@ -11,8 +11,8 @@ in its own process, so that peaks do not mix:
   (:mod:`io_floor`); the time every other step is divided by;
 - ``read_fec``: lettrage's reader alone;
 - ``match`` (library): ``read_fec``, ``match(jobs=N)``, ``write_fec`` in one process; the times
-  of the exact pass, the subset pass and the rest (FIFO pairs, letters, result) come from
-  the engine's log lines;
+  of the references, the lettering passes and the rest (letters, review pass, result) come
+  from the engine's log lines;
 - ``lettrage match``: the command line, end to end (interpreter start and imports included),
   ``--jobs N``.
 
@@ -112,7 +112,8 @@ def run_measured(command: list[str], *, interval: float = 0.02, env: dict | None
 
 
 class _PassTimes(logging.Handler):
-    """Collects the cumulative seconds the engine logs after its exact and subset passes."""
+    """Collects the cumulative seconds the engine logs after the references and after the
+    lettering passes."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
@@ -120,7 +121,7 @@ class _PassTimes(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = str(record.msg)
-        for name in ("exact pass", "subset pass"):
+        for name in ("references", "lettering passes"):
             if message.startswith(name + ":") and record.args and isinstance(record.args, tuple):
                 last = record.args[-1]
                 if isinstance(last, float):
@@ -163,8 +164,8 @@ def _step(args: argparse.Namespace) -> dict:
         changed = lettrage.write_fec(result, args.out)
         t3 = time.perf_counter()
         return {"read": t1 - t0, "match": t2 - t1, "write": t3 - t2, "changed": changed,
-                "exact": handler.seconds.get("exact pass"),
-                "subset": handler.seconds.get("subset pass")}
+                "references": handler.seconds.get("references"),
+                "passes": handler.seconds.get("lettering passes")}
     if args.step == "check":
         report = check_lettered_file(args.ledger, args.out, args.truth)
         report["only_letters_changed"] = only_letter_fields_differ(args.ledger, args.out)
@@ -306,13 +307,13 @@ def measure_size(lines: int, seed: int, jobs: int, work: Path) -> list[dict]:
                                  "--out", str(work / "library.txt"), "--truth", str(truth)))
     _fail("check", check)
     r.update(check.report)
-    exact, subset = r.get("exact"), r.get("subset")
-    if exact is not None:
-        rows.append({"step": "· prepare, references, exact pass (sure pairs)", "seconds": exact, "peak": None, "check": ""})
-    if exact is not None and subset is not None:
-        rows.append({"step": f"· subset pass (jobs {jobs})", "seconds": subset - exact, "peak": None,
-                     "check": ""})
-        rows.append({"step": "· FIFO pairs, letters, result", "seconds": r["match"] - subset,
+    references, passes = r.get("references"), r.get("passes")
+    if references is not None:
+        rows.append({"step": "· prepare, references", "seconds": references, "peak": None, "check": ""})
+    if references is not None and passes is not None:
+        rows.append({"step": f"· lettering passes (jobs {jobs})", "seconds": passes - references,
+                     "peak": None, "check": ""})
+        rows.append({"step": "· letters, review pass, result", "seconds": r["match"] - passes,
                      "peak": None, "check": ""})
     quality = (f"precision {r['precision']:.4f}, recall {r['recall']:.4f} of "
                f"{r['groups']:,} new groups ({r['unbalanced']} not balanced in EUR: USD)")
@@ -388,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="worker processes of the subset pass (default: every core)")
+                        help="worker processes of the lettering passes (default: every core)")
     parser.add_argument("--work", type=Path, default=None, help="folder for the files (default: a temporary one)")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the table to this file")
     parser.add_argument("--compare-jobs", action="store_true",

@@ -28,11 +28,11 @@ import pytest
 import lettrage
 from generated_quality import load_generator
 from io_floor import io_floor, read_typed
-from lettrage.engine import _history, _prepare, _subset_settings
+from lettrage.engine import _prepare
 from lettrage.invariants import violations
-from lettrage.parallel import run_subset_pass
+from lettrage.party_passes import KEPT_COLUMNS, _history, subset_settings
 from lettrage.passes.exact import exact_pass
-from lettrage.passes.subset import foreign_mask, party_windows
+from lettrage.passes.subset import foreign_mask, party_windows, subset_pass
 from lettrage.references import citations, document_keys, reference_keys
 from lettrage.settings import Settings
 from speed_report import only_letter_fields_differ, run_measured, warm_up_floor
@@ -210,12 +210,13 @@ def test_subset_pass(benchmark, ledgers, size):
     domestic = inputs.open_lines[~inputs.foreign]
     exact = exact_pass(domestic, inputs.documents, inputs.cites, sure_only=True)
     remaining = inputs.open_lines[~inputs.open_lines["line"].isin(exact.lines)]
-    windows = party_windows(_history(inputs.selected, exact), remaining["party_id"].to_numpy(),
+    kept = inputs.selected.loc[inputs.selected["letter"] != "", KEPT_COLUMNS]
+    windows = party_windows(_history(kept, inputs.open_lines, exact), remaining["party_id"].to_numpy(),
                             settings.window_days, settings.max_window_days)
 
     def subset():
-        return run_subset_pass(remaining, windows, inputs.documents, inputs.cites,
-                               _subset_settings(settings), settings.company_currency, 1)
+        return subset_pass(remaining, windows, inputs.documents, inputs.cites,
+                           subset_settings(settings), settings.company_currency)
 
     output, proposals, _ = _run(benchmark, generated, subset)
     assert len(output.groups) > 0

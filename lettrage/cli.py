@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write the proposed write-off entries (gaps, exchange differences) as "
                      "FEC lines in the input's layout, ready to import")
     run.add_argument("--jobs", type=int, metavar="N",
-                     help="worker processes for the subset pass (default: every core); "
+                     help="worker processes for the lettering passes (default: every core); "
                      "the letters do not depend on it")
     run.add_argument("--config", metavar="TOML", help="settings file; flags override it")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress, no summary")

@@ -23,17 +23,10 @@ from lettrage.ledger import (
 )
 from lettrage.letters import first_number, highest_codes, number_to_code, usual_width
 from lettrage.opening import aggregated_openings
-from lettrage.parallel import run_subset_pass
+from lettrage.parallel import run_party_passes
+from lettrage.party_passes import KEPT_COLUMNS, PASS_ORDER
 from lettrage.passes.base import PassOutput
-from lettrage.passes.chronological import chronological_pass
-from lettrage.passes.day_batches import day_batch_pass
-from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
-from lettrage.passes.fifo_doubts import claimed_earlier
-from lettrage.passes.period_batches import period_batch_pass
-from lettrage.passes.piece_batches import piece_batch_pass
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
-from lettrage.passes.settled_parties import settled_party_pass
-from lettrage.passes.subset import SubsetSettings, foreign_mask, party_windows
 from lettrage.references import citation_links, references_and_piece_keys
 from lettrage.result import (
     KEPT,
@@ -79,87 +72,32 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     elsewhere = near_citations_elsewhere(selected, documents, cites)
     if len(elsewhere):  # mistyped citations of another third party's documents
         cites = pd.concat([cites, elsewhere.assign(near=True)], ignore_index=True)
+    log.info("references: %d documents, %d citations (%.2f s)", len(documents), len(cites),
+             time.perf_counter() - started)
     is_open = selected["open"].to_numpy(dtype=bool)
     # The passes' columns only, not copied with every filter.
     open_lines = selected.loc[is_open, [c for c in selected.columns if c not in _NOT_SEARCHED]].assign(
         ref_key=piece_keys[is_open] if is_open.any() else np.array([], dtype=object))
     log.info("%d third-party lines in %d third parties, %d open",
              len(selected), selected["party_id"].nunique(), len(open_lines))
-    foreign = foreign_mask(open_lines, settings.company_currency)
-    company = open_lines[~foreign]
-    # Which open lines no pass has lettered yet: the frames each pass reads are filtered
-    # from ``open_lines`` once, not one filter of the last one after each pass.
-    line_ids = open_lines["line"].to_numpy()
-    left = np.ones(len(open_lines), dtype=bool)
-    # Exact pairs that are sure — references agree, or no other line of that amount competes.
     links = citation_links(documents, cites) if len(cites) else None  # for both exact passes
-    exact = exact_pass(company, documents, cites, sure_only=True, links=links)
-    log.info("exact pass: %d groups, %d lines (%.2f s)",
-             len(exact.groups), len(exact.members), time.perf_counter() - started)
-    left &= ~np.isin(line_ids, exact.lines)
-    history = _history(selected, exact) if settings.learn_window else selected.iloc[:0]
-    windows = party_windows(history, open_lines["party_id"].to_numpy()[left],
-                            settings.window_days, settings.max_window_days)
-    # Lines an accountant filed under one PieceRef, settled together.
-    piece = piece_batch_pass(company, line_ids[left],
-                             selected.loc[selected["letter"] != "", ["party_id", "piece_ref"]], windows,
-                             documents, cites, max_days_early=MAX_DAYS_EARLY)
-    left &= ~np.isin(line_ids, piece.lines)
-    # Every open invoice of one day settled by one payment: the answer a person picks among
-    # the equally good subsets the subset pass would leave.
-    day = day_batch_pass(open_lines[left & ~foreign], windows,
-                         documents, cites, max_days_early=MAX_DAYS_EARLY)
-    left &= ~np.isin(line_ids, day.lines)
-    # Every open invoice of a period (a statement) settled by one payment, when no other run
-    # of invoices competes.
-    period = period_batch_pass(open_lines[left & ~foreign],
-                               windows, documents, cites, max_days_early=MAX_DAYS_EARLY)
-    left &= ~np.isin(line_ids, period.lines)
-    remaining = open_lines[left]
-    subset, proposals, messages = run_subset_pass(
-        remaining, windows, documents, cites, _subset_settings(settings),
-        settings.company_currency, settings.jobs or 1)
-    log.info("subset pass: %d groups, %d lines, %d proposals (%.2f s)", len(subset.groups),
-             len(subset.members), len(proposals), time.perf_counter() - started)
-    # Equal amounts that compete (situations 2-3) are paired last, oldest first, so that a
-    # FIFO guess never takes a line a unique group needed.
-    left &= ~np.isin(line_ids, subset.lines)
-    fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo", links=links)
-    # ... unless an open line dated between a pair's two could have taken its older one.
-    still_open = open_lines[left & ~foreign & ~np.isin(line_ids, fifo.lines)]
-    guessed = remaining.merge(fifo.members, on="line")
-    fifo = fifo.without(claimed_earlier(guessed, still_open))
-    guessed = guessed[guessed["line"].isin(fifo.lines)]  # (group ids as made: pairs stay apart)
-    # A third party whose open remainder nets to zero, with no smaller group inside it.
-    left &= ~np.isin(line_ids, fifo.lines)
-    settled = settled_party_pass(open_lines[left], foreign[left], guessed,
-                                 documents, cites, max_days=settings.max_window_days)
-    left &= ~np.isin(line_ids, settled.lines)
-    # Settlements oldest first, each with the one set of earlier open invoices it pays.
-    walked = chronological_pass(open_lines[left], foreign[left], guessed, documents, cites,
-                                max_days=settings.max_window_days, max_pick=settings.max_group_size)
-    proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist())
-                               | set(walked.lines.tolist()))
-    outputs = [exact, piece, day, period, subset, fifo, settled, walked]
-    members, groups = _number_groups(outputs)
+    kept = selected.loc[(selected["letter"] != "").to_numpy(), KEPT_COLUMNS]
+    found = run_party_passes(open_lines, kept, documents, cites, links, settings, settings.jobs or 1)
+    log.info("lettering passes: %s (%.2f s)", ", ".join(
+        f"{name} {len(output.groups)}" for name, output in zip(PASS_ORDER, found.outputs)),
+        time.perf_counter() - started)
+    members, groups = _number_groups(found.outputs)
     groups = _give_letters(groups, members, selected, settings)
-    review = review_pass(_after_lettering(selected, members, groups), documents, cites, proposals,
+    log.info("letters given (%.2f s)", time.perf_counter() - started)
+    review = review_pass(_after_lettering(selected, members, groups), documents, cites, found.proposals,
                          _review_settings(settings))
     log.info("review pass: %d proposals (%.2f s)", len(review), time.perf_counter() - started)
-    return _result(ledger, selected, settings, members, groups, review, messages)
+    return _result(ledger, selected, settings, members, groups, review, found.messages)
 
 
 #: Columns of the selected lines that no pass reads (the label is: the exact pass tells
 #: twins by it, the settled stretches and the walk rest on FIFO pairs by it).
 _NOT_SEARCHED = ("invoice_number", "letter", "open")
-
-
-def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:
-    """Proposals that touch none of ``lettered``."""
-    if proposals.empty or not lettered:
-        return proposals
-    keep = [not (set(lines) & lettered) for lines in proposals["lines"]]
-    return proposals[keep].reset_index(drop=True)
 
 
 def _review_settings(settings: Settings) -> ReviewSettings:
@@ -179,29 +117,6 @@ def _after_lettering(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.D
         left=selected["open"].to_numpy() & ~lettered,
         letter=np.where(lettered, letter, selected["letter"].to_numpy(dtype=object)),
     )
-
-
-def _subset_settings(settings: Settings) -> SubsetSettings:
-    return SubsetSettings(
-        tolerance=settings.tolerance, tolerance_pct=settings.tolerance_pct,
-        max_group_size=settings.max_group_size, max_solutions=settings.max_solutions,
-        solve_time_limit=settings.solve_time_limit,
-    )
-
-
-def _history(selected: pd.DataFrame, exact: PassOutput) -> pd.DataFrame:
-    """``(party_id, group, date)`` of the groups already made: input letters, exact pairs."""
-    kept = selected.loc[(selected["letter"] != "").to_numpy(), ["party_id", "letter", "date"]]
-    existing = pd.DataFrame({"party_id": kept["party_id"], "group": "in:" + kept["letter"].str.upper(),
-                             "date": kept["date"]})
-    rows = line_positions(selected["line"].to_numpy(dtype=np.int64),
-                    exact.members["line"].to_numpy(dtype=np.int64))
-    made = pd.DataFrame({
-        "party_id": selected["party_id"].to_numpy()[rows],
-        "group": "exact:" + exact.members["group"].astype(str).to_numpy(),
-        "date": selected["date"].to_numpy()[rows],
-    })
-    return pd.concat([existing, made], ignore_index=True)
 
 
 def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -348,7 +263,7 @@ def _result(
 
 
 def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Concatenate the passes' groups under run-wide ids."""
+    """Concatenate the passes' groups under run-wide ids (each pass's in the order given)."""
     members, groups, offset = [], [], 0
     for output in outputs:
         members.append(output.members.assign(group=output.members["group"] + offset))

@@ -39,7 +39,7 @@ class Settings:
     today : the run date used by ``date_let="today"`` (default: the current date).
     letter_width : minimum width of new codes (``3`` → AAA, AAB…); ``None`` follows the
         most common width of the codes already in the ledger.
-    jobs : worker processes for the subset pass (default 1 in the library; the command
+    jobs : worker processes for the lettering passes (default 1 in the library; the command
         line defaults to every core). Letters do not depend on it.
     window_days : the date span a group may cover (default 120 days).
     learn_window : widen the window of a third party whose history shows slow payment:

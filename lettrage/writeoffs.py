@@ -38,7 +38,8 @@ def nature_of(gap: int, foreign: bool, labels: str) -> str:
 
 
 def writeoff_entries(groups: pd.DataFrame, lines: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Two rows per group with a gap: the third-party line and the write-off account line.
+    """Two rows per group with a gap: the third-party line and the write-off account line;
+    groups by account, third party and first line.
 
     ``groups`` has ``group``, ``letter``, ``letter_date``, ``account``, ``aux``, ``gap``,
     ``currency`` and ``lines``; ``lines`` maps ``line`` to ``label``.
@@ -47,6 +48,11 @@ def writeoff_entries(groups: pd.DataFrame, lines: pd.DataFrame, settings: Settin
     if with_gap.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in WRITEOFF_COLUMNS})
     members = [[int(x) for x in str(text).split()] for text in with_gap["lines"]]
+    # By account, third party and first line: as an accountant reads them, and the same
+    # order however the groups were numbered.
+    order = sorted(range(len(members)), key=lambda i: (str(with_gap["account"].iat[i]),
+                                                       str(with_gap["aux"].iat[i]), members[i][0]))
+    with_gap, members = with_gap.iloc[order], [members[i] for i in order]
     wanted = sorted({line for group in members for line in group})
     labels = lines.set_index("line")["label"].reindex(wanted).fillna("").astype(str)
     label_of = dict(zip(wanted, labels.tolist()))

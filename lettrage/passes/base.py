@@ -47,6 +47,19 @@ class PassOutput:
             groups=kept.assign(group=renumber.to_numpy()).reset_index(drop=True),
             members=members.assign(group=renumber.reindex(members["group"]).to_numpy()).reset_index(drop=True))
 
+    def in_line_order(self) -> PassOutput:
+        """This output with its groups numbered from 0 in the order of their first lines: the
+        same ids however the third parties were split between processes."""
+        if self.groups.empty:
+            return self
+        first = self.members.groupby("group")["line"].min()
+        order = first.reindex(self.groups["group"]).to_numpy()
+        groups = self.groups.iloc[np.argsort(order, kind="stable")]
+        renumber = pd.Series(np.arange(len(groups), dtype=np.int64), index=groups["group"].to_numpy())
+        members = self.members.assign(group=renumber.reindex(self.members["group"]).to_numpy())
+        return PassOutput(groups=groups.assign(group=renumber.to_numpy()).reset_index(drop=True),
+                          members=members.sort_values(["group", "line"], ignore_index=True))
+
     @property
     def lines(self) -> np.ndarray:
         """The lines this output letters."""

@@ -1,0 +1,163 @@
+"""The lettering passes, in order, on the open lines of whole third parties.
+
+Every pass after the references looks at one third party at a time, so this chain is a pure
+function of a set of third parties: :mod:`lettrage.parallel` runs it on chunks of them in
+worker processes, and the engine on all of them at once, with the same groups.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lettrage.ledger import line_positions
+from lettrage.passes.base import PassOutput
+from lettrage.passes.chronological import chronological_pass
+from lettrage.passes.day_batches import day_batch_pass
+from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
+from lettrage.passes.fifo_doubts import claimed_earlier
+from lettrage.passes.period_batches import period_batch_pass
+from lettrage.passes.piece_batches import piece_batch_pass
+from lettrage.passes.settled_parties import settled_party_pass
+from lettrage.passes.subset import (
+    SubsetSettings,
+    foreign_mask,
+    party_windows,
+    subset_pass,
+)
+from lettrage.settings import Settings
+
+#: The passes of :func:`letter_parties`, in the order they run and their outputs are listed.
+PASS_ORDER = ("exact", "piece", "day", "period", "subset", "fifo", "settled", "chronological")
+#: The columns of the lines lettered in the input that the passes read.
+KEPT_COLUMNS = ["party_id", "letter", "date", "piece_ref"]
+
+
+@dataclass(frozen=True)
+class PartyLettering:
+    """What the passes found in some third parties.
+
+    ``outputs``: one :class:`PassOutput` per pass of :data:`PASS_ORDER`. ``proposals``: the
+    subset pass's tied groups and undecided lines, less those a later pass lettered, as rows
+    ``(kind, lines, party_id, gap, reason)``. ``messages``: for the run's issues (timeouts).
+    """
+
+    outputs: list[PassOutput]
+    proposals: pd.DataFrame
+    messages: list[str]
+
+
+def letter_parties(
+    open_lines: pd.DataFrame,
+    kept: pd.DataFrame,
+    documents: pd.DataFrame,
+    cites: pd.DataFrame,
+    links: tuple[np.ndarray, ...] | None,
+    settings: Settings,
+) -> PartyLettering:
+    """Run every lettering pass on ``open_lines`` (the open lines of whole third parties,
+    in line order, with their ``ref_key``).
+
+    ``kept``: the lines of those third parties lettered in the input (:data:`KEPT_COLUMNS`).
+    ``documents``, ``cites``: the reference evidence of the whole ledger (a citation may name
+    another third party's document), and ``links`` their
+    :func:`lettrage.references.citation_links` (None when nothing is cited).
+    """
+    documents, cites, links = _evidence_of(open_lines["line"].to_numpy(), documents, cites, links)
+    foreign = foreign_mask(open_lines, settings.company_currency)
+    company = open_lines[~foreign]
+    # Which open lines no pass has lettered yet: the frames each pass reads are filtered
+    # from ``open_lines`` once, not one filter of the last one after each pass.
+    line_ids = open_lines["line"].to_numpy()
+    left = np.ones(len(open_lines), dtype=bool)
+    # Exact pairs that are sure — references agree, or no other line of that amount competes.
+    exact = exact_pass(company, documents, cites, sure_only=True, links=links)
+    left &= ~np.isin(line_ids, exact.lines)
+    history = (_history(kept, open_lines, exact) if settings.learn_window
+               else pd.DataFrame(columns=["party_id", "group", "date"]))
+    windows = party_windows(history, open_lines["party_id"].to_numpy()[left],
+                            settings.window_days, settings.max_window_days)
+    # Lines an accountant filed under one PieceRef, settled together.
+    piece = piece_batch_pass(company, line_ids[left], kept[["party_id", "piece_ref"]], windows,
+                             documents, cites, max_days_early=MAX_DAYS_EARLY)
+    left &= ~np.isin(line_ids, piece.lines)
+    # Every open invoice of one day settled by one payment: the answer a person picks among
+    # the equally good subsets the subset pass would leave.
+    day = day_batch_pass(open_lines[left & ~foreign], windows,
+                         documents, cites, max_days_early=MAX_DAYS_EARLY)
+    left &= ~np.isin(line_ids, day.lines)
+    # Every open invoice of a period (a statement) settled by one payment, when no other run
+    # of invoices competes.
+    period = period_batch_pass(open_lines[left & ~foreign],
+                               windows, documents, cites, max_days_early=MAX_DAYS_EARLY)
+    left &= ~np.isin(line_ids, period.lines)
+    remaining = open_lines[left]
+    subset, proposals, messages = subset_pass(remaining, windows, documents, cites,
+                                              subset_settings(settings), settings.company_currency)
+    # Equal amounts that compete (situations 2-3) are paired last, oldest first, so that a
+    # FIFO guess never takes a line a unique group needed.
+    left &= ~np.isin(line_ids, subset.lines)
+    fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo", links=links)
+    # ... unless an open line dated between a pair's two could have taken its older one.
+    still_open = open_lines[left & ~foreign & ~np.isin(line_ids, fifo.lines)]
+    guessed = remaining.merge(fifo.members, on="line")
+    fifo = fifo.without(claimed_earlier(guessed, still_open))
+    guessed = guessed[guessed["line"].isin(fifo.lines)]  # (group ids as made: pairs stay apart)
+    # A third party whose open remainder nets to zero, with no smaller group inside it.
+    left &= ~np.isin(line_ids, fifo.lines)
+    settled = settled_party_pass(open_lines[left], foreign[left], guessed,
+                                 documents, cites, max_days=settings.max_window_days)
+    left &= ~np.isin(line_ids, settled.lines)
+    # Settlements oldest first, each with the one set of earlier open invoices it pays.
+    walked = chronological_pass(open_lines[left], foreign[left], guessed, documents, cites,
+                                max_days=settings.max_window_days, max_pick=settings.max_group_size)
+    proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist())
+                               | set(walked.lines.tolist()))
+    return PartyLettering([exact, piece, day, period, subset, fifo, settled, walked], proposals, messages)
+
+
+def subset_settings(settings: Settings) -> SubsetSettings:
+    """What the subset pass reads of ``settings``."""
+    return SubsetSettings(
+        tolerance=settings.tolerance, tolerance_pct=settings.tolerance_pct,
+        max_group_size=settings.max_group_size, max_solutions=settings.max_solutions,
+        solve_time_limit=settings.solve_time_limit,
+    )
+
+
+def _evidence_of(
+    lines: np.ndarray, documents: pd.DataFrame, cites: pd.DataFrame, links: tuple[np.ndarray, ...] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[np.ndarray, ...] | None]:
+    """The references the passes read for ``lines``: the documents they carry, their
+    citations, and the links from or to one of them (a line another third party cites is not
+    a sure pair). Every group the passes make is of ``lines``."""
+    documents = documents[np.isin(documents["line"].to_numpy(), lines)]
+    cites = cites[np.isin(cites["line"].to_numpy(), lines)]
+    if links is not None:
+        citer, cited, near = links
+        touching = np.isin(citer, lines) | np.isin(cited, lines)
+        links = (citer[touching], cited[touching], near[touching])
+    return documents, cites, links
+
+
+def _history(kept: pd.DataFrame, open_lines: pd.DataFrame, exact: PassOutput) -> pd.DataFrame:
+    """``(party_id, group, date)`` of the groups already made: input letters, exact pairs."""
+    existing = pd.DataFrame({"party_id": kept["party_id"], "group": "in:" + kept["letter"].str.upper(),
+                             "date": kept["date"]})
+    rows = line_positions(open_lines["line"].to_numpy(dtype=np.int64),
+                          exact.members["line"].to_numpy(dtype=np.int64))
+    made = pd.DataFrame({
+        "party_id": open_lines["party_id"].to_numpy()[rows],
+        "group": "exact:" + exact.members["group"].astype(str).to_numpy(),
+        "date": open_lines["date"].to_numpy()[rows],
+    })
+    return pd.concat([existing, made], ignore_index=True)
+
+
+def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:
+    """Proposals that touch none of ``lettered``."""
+    if proposals.empty or not lettered:
+        return proposals
+    keep = [not (set(lines) & lettered) for lines in proposals["lines"]]
+    return proposals[keep].reset_index(drop=True)

@@ -1,0 +1,99 @@
+"""The lettering passes split between processes: the same groups, ids, letters, proposals and
+write-offs whatever the number of processes, because each third party's lettering depends
+on that third party alone."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lettrage
+from lettrage import engine, parallel
+from lettrage.foreign_citations import near_citations_elsewhere
+from lettrage.party_passes import KEPT_COLUMNS, PASS_ORDER, letter_parties
+from lettrage.passes.base import PassOutput
+from lettrage.references import citation_links, references_and_piece_keys
+from lettrage.settings import Settings
+
+_PATH = Path(__file__).resolve().parents[1] / "datasets" / "generator.py"
+_SPEC = importlib.util.spec_from_file_location("lettrage_generator_parallel", _PATH)
+gen = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(gen)
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory) -> pd.DataFrame:
+    text, _ = gen.generate(6000, 7)
+    path = tmp_path_factory.mktemp("parallel") / "123456789FEC20251231.txt"
+    path.write_bytes(text.encode("utf-8"))
+    return lettrage.read_fec(path)
+
+
+def _inputs(ledger: pd.DataFrame, settings: Settings):
+    """What the engine gives the lettering passes."""
+    selected = engine._prepare(ledger, settings)
+    documents, cites, piece_keys = references_and_piece_keys(selected)
+    cites = pd.concat([cites, near_citations_elsewhere(selected, documents, cites).assign(near=True)],
+                      ignore_index=True)
+    is_open = selected["open"].to_numpy(dtype=bool)
+    open_lines = selected.loc[is_open].assign(ref_key=piece_keys[is_open])
+    kept = selected.loc[(selected["letter"] != "").to_numpy(), KEPT_COLUMNS]
+    return open_lines, kept, documents, cites, citation_links(documents, cites)
+
+
+@pytest.mark.parametrize("tolerance", ["0", "1.00"])
+def test_same_result_whatever_the_number_of_processes(ledger, monkeypatch, tolerance):
+    monkeypatch.setattr(parallel, "MIN_LINES_FOR_WORKERS", 0)
+    one = lettrage.match(ledger, jobs=1, tolerance=tolerance)
+    assert len(one.groups) > 500 and (one.groups["gap"] != 0).any()
+    for jobs in (2, 3):
+        again = lettrage.match(ledger, jobs=jobs, tolerance=tolerance)
+        pd.testing.assert_frame_equal(again.groups, one.groups)  # group ids included
+        pd.testing.assert_frame_equal(again.lines, one.lines)
+        pd.testing.assert_frame_equal(again.review, one.review)
+        pd.testing.assert_frame_equal(again.writeoffs, one.writeoffs)
+
+
+def test_parties_lettered_apart_find_what_they_find_together(ledger):
+    """The chain on two halves of the third parties, merged, is the chain on all of them:
+    no pass reads another third party's lines."""
+    settings = Settings.from_mapping({"tolerance": "1.00"})
+    open_lines, kept, documents, cites, links = _inputs(ledger, settings)
+    together = parallel._merge([letter_parties(open_lines, kept, documents, cites, links, settings)])
+    parties = np.unique(open_lines["party_id"].to_numpy())
+    odd = np.isin(open_lines["party_id"], parties[1::2])
+    odd_kept = np.isin(kept["party_id"], parties[1::2])
+    halves = [letter_parties(open_lines[mask], kept[kept_mask], documents, cites, links, settings)
+              for mask, kept_mask in ((odd, odd_kept), (~odd, ~odd_kept))]
+    apart = parallel._merge(halves)
+    assert len(together.outputs) == len(PASS_ORDER)
+    # (an empty half's text columns are of another dtype: the values are compared)
+    for name, whole, split in zip(PASS_ORDER, together.outputs, apart.outputs):
+        pd.testing.assert_frame_equal(split.groups, whole.groups, obj=name, check_dtype=False)
+        pd.testing.assert_frame_equal(split.members, whole.members, obj=name)
+    pd.testing.assert_frame_equal(apart.proposals, together.proposals, check_dtype=False)
+    assert sum(len(output.groups) for output in together.outputs) > 500
+
+
+def test_chunks_hold_every_third_party_once_and_are_balanced():
+    lines = pd.DataFrame({"party_id": np.repeat(np.arange(10), [50, 1, 1, 30, 2, 2, 20, 3, 3, 10])})
+    chunks = parallel._chunks(lines, 3)
+    assert sorted(np.concatenate(chunks).tolist()) == list(range(10))
+    loads = [int(lines["party_id"].isin(chunk).sum()) for chunk in chunks]
+    assert max(loads) == 50 and sorted(loads) == [36, 36, 50]
+    assert [chunk.tolist() for chunk in parallel._chunks(lines, 3)] == [chunk.tolist() for chunk in chunks]
+
+
+def test_groups_numbered_in_the_order_of_their_first_lines():
+    output = PassOutput(
+        groups=pd.DataFrame({"group": [0, 1, 2], "pass": "subset", "gap": [0, 5, 0],
+                             "currency": "", "reason": ["a", "b", "c"]}),
+        members=pd.DataFrame({"group": [0, 0, 1, 1, 2, 2], "line": [30, 9, 4, 12, 20, 21]}))
+    ordered = output.in_line_order()
+    assert ordered.groups["reason"].tolist() == ["b", "a", "c"]
+    assert ordered.groups["group"].tolist() == [0, 1, 2]
+    assert ordered.members.values.tolist() == [[0, 4], [0, 12], [1, 9], [1, 30], [2, 20], [2, 21]]
+    assert PassOutput().in_line_order().groups.empty
