@@ -24,10 +24,11 @@ from lettrage.ledger import (
 from lettrage.letters import first_number, highest_codes, number_to_code, usual_width
 from lettrage.opening import aggregated_openings
 from lettrage.parallel import run_party_passes
+from lettrage.parallel_references import references_in_processes
 from lettrage.party_passes import KEPT_COLUMNS, PASS_ORDER
 from lettrage.passes.base import PassOutput
 from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
-from lettrage.references import citation_links, references_and_piece_keys
+from lettrage.references import citation_links
 from lettrage.result import (
     KEPT,
     LETTERED,
@@ -68,7 +69,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     validate_frame(ledger)
     started = time.perf_counter()
     selected = _prepare(ledger, settings)
-    documents, cites, piece_keys = references_and_piece_keys(selected)
+    documents, cites, piece_keys = references_in_processes(selected, settings.jobs or 1)
     elsewhere = near_citations_elsewhere(selected, documents, cites)
     if len(elsewhere):  # mistyped citations of another third party's documents
         cites = pd.concat([cites, elsewhere.assign(near=True)], ignore_index=True)

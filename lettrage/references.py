@@ -331,23 +331,27 @@ def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
 def _own_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFrame:
     """:func:`own_keys`; ``columns``: the texts of the lines when read for other uses too."""
     own, strings = _own_codes(lines, columns)
-    return own.assign(key=strings[own["key"].to_numpy()], number=strings[own["number"].to_numpy()])
+    return own.assign(key=strings[own["key"].to_numpy()],
+                      number=strings[own["number"].to_numpy()]).drop(columns="source")
 
 
 def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`own_keys` with ``key`` and ``number`` as positions among sorted distinct strings
-    (object array), so that the codes sort as the strings do."""
+    (object array), so that the codes sort as the strings do, and the ``source`` of each row
+    (0 PieceRef, 1 NumFacture, 2 label: rows are in that order, then in line order)."""
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     invoice_side = (lines["invoice_side"].to_numpy(dtype=bool) if "invoice_side" in lines.columns
                     else np.zeros(len(lines), dtype=bool))
     positions, keys, numbers, texts_of = [], [], [], []  # keys and numbers per text, for now
-    for column in ("piece_ref", "invoice_number"):
+    sources = []
+    for source, column in enumerate(("piece_ref", "invoice_number")):
         if column in lines.columns:
             texts = _Texts(lines[column]) if columns is None else columns[column]
             key, number = texts.per_text(
                 _fast_keys_and_numbers,
                 lambda text: (reference_key(text), document_number(text) if reference_key(text) else ""))
             positions.append(np.arange(len(lines)))
+            sources.append(np.full(len(lines), source, dtype=np.int8))
             keys.append(key)
             numbers.append(number)
             texts_of.append(texts.codes)
@@ -390,11 +394,12 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
         text, key, number = text[distinct], key[distinct], number[distinct]
         position, rows = texts.line_rows(text)
         positions.append(invoices[position])
+        sources.append(np.full(len(position), 2, dtype=np.int8))
         own_keys_.append(key[rows])
         own_numbers.append(number[rows])
     position = np.concatenate(positions)
     own = pd.DataFrame({"line": line_ids[position], "key": np.concatenate(own_keys_),
-                        "number": np.concatenate(own_numbers)})
+                        "number": np.concatenate(own_numbers), "source": np.concatenate(sources)})
     first = ~_duplicated(own["line"].to_numpy(), own["key"].to_numpy(), own["number"].to_numpy())
     own, position = own[first].reset_index(drop=True), position[first]
     own.loc[~invoice_side[position], "number"] = int(np.searchsorted(strings, ""))  # "" sorts first
@@ -428,6 +433,12 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     """:func:`document_keys`; ``columns``: the texts of the lines when read for other uses
     too. Keys and numbers are codes (see :func:`_own_codes`) until the end."""
     own, strings = _own_codes(lines, columns)
+    return _documents_of(lines, own, strings)
+
+
+def _documents_of(lines: pd.DataFrame, own: pd.DataFrame, strings: np.ndarray) -> pd.DataFrame:
+    """:func:`document_keys` of ``lines`` from their :func:`_own_codes` (``strings`` sorted,
+    ``""`` among them)."""
     own = own[_is_document_key(pd.Series(strings, dtype=object))[own["key"].to_numpy()]]
     rows = line_positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
     own = own.assign(party_id=lines["party_id"].to_numpy()[rows]).reset_index(drop=True)
@@ -520,10 +531,15 @@ def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     return _citations(lines, _Columns(lines), documents)
 
 
-def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame) -> pd.DataFrame:
+def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, *,
+               sources: bool = False) -> pd.DataFrame:
     """:func:`citations`, ``columns`` the texts of the lines. Keys are handled as their index
-    among the document keys until the end."""
+    among the document keys until the end. ``sources``: with a column ``source`` saying
+    where each citation was found (0 label, 1 PieceRef, 2 a number in the label: rows are in
+    that order, then in line order)."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
+    if sources:
+        empty["source"] = pd.Series(dtype=np.int8)
     if documents.empty:
         return empty
     key_index, document_key = _Index.encode(documents["key"])
@@ -552,6 +568,7 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame) 
             numbered.drop_duplicates(), on=["party_id", "number"])
         found_lines.append(by_number["line"].to_numpy(dtype=np.int64))
         found_keys.append(by_number["key"].to_numpy(dtype=np.int64))
+    found_in = np.repeat(np.arange(len(found_lines), dtype=np.int8), [len(x) for x in found_lines])
     cited_lines, cited = np.concatenate(found_lines), np.concatenate(found_keys)
     width = len(known_keys)
     pairs = pd.Series(cited_lines * width + cited)
@@ -561,7 +578,8 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame) 
     if not first.any():
         return empty
     keys = key_index.objects()[cited[kept]]
-    return pd.DataFrame({"line": cited_lines[kept], "key": pd.Series(keys, dtype=object)})
+    found = pd.DataFrame({"line": cited_lines[kept], "key": pd.Series(keys, dtype=object)})
+    return found.assign(source=found_in[kept]) if sources else found
 
 
 def _own_numbers(documents: pd.DataFrame, key_index: _Index) -> np.ndarray:
@@ -615,12 +633,81 @@ def references_and_piece_keys(
     ``str`` array (each distinct key made a string once) when there are any."""
     columns = _Columns(lines)
     documents, cites = _references(lines, columns)
+    return documents, cites, _piece_keys(lines, columns)
+
+
+def _piece_keys(lines: pd.DataFrame, columns: _Columns) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """:func:`reference_keys` of the PieceRefs, as a ``str`` array when none is missing."""
     if lines["piece_ref"].isna().any() or not len(lines):  # reference_keys: a missing text is "NAN"
-        return documents, cites, reference_keys(lines["piece_ref"])
+        return reference_keys(lines["piece_ref"])
     pieces = columns["piece_ref"]
     (keys,) = pieces.per_text(lambda folded: (folded.keys(),), lambda text: (reference_key(text),))
     strings = pa.array(keys, type=pa.large_string())
-    return documents, cites, pd.array(strings.take(pa.array(pieces.codes)), dtype="str")
+    return pd.array(strings.take(pa.array(pieces.codes)), dtype="str")
+
+
+class ReferencesOfParties:
+    """The references of the lines of some third parties, in two steps around the whole
+    ledger's documents: :meth:`own_keys`, then — once :func:`documents_of_parts` has joined
+    every part's — :meth:`citations`. Their texts are read and folded once, for both.
+    :mod:`lettrage.parallel_references` runs one part a process."""
+
+    def __init__(self, lines: pd.DataFrame) -> None:
+        self.lines = lines
+        self._columns = _Columns(lines)
+
+    def own_keys(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """What :func:`_own_codes` finds: ``(line, key, number, source)``, keys and numbers
+        as positions among the part's sorted distinct ``strings``."""
+        return _own_codes(self.lines, self._columns)
+
+    def citations(self, documents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, object]:
+        """``(cites, near, piece_keys)`` of these lines: their citations of the ``documents``
+        of the whole ledger (with their ``source``), their mistyped citations of their own
+        third parties' documents, and the keys of their PieceRefs."""
+        cites = _citations(self.lines, self._columns, documents, sources=True)
+        parties = np.unique(self.lines["party_id"].to_numpy())
+        theirs = documents[np.isin(documents["party_id"].to_numpy(), parties)]
+        near = _near_citations(self.lines, self._columns["label"], theirs, cites)
+        return cites, near, _piece_keys(self.lines, self._columns)
+
+
+def documents_of_parts(lines: pd.DataFrame, owns: list[tuple[pd.DataFrame, np.ndarray]]) -> pd.DataFrame:
+    """:func:`document_keys` of ``lines`` from the :meth:`ReferencesOfParties.own_keys` of
+    parts of them (whole third parties each): the same rows, in the same order."""
+    # each part's codes as positions among all the parts' strings, sorted
+    offsets = np.cumsum([0, *(len(strings) for _, strings in owns)])
+    codes, strings = _sorted_codes(np.concatenate([*(strings for _, strings in owns),
+                                                   np.array([""], dtype=object)]))
+    own = pd.concat([part.assign(key=codes[offset + part["key"].to_numpy()],
+                                 number=codes[offset + part["number"].to_numpy()])
+                     for (part, _), offset in zip(owns, offsets)], ignore_index=True)
+    at = line_positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
+    own = own.iloc[np.lexsort((at, own["source"].to_numpy()))]  # (stable) as one part finds them
+    return _documents_of(lines, own.reset_index(drop=True), strings)
+
+
+def citations_of_parts(lines: pd.DataFrame, found: list[tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
+    """The citations of :func:`document_references` from the ``(cites, near)`` of
+    :meth:`ReferencesOfParties.citations` of parts of ``lines``: the same rows, in the same
+    order."""
+    line_ids = lines["line"].to_numpy(dtype=np.int64)
+    cites = pd.concat([part for part, _ in found], ignore_index=True)
+    at = line_positions(line_ids, cites["line"].to_numpy(dtype=np.int64))
+    cites = cites.iloc[np.lexsort((at, cites["source"].to_numpy()))].drop(columns="source")
+    near = pd.concat([part for _, part in found], ignore_index=True)
+    party = lines["party_id"].to_numpy()[line_positions(line_ids, near["line"].to_numpy(dtype=np.int64))]
+    near = near.iloc[np.lexsort((near["line"].to_numpy(), party))]
+    return pd.concat([cites.assign(near=False), near.assign(near=True)], ignore_index=True)
+
+
+def piece_keys_of_parts(lines: pd.DataFrame, rows: list[np.ndarray], keys: list) -> object:
+    """The PieceRef keys of ``lines`` from those of parts of them (``rows``: their positions)."""
+    order = np.argsort(np.concatenate(rows), kind="stable")
+    if lines["piece_ref"].isna().any() or not len(lines):
+        return np.concatenate([np.asarray(part, dtype=object) for part in keys])[order]
+    joined = pa.concat_arrays([pa.array(part, type=pa.large_string()) for part in keys])
+    return pd.array(joined.take(pa.array(order)), dtype="str")
 
 
 def _references(lines: pd.DataFrame, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame]:
