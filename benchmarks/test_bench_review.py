@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from generated_quality import load_generator
 
 import lettrage
-from generated_quality import load_generator
-from lettrage.engine import _prepare, _review_settings
+from lettrage.engine import _prepare
+from lettrage.party_passes import review_settings
 from lettrage.passes.review import review_pass
 from lettrage.references import citations, document_keys
 from lettrage.settings import Settings
@@ -46,7 +47,7 @@ def all_open(request, tmp_path_factory):
 
 def test_review_pass_proposals_per_second(benchmark, all_open):
     lines, documents, cites, truth = all_open
-    settings = _review_settings(Settings())
+    settings = review_settings(Settings())
 
     def review():
         return review_pass(lines, documents, cites, NO_TIES, settings)

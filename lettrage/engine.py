@@ -25,9 +25,9 @@ from lettrage.letters import first_number, highest_codes, number_to_code, usual_
 from lettrage.opening import aggregated_openings
 from lettrage.parallel import run_party_passes
 from lettrage.parallel_references import references_in_processes
-from lettrage.party_passes import KEPT_COLUMNS, PASS_ORDER
+from lettrage.party_passes import KEPT_COLUMNS, PASS_ORDER, review_settings
 from lettrage.passes.base import PassOutput
-from lettrage.passes.review import REPORT_KINDS, ReviewSettings, review_pass
+from lettrage.passes.review import REPORT_KINDS, review_pass
 from lettrage.references import citation_links
 from lettrage.result import (
     KEPT,
@@ -91,7 +91,7 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     groups = _give_letters(groups, members, selected, settings)
     log.info("letters given (%.2f s)", time.perf_counter() - started)
     review = review_pass(_after_lettering(selected, members, groups), documents, cites, found.proposals,
-                         _review_settings(settings))
+                         review_settings(settings), pairs=found.pairs)
     log.info("review pass: %d proposals (%.2f s)", len(review), time.perf_counter() - started)
     return _result(ledger, selected, settings, members, groups, review, found.messages)
 
@@ -99,11 +99,6 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
 #: Columns of the selected lines that no pass reads (the label is: the exact pass tells
 #: twins by it, the settled stretches and the walk rest on FIFO pairs by it).
 _NOT_SEARCHED = ("invoice_number", "letter", "open")
-
-
-def _review_settings(settings: Settings) -> ReviewSettings:
-    return ReviewSettings(review_gap=settings.review_gap, review_gap_pct=settings.review_gap_pct,
-                          top=settings.review_top)
 
 
 def _after_lettering(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:

@@ -97,4 +97,7 @@ def _merge(found: list[PartyLettering]) -> PartyLettering:
     if len(proposals):
         first = np.array([min(lines) for lines in proposals["lines"]], dtype=np.int64)
         proposals = proposals.iloc[np.argsort(first, kind="stable")].reset_index(drop=True)
-    return PartyLettering(outputs, proposals, [m for part in found for m in part.messages])
+    pairs = pd.concat([part.pairs for part in found], ignore_index=True)
+    if len(pairs):  # each part's are in anchor order: so are all of them
+        pairs = pairs.sort_values("anchor", kind="stable", ignore_index=True)
+    return PartyLettering(outputs, proposals, pairs, [m for part in found for m in part.messages])

@@ -19,6 +19,7 @@ from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
 from lettrage.passes.fifo_doubts import claimed_earlier
 from lettrage.passes.period_batches import period_batch_pass
 from lettrage.passes.piece_batches import piece_batch_pass
+from lettrage.passes.review import ReviewSettings, pair_proposals
 from lettrage.passes.settled_parties import settled_party_pass
 from lettrage.passes.subset import (
     SubsetSettings,
@@ -40,11 +41,14 @@ class PartyLettering:
 
     ``outputs``: one :class:`PassOutput` per pass of :data:`PASS_ORDER`. ``proposals``: the
     subset pass's tied groups and undecided lines, less those a later pass lettered, as rows
-    ``(kind, lines, party_id, gap, reason)``. ``messages``: for the run's issues (timeouts).
+    ``(kind, lines, party_id, gap, reason)``. ``pairs``: the review pass's
+    :func:`lettrage.passes.review.pair_proposals` of the lines left open. ``messages``: for
+    the run's issues (timeouts).
     """
 
     outputs: list[PassOutput]
     proposals: pd.DataFrame
+    pairs: pd.DataFrame
     messages: list[str]
 
 
@@ -114,7 +118,11 @@ def letter_parties(
                                 max_days=settings.max_window_days, max_pick=settings.max_group_size)
     proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist())
                                | set(walked.lines.tolist()))
-    return PartyLettering([exact, piece, day, period, subset, fifo, settled, walked], proposals, messages)
+    left &= ~np.isin(line_ids, walked.lines)
+    # The review pass's pairs for what is left, here too: they are of one third party each.
+    pairs = pair_proposals(open_lines.assign(left=left), documents, cites, review_settings(settings))
+    return PartyLettering([exact, piece, day, period, subset, fifo, settled, walked], proposals, pairs,
+                          messages)
 
 
 def subset_settings(settings: Settings) -> SubsetSettings:
@@ -124,6 +132,12 @@ def subset_settings(settings: Settings) -> SubsetSettings:
         max_group_size=settings.max_group_size, max_solutions=settings.max_solutions,
         solve_time_limit=settings.solve_time_limit,
     )
+
+
+def review_settings(settings: Settings) -> ReviewSettings:
+    """What the review pass reads of ``settings``."""
+    return ReviewSettings(review_gap=settings.review_gap, review_gap_pct=settings.review_gap_pct,
+                          top=settings.review_top)
 
 
 def _evidence_of(

@@ -50,8 +50,8 @@ def writeoff_entries(groups: pd.DataFrame, lines: pd.DataFrame, settings: Settin
     members = [[int(x) for x in str(text).split()] for text in with_gap["lines"]]
     # By account, third party and first line: as an accountant reads them, and the same
     # order however the groups were numbered.
-    order = sorted(range(len(members)), key=lambda i: (str(with_gap["account"].iat[i]),
-                                                       str(with_gap["aux"].iat[i]), members[i][0]))
+    accounts, auxes = with_gap["account"].astype(str).tolist(), with_gap["aux"].astype(str).tolist()
+    order = sorted(range(len(members)), key=lambda i: (accounts[i], auxes[i], members[i][0]))
     with_gap, members = with_gap.iloc[order], [members[i] for i in order]
     wanted = sorted({line for group in members for line in group})
     labels = lines.set_index("line")["label"].reindex(wanted).fillna("").astype(str)

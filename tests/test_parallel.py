@@ -75,6 +75,8 @@ def test_parties_lettered_apart_find_what_they_find_together(ledger):
         pd.testing.assert_frame_equal(split.groups, whole.groups, obj=name, check_dtype=False)
         pd.testing.assert_frame_equal(split.members, whole.members, obj=name)
     pd.testing.assert_frame_equal(apart.proposals, together.proposals, check_dtype=False)
+    pd.testing.assert_frame_equal(apart.pairs, together.pairs, check_dtype=False)
+    assert len(together.pairs) > 50
     assert sum(len(output.groups) for output in together.outputs) > 500
 
 
@@ -97,3 +99,24 @@ def test_groups_numbered_in_the_order_of_their_first_lines():
     assert ordered.groups["group"].tolist() == [0, 1, 2]
     assert ordered.members.values.tolist() == [[0, 4], [0, 12], [1, 9], [1, 30], [2, 20], [2, 21]]
     assert PassOutput().in_line_order().groups.empty
+
+
+def test_pairs_made_per_third_party_are_the_review_pass_own(ledger, monkeypatch):
+    """The review's pairs, made in the lettering chain third party by third party, are those
+    the review pass makes of all the lines at once."""
+    from lettrage.passes import review
+
+    compared = []
+
+    def both(lines, documents, cites, tied, settings, *, pairs=None):
+        given = review.review_pass(lines, documents, cites, tied, settings, pairs=pairs)
+        own = review.review_pass(lines, documents, cites, tied, settings)
+        pd.testing.assert_frame_equal(given, own)
+        compared.append(len(pairs))
+        return given
+
+    monkeypatch.setattr(engine, "review_pass", both)
+    monkeypatch.setattr(parallel, "MIN_LINES_FOR_WORKERS", 0)
+    for jobs in (1, 2):
+        lettrage.match(ledger, jobs=jobs, tolerance="1.00")
+    assert len(compared) == 2 and min(compared) > 50

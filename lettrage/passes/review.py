@@ -83,6 +83,8 @@ def review_pass(
     cites: pd.DataFrame,
     tied: pd.DataFrame,
     settings: ReviewSettings,
+    *,
+    pairs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Proposals for the open lines, one row each (columns :data:`PROPOSAL_COLUMNS`).
 
@@ -95,12 +97,14 @@ def review_pass(
     documents, cites : reference evidence (see :mod:`lettrage.references`).
     tied : the subset pass's proposals ``(kind, lines, party_id, gap, reason)`` — equally good
         groups (``ambiguous``) and lines it could not decide (``unsure``).
+    pairs : the :func:`pair_proposals` of the lines, when already made (third party by
+        third party, in the worker processes).
     """
     evidence = _Links(lines, documents, cites)
     citing = _settlements_citing_invoices(lines, evidence)  # for the next two kinds
     found = [
         _tied_groups(tied, lines),
-        _pairs(lines, evidence, settings),
+        _pairs(lines, evidence, settings) if pairs is None else pairs,
         _misallocated(citing, evidence),
         _double_payments(citing, evidence),
         _existing_groups(lines, evidence, settings),
@@ -166,6 +170,15 @@ class _Links:
 
 
 # --- settlement × invoice pairs of one third party ---------------------------------------
+
+def pair_proposals(lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame,
+                   settings: ReviewSettings) -> pd.DataFrame:
+    """The ``match``, ``gap``, ``partial``, ``overpaid`` and ``reference_conflict`` proposals
+    of :func:`review_pass`: each open settlement's best invoices of its third party. ``lines``
+    (of whole third parties) as for :func:`review_pass`, ``kept`` aside; ``documents`` and
+    ``cites``: at least those of the lines still open."""
+    return _pairs(lines, _Links(lines, documents, cites), settings)
+
 
 def _pairs(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.DataFrame:
     """Top candidates per open settlement among its third party's open invoices."""
