@@ -26,7 +26,10 @@ log = logging.getLogger(__name__)
 
 #: Below this many open lines, worker processes cost more than they save.
 MIN_LINES_FOR_WORKERS = 3000
-CHUNKS_PER_WORKER = 2
+#: One chunk a process: each chunk costs a fixed part (pandas calls on small frames), and
+#: chunks of as many lines take about as long (at 10^6 lines, 2 chunks took 5.8 s and 4
+#: chunks 6.2-6.3 s, twice each; 8 chunks cost 2 s more than one, in one process).
+CHUNKS_PER_WORKER = 1
 
 #: The inputs shared by the tasks of a worker process (set in the worker only).
 _inputs: tuple | None = None
