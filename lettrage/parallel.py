@@ -7,13 +7,19 @@ proposals do not depend on the number of processes (the order of run messages ma
 
 Each worker receives the inputs once, when it starts (inherited, not pickled, where processes
 are forked); a task is then just a chunk's third parties, whose lines the worker selects
-itself.
+itself. This process letters the first chunk itself: one process fewer, whose copies of this
+process's pages (copy-on-write) would add to the peak memory.
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import heapq
 import logging
+import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -52,8 +58,40 @@ def run_party_passes(
     chunks = _chunks(open_lines, jobs * CHUNKS_PER_WORKER)
     shared = (open_lines, kept, documents, cites, links, settings)
     log.info("%d chunks of third parties in %d processes", len(chunks), jobs)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_receive, initargs=shared) as pool:
-        return _merge(list(pool.map(_run, chunks)))
+    with forking(), ProcessPoolExecutor(max_workers=jobs - 1, mp_context=_fork_context(),
+                                        initializer=_receive, initargs=shared) as pool:
+        theirs = [pool.submit(_run, chunk) for chunk in chunks[1:]]
+        mine = _letter_chunk(shared, chunks[0])
+        return _merge([mine, *(future.result() for future in theirs)])
+
+
+def _fork_context() -> multiprocessing.context.BaseContext:
+    """Forked processes where the system has them (they inherit the inputs), else the
+    default way."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+@contextmanager
+def forking() -> Iterator[None]:
+    """Around the forking of worker processes: the objects made so far kept out of the
+    garbage collector's passes, and the heap's free pages handed back to the system, so that
+    the workers copy fewer of this process's pages (copy-on-write)."""
+    gc.freeze()
+    _malloc_trim()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _malloc_trim() -> None:
+    """glibc's ``malloc_trim(0)``, where there is one."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):  # not glibc
+        pass
 
 
 def _receive(*inputs: object) -> None:
@@ -64,7 +102,12 @@ def _receive(*inputs: object) -> None:
 
 def _run(parties: np.ndarray) -> PartyLettering:
     """The passes on the lines of ``parties`` (a chunk) of the worker's inputs."""
-    open_lines, kept, documents, cites, links, settings = _inputs
+    return _letter_chunk(_inputs, parties)
+
+
+def _letter_chunk(inputs: tuple, parties: np.ndarray) -> PartyLettering:
+    """The passes on the lines of ``parties`` (a chunk) of ``inputs``."""
+    open_lines, kept, documents, cites, links, settings = inputs
     return letter_parties(open_lines[open_lines["party_id"].isin(parties)],
                           kept[kept["party_id"].isin(parties)], documents, cites, links, settings)
 

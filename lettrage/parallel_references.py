@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection
 import numpy as np
 import pandas as pd
 
+from lettrage.parallel import forking
 from lettrage.references import (
     ReferencesOfParties,
     citations_of_parts,
@@ -44,12 +45,13 @@ def references_in_processes(lines: pd.DataFrame, jobs: int) -> tuple[pd.DataFram
     context = multiprocessing.get_context("fork")
     workers: list[tuple[multiprocessing.Process, Connection]] = []
     try:
-        for part in rows[1:]:
-            ours, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(lines, part, theirs), daemon=True)
-            process.start()
-            theirs.close()
-            workers.append((process, ours))
+        with forking():
+            for part in rows[1:]:
+                ours, theirs = context.Pipe()
+                process = context.Process(target=_serve, args=(lines, part, theirs), daemon=True)
+                process.start()
+                theirs.close()
+                workers.append((process, ours))
         mine = ReferencesOfParties(lines.iloc[rows[0]])
         owns = [mine.own_keys(), *(_answer(connection) for _, connection in workers)]
         documents = documents_of_parts(lines, owns)

@@ -120,3 +120,38 @@ def test_pairs_made_per_third_party_are_the_review_pass_own(ledger, monkeypatch)
     for jobs in (1, 2):
         lettrage.match(ledger, jobs=jobs, tolerance="1.00")
     assert len(compared) == 2 and min(compared) > 50
+
+
+def test_subset_search_by_blocks_finds_what_one_search_finds(ledger, monkeypatch):
+    """The subset pass searches third parties in blocks of a bounded number of lines (for
+    memory): blocks of any size give the same groups and proposals."""
+    from lettrage.passes import subset
+
+    settings = Settings.from_mapping({"tolerance": "1.00"})
+    open_lines, kept, documents, cites, links = _inputs(ledger, settings)
+    found = {}
+    for rows in (1_000_000, 300, 1):
+        monkeypatch.setattr(subset, "MAX_ROWS_PER_SEARCH", rows)
+        found[rows] = letter_parties(open_lines, kept, documents, cites, links, settings)
+    whole = found[1_000_000]
+    assert len(whole.outputs[PASS_ORDER.index("subset")].groups) > 100
+    for rows in (300, 1):
+        for name, a, b in zip(PASS_ORDER, found[rows].outputs, whole.outputs):
+            pd.testing.assert_frame_equal(a.groups, b.groups, obj=name)
+            pd.testing.assert_frame_equal(a.members, b.members, obj=name)
+        pd.testing.assert_frame_equal(found[rows].proposals, whole.proposals)
+
+
+def test_the_parent_letters_a_chunk_and_forks_one_worker_fewer(ledger, monkeypatch):
+    """With two processes, one worker is forked: this process letters the first chunk."""
+    monkeypatch.setattr(parallel, "MIN_LINES_FOR_WORKERS", 0)
+    started = []
+    real = parallel.ProcessPoolExecutor
+
+    def counting(*args, max_workers, **kwargs):
+        started.append(max_workers)
+        return real(*args, max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", counting)
+    lettrage.match(ledger, jobs=2)
+    assert started == [1]
