@@ -1,4 +1,4 @@
 """``python -m lettrage`` runs the command line."""
-from lettrage.cli import main
+from lettrage.cli import command
 
-raise SystemExit(main())
+command()

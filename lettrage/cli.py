@@ -141,5 +141,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def command() -> None:
+    """The ``lettrage`` program: :func:`main`, then the process ends at once, its output
+    flushed — a ledger's frames are not freed one object at a time on the way out (0.2 s at
+    10^6 lines). Every file is written and closed, every worker gone, by then."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    command()

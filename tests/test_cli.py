@@ -88,6 +88,15 @@ def test_console_script_runs(ledger, tmp_path):
     assert out.exists()
 
 
+def test_console_script_exit_status_and_messages(tmp_path):
+    """The program ends at once after main(): its exit status and messages still come out."""
+    done = subprocess.run([sys.executable, "-m", "lettrage", "match", str(tmp_path / "missing.txt"),
+                           "-o", str(tmp_path / "out.txt")], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "missing.txt" in done.stderr and "error" in done.stderr
+    assert not (tmp_path / "out.txt").exists()
+
+
 GAP_ROWS = """
     20250105|411000|EPS|F1|Facture|1050,00|
     20250201|411000|EPS|V1|=HYPERLINK("x")|  |1049,40
