@@ -28,7 +28,7 @@ from lettrage.parallel_references import references_in_processes
 from lettrage.party_passes import KEPT_COLUMNS, PASS_ORDER, review_settings
 from lettrage.passes.base import PassOutput
 from lettrage.passes.review import REPORT_KINDS, review_pass
-from lettrage.references import citation_links
+from lettrage.references import citation_links, cited_by_other_parties
 from lettrage.result import (
     KEPT,
     LETTERED,
@@ -83,7 +83,8 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
              len(selected), selected["party_id"].nunique(), len(open_lines))
     links = citation_links(documents, cites) if len(cites) else None  # for both exact passes
     kept = selected.loc[(selected["letter"] != "").to_numpy(), KEPT_COLUMNS]
-    found = run_party_passes(open_lines, kept, documents, cites, links, settings, settings.jobs or 1)
+    found = run_party_passes(open_lines, kept, documents, cites, links, settings, settings.jobs or 1,
+                             cited_by_other_parties(selected, links))
     log.info("lettering passes: %s (%.2f s)", ", ".join(
         f"{name} {len(output.groups)}" for name, output in zip(PASS_ORDER, found.outputs)),
         time.perf_counter() - started)

@@ -49,14 +49,16 @@ def run_party_passes(
     links: tuple[np.ndarray, ...] | None,
     settings: Settings,
     jobs: int,
+    cited_elsewhere: np.ndarray | None = None,
 ) -> PartyLettering:
     """:func:`lettrage.party_passes.letter_parties`, in ``jobs`` processes when worth it;
     each pass's groups numbered in the order of their first lines."""
     if jobs <= 1 or len(open_lines) < MIN_LINES_FOR_WORKERS:
-        found = letter_parties(open_lines, kept, documents, cites, links, settings)
+        found = letter_parties(open_lines, kept, documents, cites, links, settings,
+                               cited_elsewhere=cited_elsewhere)
         return _merge([found])
     chunks = _chunks(open_lines, jobs * CHUNKS_PER_WORKER)
-    shared = (open_lines, kept, documents, cites, links, settings)
+    shared = (open_lines, kept, documents, cites, links, settings, cited_elsewhere)
     log.info("%d chunks of third parties in %d processes", len(chunks), jobs)
     with forking(), ProcessPoolExecutor(max_workers=jobs - 1, mp_context=_fork_context(),
                                         initializer=_receive, initargs=shared) as pool:
@@ -107,9 +109,10 @@ def _run(parties: np.ndarray) -> PartyLettering:
 
 def _letter_chunk(inputs: tuple, parties: np.ndarray) -> PartyLettering:
     """The passes on the lines of ``parties`` (a chunk) of ``inputs``."""
-    open_lines, kept, documents, cites, links, settings = inputs
+    open_lines, kept, documents, cites, links, settings, cited_elsewhere = inputs
     return letter_parties(open_lines[open_lines["party_id"].isin(parties)],
-                          kept[kept["party_id"].isin(parties)], documents, cites, links, settings)
+                          kept[kept["party_id"].isin(parties)], documents, cites, links, settings,
+                          cited_elsewhere=cited_elsewhere)
 
 
 def _chunks(open_lines: pd.DataFrame, count: int) -> list[np.ndarray]:

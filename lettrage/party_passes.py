@@ -59,6 +59,8 @@ def letter_parties(
     cites: pd.DataFrame,
     links: tuple[np.ndarray, ...] | None,
     settings: Settings,
+    *,
+    cited_elsewhere: np.ndarray | None = None,
 ) -> PartyLettering:
     """Run every lettering pass on ``open_lines`` (the open lines of whole third parties,
     in line order, with their ``ref_key``).
@@ -67,6 +69,8 @@ def letter_parties(
     ``documents``, ``cites``: the reference evidence of the whole ledger (a citation may name
     another third party's document), and ``links`` their
     :func:`lettrage.references.citation_links` (None when nothing is cited).
+    ``cited_elsewhere``: the lines whose document a line of another third party cites
+    (:func:`lettrage.references.cited_by_other_parties`).
     """
     documents, cites, links = _evidence_of(open_lines["line"].to_numpy(), documents, cites, links)
     foreign = foreign_mask(open_lines, settings.company_currency)
@@ -98,7 +102,8 @@ def letter_parties(
     left &= ~np.isin(line_ids, period.lines)
     remaining = open_lines[left]
     subset, proposals, messages = subset_pass(remaining, windows, documents, cites,
-                                              subset_settings(settings), settings.company_currency)
+                                              subset_settings(settings), settings.company_currency,
+                                              cited_elsewhere=cited_elsewhere)
     # Equal amounts that compete (situations 2-3) are paired last, oldest first, so that a
     # FIFO guess never takes a line a unique group needed.
     left &= ~np.isin(line_ids, subset.lines)

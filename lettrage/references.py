@@ -936,6 +936,17 @@ def pair_evidence(
     return agree, citing & ~named
 
 
+def cited_by_other_parties(lines: pd.DataFrame, links: tuple[np.ndarray, ...] | None) -> np.ndarray:
+    """The lines (of ``lines``, with ``line`` in order and ``party_id``) whose document a line
+    of another third party cites, even nearly; ``links``: :func:`citation_links`."""
+    if links is None or not len(links[0]):
+        return np.zeros(0, dtype=np.int64)
+    citer, cited, _ = links
+    line_ids, parties = lines["line"].to_numpy(dtype=np.int64), lines["party_id"].to_numpy()
+    other = parties[line_positions(line_ids, citer)] != parties[line_positions(line_ids, cited)]
+    return np.unique(cited[other])
+
+
 def citation_links(documents: pd.DataFrame, cites: pd.DataFrame) -> tuple[np.ndarray, ...]:
     """``(citer, cited, near)``: a line citing the document of another, for each citation and
     line holding the cited key (keys joined as integer codes); what :func:`pair_evidence`

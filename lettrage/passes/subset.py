@@ -702,8 +702,12 @@ class Evidence:
     line would cost more to build than all the judging.
     """
 
-    def __init__(self, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
+    def __init__(self, documents: pd.DataFrame, cites: pd.DataFrame, *,
+                 cited_elsewhere: np.ndarray | None = None) -> None:
         self._own = _keys_by_line(documents["line"], documents["key"])
+        #: lines whose document a line of another third party cites, even nearly
+        self._cited_elsewhere = (frozenset(np.asarray(cited_elsewhere).tolist())
+                                 if cited_elsewhere is not None else frozenset())
         near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
                 else np.zeros(len(cites), dtype=bool))
         self._cited = _keys_by_line(cites["line"][~near], cites["key"][~near])
@@ -716,7 +720,11 @@ class Evidence:
         """Whether references close the group: each document a line of it cites (or nearly
         cites) is in it with all its lines, and no line outside it cites (or nearly cites)
         a document of it. Such a group is what its references say, whatever else nets to
-        zero around it."""
+        zero around it. A document another third party's line cites (a payment posted there,
+        lettered or not) does not close: where that line is searched depends on how the
+        third parties are split between processes, so it always counts."""
+        if self._cited_elsewhere and not self._cited_elsewhere.isdisjoint(lines):
+            return False
         if self._carriers is None:
             self._carriers, self._citers = _lines_by_key(self._own), _lines_by_key(self._cited, self._near)
         group = set(lines)
@@ -832,6 +840,8 @@ def subset_pass(
     cites: pd.DataFrame,
     settings: SubsetSettings,
     company_currency: str = "EUR",
+    *,
+    cited_elsewhere: np.ndarray | None = None,
 ) -> tuple[PassOutput, pd.DataFrame, list[str]]:
     """Run :func:`search_party` over every third party (and foreign currency) of ``remaining``.
 
@@ -839,10 +849,13 @@ def subset_pass(
     finish) as rows ``(kind, lines, party_id, gap, reason)``, and messages for the run's
     issues (timeouts).
     """
-    # Only the references of the lines searched ever count (a group holds no other line).
+    # Only the references of the lines searched ever count (a group holds no other line),
+    # and whether another third party's line cites their document.
     searched = remaining["line"].to_numpy()
     evidence = Evidence(documents[documents["line"].isin(searched)],
-                        cites[cites["line"].isin(searched)])
+                        cites[cites["line"].isin(searched)],
+                        cited_elsewhere=(searched[np.isin(searched, cited_elsewhere)]
+                                         if cited_elsewhere is not None else None))
     groups: list[Group] = []
     proposals: list[tuple[str, tuple[int, ...], int, int, str]] = []
     messages: list[str] = []
