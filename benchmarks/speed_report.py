@@ -1,7 +1,7 @@
 """Speed and peak memory of lettrage at several sizes, against the I/O floor of the same run.
 
     python -m benchmarks.speed_report --lines 10000 100000 1000000 [--seed 1] [--jobs N]
-        [--markdown benchmarks/RESULTS-speed.md] [--compare-jobs] [--work DIR]
+        [--repeat 3] [--markdown benchmarks/RESULTS-speed.md] [--compare-jobs] [--work DIR]
 
 For each size it generates a ledger (``datasets/generator.py``), then runs each measured step
 in its own process, so that peaks do not mix:
@@ -23,6 +23,13 @@ byte for byte; the letters of the library's lettered file, read back in another 
 score against the generator's truth (precision, recall); the lettered file equals the input but for EcritureLet and DateLet; the command line
 writes the same bytes as the library. ``--compare-jobs`` also runs the command line with
 ``--jobs 1`` and ``--jobs 2`` on the largest size and compares their files.
+
+The floor and ``lettrage match`` are run ``--repeat`` times each, alternately, and their
+medians make the ratio (the spread is in the table): on a shared virtual machine, one run of
+each can differ by a factor of two. On the machine of ``RESULTS-speed.md``, touching memory
+the process has not used yet costs about 3 s a GiB when the host hands it out afresh, and
+0.2 s when the guest reuses pages just freed, so the same step's time depends on what ran
+before it.
 """
 from __future__ import annotations
 
@@ -278,8 +285,32 @@ def _fail(what: str, measured: Measured) -> None:
         raise SystemExit(f"{what} failed ({measured.returncode}):\n{measured.stderr[-3000:]}")
 
 
-def measure_size(lines: int, seed: int, jobs: int, work: Path) -> list[dict]:
-    """The rows of the table for one size."""
+def alternated(commands: dict[str, list[str]], repeat: int) -> list[list[Measured]]:
+    """Each named command run ``repeat`` times, in turns (a, b, a, b…): the runs of each, in
+    order. A run that fails stops the report, naming its command."""
+    runs: list[list[Measured]] = [[] for _ in commands]
+    for _ in range(repeat):
+        for (name, command), measured in zip(commands.items(), runs):
+            measured.append(run_measured(command))
+            _fail(name, measured[-1])
+    return runs
+
+
+def median(values: list[float]) -> float:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def spread(values: list[float]) -> str:
+    """``"3 runs: 1.21–1.90 s"``, or ``""`` for a single run."""
+    return f"{len(values)} runs: {min(values):.2f}–{max(values):.2f} s" if len(values) > 1 else ""
+
+
+def measure_size(lines: int, seed: int, jobs: int, work: Path, repeat: int = 1) -> list[dict]:
+    """The rows of the table for one size (floor and command line: medians of ``repeat``
+    alternated runs)."""
     ledger, truth = work / f"fec_{lines}.txt", work / f"truth_{lines}.csv"
     rows = []
     gen = run_measured(_python(str(GENERATOR), "--lines", str(lines), "--seed", str(seed),
@@ -288,12 +319,18 @@ def measure_size(lines: int, seed: int, jobs: int, work: Path) -> list[dict]:
     rows.append({"step": "generate (not in the ratios)", "seconds": gen.seconds, "peak": gen.peak_bytes,
                  "check": f"{lines} lines"})
     me = str(Path(__file__).resolve())
-    floor = run_measured(_python(me, "--step", "floor", "--ledger", str(ledger),
-                                 "--out", str(work / "floor.txt")))
-    _fail("I/O floor", floor)
-    base, base_peak = floor.report["seconds"], floor.peak_bytes
+    cli_out = work / "cli.txt"
+    floors, clis = alternated({
+        "I/O floor": _python(me, "--step", "floor", "--ledger", str(ledger), "--out", str(work / "floor.txt")),
+        "lettrage match": _python("-m", "lettrage", "match", str(ledger), "-o", str(cli_out), "-q",
+                                  "--jobs", str(jobs)),
+    }, repeat)
+    floor_seconds = [floor.report["seconds"] for floor in floors]
+    base, base_peak = median(floor_seconds), max(floor.peak_bytes for floor in floors)
+    identical = all(floor.report["identical"] for floor in floors)
     rows.append({"step": "**I/O floor** (pyarrow read + write)", "seconds": base, "peak": base_peak,
-                 "check": "written back byte for byte" if floor.report["identical"] else "DIFFERS"})
+                 "check": "; ".join(filter(None, [
+                     "written back byte for byte" if identical else "DIFFERS", spread(floor_seconds)]))})
     read = run_measured(_python(me, "--step", "read", "--ledger", str(ledger)))
     _fail("read", read)
     rows.append({"step": "read_fec", "seconds": read.report["seconds"], "peak": read.peak_bytes,
@@ -325,14 +362,13 @@ def measure_size(lines: int, seed: int, jobs: int, work: Path) -> list[dict]:
     rows.append({"step": "read + match + write (library, one process)",
                  "seconds": r["read"] + r["match"] + r["write"], "peak": library.peak_bytes,
                  "check": ""})
-    cli_out = work / "cli.txt"
-    cli = run_measured(_python("-m", "lettrage", "match", str(ledger), "-o", str(cli_out), "-q",
-                               "--jobs", str(jobs)))
-    _fail("lettrage match", cli)
     same = cli_out.read_bytes() == (work / "library.txt").read_bytes()
-    rows.append({"step": f"**`lettrage match --jobs {jobs}`** (whole process)", "seconds": cli.seconds,
-                 "peak": cli.peak_bytes,
-                 "check": "same bytes as the library" if same else "DIFFERS FROM THE LIBRARY"})
+    cli_seconds = [cli.seconds for cli in clis]
+    rows.append({"step": f"**`lettrage match --jobs {jobs}`** (whole process)", "seconds": median(cli_seconds),
+                 "peak": max(cli.peak_bytes for cli in clis),
+                 "check": "; ".join(filter(None, [
+                     "same bytes as the library" if same else "DIFFERS FROM THE LIBRARY",
+                     spread(cli_seconds)]))})
     for row in rows:
         row["ratio"] = row["seconds"] / base if base else float("nan")
         row["peak_ratio"] = row["peak"] / base_peak if row["peak"] and base_peak else None
@@ -392,6 +428,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="worker processes of the lettering passes (default: every core)")
     parser.add_argument("--work", type=Path, default=None, help="folder for the files (default: a temporary one)")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the table to this file")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="alternated runs of the floor and of lettrage match; their medians "
+                             "make the ratio (default 3)")
     parser.add_argument("--compare-jobs", action="store_true",
                         help="also run lettrage match --jobs 1 and --jobs 2 on the largest size")
     # One measured step (internal: the report runs itself in a subprocess per step).
@@ -400,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--truth", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     if args.step:
         print(json.dumps(_step(args)))
         return 0
@@ -410,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(folder)
         for lines in args.lines:
             print(f"{lines} lines…", file=sys.stderr)
-            rows += measure_size(lines, args.seed, args.jobs, work)
+            rows += measure_size(lines, args.seed, args.jobs, work, args.repeat)
         jobs_rows = compare_jobs(max(args.lines), work) if args.compare_jobs else None
     text = markdown(rows, info, jobs_rows, max(args.lines) if jobs_rows else None)
     print(text)
