@@ -30,7 +30,8 @@ class ParsedColumn:
     """Values parsed from one text column.
 
     ``bad`` marks the positions whose text could not be read (their value is 0 or NaT);
-    ``reasons`` says why, per position (empty where the value is fine).
+    ``reasons`` says why, per position (empty where the value is fine; a read-only view of
+    one '' when every value is).
     """
 
     values: np.ndarray
@@ -197,6 +198,19 @@ class _Shapes:
         return number, all_digits
 
 
+def _no_reasons(size: int) -> np.ndarray:
+    """'' at every position: a read-only view of one value, not a million references."""
+    return np.broadcast_to(np.array("", dtype=object), (size,))
+
+
+def _with_reasons(reasons: np.ndarray, positions: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """``reasons`` with ``found`` at ``positions`` (a writable copy when it was a view)."""
+    if not reasons.flags.writeable:
+        reasons = np.full(len(reasons), "", dtype=object)
+    reasons[positions] = found
+    return reasons
+
+
 def _fill(
     arrow: pa.Array, done: np.ndarray, parse: object,
 ) -> tuple[np.ndarray, object]:
@@ -241,13 +255,13 @@ def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
         values = np.where(units, whole * 100, values)
     dotted = bool((cents & (point == ord("."))).any())
     bad = np.zeros(size, dtype=bool)
-    reasons = np.full(size, "", dtype=object)
+    reasons = _no_reasons(size)
     done = cents | units | (lengths == 0)
     if not done.all():
         positions, slow = _fill(arrow, done, reference_parse_amounts)
         values[positions] = slow.values
         bad[positions] = slow.bad
-        reasons[positions] = slow.reasons
+        reasons = _with_reasons(reasons, positions, slow.reasons)
         dotted = dotted or slow.dotted
     return ParsedColumn(values, bad, reasons, dotted)
 
@@ -286,14 +300,16 @@ def parse_dates(texts: pd.Series | np.ndarray | list[str]) -> tuple[ParsedColumn
     eight, numbers = eight[all_digits], numbers[all_digits]
     values = np.full(size, np.datetime64("NaT"), dtype="datetime64[D]")
     bad = np.zeros(size, dtype=bool)
-    reasons = np.full(size, "", dtype=object)
+    reasons = _no_reasons(size)
     formats: list[str] = []
     if len(eight):
         codes, numbers = pd.factorize(numbers)
         unique_values, unique_reasons, unique_formats = _eight_digit_dates(numbers)
         values[eight] = unique_values[codes]
-        bad[eight] = (unique_reasons != "")[codes]
-        reasons[eight] = unique_reasons[codes]
+        unique_bad = unique_reasons != ""
+        if unique_bad.any():
+            bad[eight] = unique_bad[codes]
+            reasons = _with_reasons(reasons, eight, unique_reasons[codes])
         formats += unique_formats
     done = shape.lengths == 0
     done[eight] = True
@@ -301,6 +317,6 @@ def parse_dates(texts: pd.Series | np.ndarray | list[str]) -> tuple[ParsedColumn
         positions, (slow, rest_formats) = _fill(arrow, done, _reference_dates)
         values[positions] = slow.values
         bad[positions] = slow.bad
-        reasons[positions] = slow.reasons
+        reasons = _with_reasons(reasons, positions, slow.reasons)
         formats += rest_formats
     return ParsedColumn(values, bad, reasons), _common_format(formats)

@@ -1,4 +1,4 @@
-"""The fast path's strip: the column itself when nothing can be trimmed, else pyarrow's trim."""
+"""The reader's fast paths: strip without copy, the CSV parser's pool, reasons without an array."""
 from __future__ import annotations
 
 import pyarrow as pa
@@ -35,3 +35,19 @@ def test_strip_of_a_slice() -> None:
 
 def test_parser_pool_is_a_pool() -> None:
     assert isinstance(_parser_pool(), pa.MemoryPool)
+
+
+def test_reasons_of_clean_columns_are_empty_texts() -> None:
+    import pandas as pd
+
+    from lettrage.io.fec_values import parse_amounts, parse_dates
+
+    amounts = parse_amounts(pd.Series(["1,00", "", "-2"], dtype="str"))
+    dates, _ = parse_dates(pd.Series(["20240131", ""], dtype="str"))
+    assert amounts.reasons.tolist() == ["", "", ""]
+    assert dates.reasons.tolist() == ["", ""]
+    mixed = parse_amounts(pd.Series(["1,00", "x", "1,234"], dtype="str"))
+    assert mixed.reasons.tolist() == ["", "not a number", "more than two decimals"]
+    bad_date, _ = parse_dates(pd.Series(["20240231", "20240131"], dtype="str"))
+    assert bad_date.reasons.tolist() == ["not a valid date", ""]
+    assert bad_date.bad.tolist() == [True, False]
