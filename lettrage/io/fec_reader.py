@@ -234,9 +234,8 @@ def _check_entries(frame: pd.DataFrame, layout: FecLayout, log: _FaultLog) -> No
     entry = frame["entry"]  # text read from the file: never missing
     single_number = bool((entry == entry.iat[0]).all())
     keys = ["journal", "date", "piece_ref"] if single_number else ["journal", "entry"]
-    entries = frame.groupby(keys, sort=False, dropna=False)  # one grouping for both columns
-    sums = entries["amount"].sum()
-    first = entries["line"].min()
+    found = _entry_runs(frame, keys)
+    first, sums = found if found is not None else _entry_groups(frame, keys)
     unbalanced = sums != 0
     for line, total in zip(first[unbalanced].tolist(), sums[unbalanced].tolist()):
         row = frame.iloc[line - 1]
@@ -245,6 +244,38 @@ def _check_entries(frame: pd.DataFrame, layout: FecLayout, log: _FaultLog) -> No
             f"{row['journal']}/{row['entry']}",
             f"entry does not balance (debit - credit = {total / 100:.2f})", data_line=line,
         ))
+
+
+def _entry_groups(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """First line and sum of amounts of every entry (the lines sharing ``keys``), in the
+    order entries first appear."""
+    entries = frame.groupby(keys, sort=False, dropna=False)  # one grouping for both columns
+    return entries["line"].min().to_numpy(), entries["amount"].sum().to_numpy()
+
+
+def _entry_runs(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`_entry_groups` when every entry is one run of consecutive lines, as in a file
+    written entry by entry; ``None`` when an entry's key comes back after another's."""
+    if not np.array_equal(frame["line"].to_numpy(), np.arange(1, len(frame) + 1)):
+        return None
+    changed = np.zeros(len(frame), dtype=bool)
+    changed[0] = True
+    for key in keys:
+        column = frame[key]
+        if column.dtype.kind == "M":
+            values = column.to_numpy()
+            changed[1:] |= values[1:] != values[:-1]  # NaT differs from all: one run each
+        elif isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+            values = column.array.__arrow_array__()
+            if values.null_count:
+                return None
+            changed[1:] |= pc.not_equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False)
+        else:
+            return None
+    starts = np.flatnonzero(changed)
+    if frame[keys].iloc[starts].duplicated().any():
+        return None
+    return starts + 1, np.add.reduceat(frame["amount"].to_numpy(), starts)
 
 
 def _check_year(frame: pd.DataFrame, layout: FecLayout, log: _FaultLog) -> None:
