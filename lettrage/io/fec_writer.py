@@ -16,8 +16,10 @@ from lettrage.errors import FecError
 from lettrage.io.fec_layout import FecLayout
 from lettrage.ledger import ATTR_DATE_FORMAT, ATTR_LAYOUT
 
-_BLOCK = 1 << 23  # bytes of lines searched for separators at a time
-_EDITS = 1 << 16  # fields replaced at a time
+# Work a little at a time: the temporary arrays stay small enough to be reused from one step
+# to the next (memory touched for the first time is dear).
+_BLOCK = 1 << 20  # bytes of lines searched for separators at a time
+_EDITS = 1 << 13  # fields replaced at a time
 
 
 def write_fec(lettered: object, path: str | os.PathLike[str]) -> int:
