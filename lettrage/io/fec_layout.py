@@ -11,14 +11,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pyarrow as pa
 
 from lettrage.errors import FecError
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 UTF8_BOM = b"\xef\xbb\xbf"
 SEPARATORS = (b"\t", b"|")
@@ -188,6 +185,8 @@ def _decode_all(data: bytes, name: str) -> None:
     if codec == "utf-8-sig":
         # That codec drops a leading BOM, then counts error offsets from after it.
         codec, skip = "utf-8", len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    if codec == "utf-8" and _valid_utf8(memoryview(data)[skip:]):
+        return
     view = memoryview(data)
     begin = skip
     while begin < len(data):
@@ -200,6 +199,19 @@ def _decode_all(data: bytes, name: str) -> None:
                 name, data, begin - skip + exc.start, begin - skip + exc.end, exc.reason
             ) from None
         begin = end
+
+
+def _valid_utf8(data: memoryview) -> bool:
+    """Whether ``data`` is valid UTF-8, as Python's strict decoder judges it: checked by
+    pyarrow where it lies, with no text made (the decoder would fault in as much memory as
+    the file holds, a few MiB at a time)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    text = pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data))
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False  # the decoder finds where, for the message
+    return True
 
 
 def _eol_offsets(raw: np.ndarray) -> np.ndarray:
