@@ -87,6 +87,7 @@ class _Tuples:
         self.first, self.within, self.sums = first[order], within[order], sums[order]
         self._keys: np.ndarray | None = None
         self._run_ends: np.ndarray | None = None
+        self._lasts: np.ndarray | None = None
 
     def equal_range(self, need: np.ndarray, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per ``need``, the sorted positions ``[low, high)`` of the tuples whose sum is within
@@ -122,6 +123,12 @@ class _Tuples:
         if not len(self.offsets):
             return self.first[picked]
         return self.first[picked] + 1 + self.offsets[-1][self.within[picked]]
+
+    def lasts(self) -> np.ndarray:
+        """The last line of every tuple (sorted positions), built once."""
+        if self._lasts is None:
+            self._lasts = self.last(np.arange(len(self.first)))
+        return self._lasts
 
     def rows(self, picked: np.ndarray) -> np.ndarray:
         """The lines of the tuples at ``picked`` (sorted positions), one row each."""
@@ -321,12 +328,27 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         if not keep.any():
             continue
         picked, anchors, lows, spans = picked[keep], anchors[keep], lows[keep], spans[keep]
-        pair_heads = np.repeat(picked, spans)
-        pair_tails = np.repeat(lows - np.cumsum(spans) + spans, spans) + np.arange(int(spans.sum()))
-        # The tail follows the head and ends inside the anchor's window.
-        fits = np.flatnonzero((tail.first[pair_tails] > np.repeat(head.last(picked), spans))
-                              & (tail.last(pair_tails) < np.repeat(ends[anchors], spans)))
-        if len(fits):
-            head_part, tail_part = head.rows(pair_heads[fits]), tail.rows(pair_tails[fits])
+        pair_heads, pair_tails = _fitting_pairs(head.last(picked), ends[anchors], lows, spans,
+                                                tail.first, tail.lasts())
+        pair_heads = picked[pair_heads]
+        if len(pair_heads):
+            head_part, tail_part = head.rows(pair_heads), tail.rows(pair_tails)
             counts += np.bincount(head_part[:, 0], minlength=len(values))
             blocks.append(np.hstack((head_part, tail_part)))
+
+
+def _fitting_pairs(head_last: np.ndarray, head_end: np.ndarray, lows: np.ndarray,
+                   spans: np.ndarray, tail_first: np.ndarray,
+                   tail_last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (head, tail) pairs, head ``i`` with the tails at ``lows[i]`` to
+    ``lows[i] + spans[i] - 1``, whose tail follows the head (first line after ``head_last``)
+    and ends inside the anchor's window (last line before ``head_end``): head indices and
+    tail positions. Only the pairs that fit are spelt out in full."""
+    total = int(spans.sum())
+    offsets = np.cumsum(spans)
+    pair_tails = np.arange(total, dtype=np.int64)
+    pair_tails += np.repeat(lows - offsets + spans, spans)
+    fits = tail_first[pair_tails] > np.repeat(head_last, spans)
+    fits &= tail_last[pair_tails] < np.repeat(head_end, spans)
+    fits = np.flatnonzero(fits)
+    return np.searchsorted(offsets, fits, side="right"), pair_tails[fits]
