@@ -313,8 +313,11 @@ def _enumerate_parts(values, days, part, windows, foreign, settings):
     # with more solutions than the limit reports the same first ones as the one-by-one
     # search would, and leaves its lines unsure.
     limit = settings.max_solutions
+    # An anchor searched directly reports its smaller groups first: beyond ``limit`` of them,
+    # its larger ones are not needed (see _first_solutions).
+    enough = np.where(room <= _largest_direct(pick), limit, np.iinfo(np.int64).max)
     handled, counts, blocks = window_groups(values, ends, np.flatnonzero(exact), spread,
-                                            settings.max_group_size, parts=part)
+                                            settings.max_group_size, parts=part, enough=enough)
     over = counts > limit
     found += [block[~over[block[:, 0]]] for block in blocks]
     if over.any():
@@ -363,9 +366,8 @@ def _first_solutions(values, ends, blocks, over, pick, limit, found):
     each anchor in ``over``, every group of which is in ``blocks``: the first in its order
     (see :func:`first_solutions`)."""
     over_rows = np.flatnonzero(over)
-    room = (ends[over_rows] - over_rows - 1).tolist()
     direct = np.zeros(len(values), dtype=bool)
-    direct[over_rows] = [searched_directly(r, pick) for r in room]
+    direct[over_rows] = ends[over_rows] - over_rows - 1 <= _largest_direct(pick)
     widest = max(block.shape[1] for block in blocks)
     # A direct search reports the smaller groups first: an anchor's groups wider than those
     # that make up its first ``limit`` are not needed.
@@ -460,6 +462,16 @@ def _leading(limit, group, *keys):
     group_start = np.maximum.accumulate(np.where(new_group, positions, 0))
     key_start = np.maximum.accumulate(np.where(new_key, positions, 0))
     return np.sort(order[key_start - group_start < limit])
+
+
+@lru_cache(maxsize=16)
+def _largest_direct(pick: int) -> int:
+    """The most candidates :func:`subsets_in_range` searches directly (see
+    :func:`searched_directly`, monotone)."""
+    size = 0
+    while searched_directly(size + 1, pick):
+        size += 1
+    return size
 
 
 @lru_cache(maxsize=16)

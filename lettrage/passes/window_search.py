@@ -179,10 +179,14 @@ def window_subsets(
 
 def window_groups(
     values: np.ndarray, ends: np.ndarray, anchors: np.ndarray, spread: int | np.ndarray,
-    max_size: int, *, parts: np.ndarray | None = None,
+    max_size: int, *, parts: np.ndarray | None = None, enough: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """:func:`window_subsets`, the groups as blocks: arrays of one row per group (sorted
-    positions, anchor first), every row of a block of the same length."""
+    positions, anchor first), every row of a block of the same length.
+
+    ``enough`` (one number per line): an anchor with more than ``enough[anchor]`` groups of
+    some sizes may have its larger groups left out, and uncounted (its count then is still
+    more than ``enough[anchor]``)."""
     size = len(values)
     values = np.asarray(values, dtype=np.int64)
     room = np.maximum(ends - np.arange(size) - 1, 0)
@@ -207,7 +211,8 @@ def window_groups(
     if base is False:  # sums too large to keep the parts apart: one part at a time
         cut = np.flatnonzero(parts[anchors][1:] != parts[anchors][:-1]) + 1
         for some in np.split(anchors, cut):
-            done, found, more = window_groups(values, ends, some, spreads, max_size)
+            done, found, more = window_groups(values, ends, some, spreads, max_size,
+                                              enough=enough)
             handled |= done
             counts += found
             blocks += more
@@ -232,7 +237,8 @@ def window_groups(
             start += 1  # one anchor alone is too costly: the caller searches it
             continue
         chunk = anchors[start:stop]
-        _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blocks, base)
+        _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blocks, base,
+                      enough)
         start = stop
     return handled, counts, blocks
 
@@ -276,7 +282,8 @@ def _list_subsets(values, ends, anchors, spreads, max_size, handled, counts, gro
         handled[anchor] = True
 
 
-def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blocks, base):
+def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blocks, base,
+                  enough=None):
     # Windowed tuples of each size starting from the first anchor to the end of the last
     # window, sorted by sum: the tails; those starting at an anchor: the heads, by
     # decreasing sum, so that the sums they need come in increasing order (a merge).
@@ -323,8 +330,11 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         matched.append((head, tail, picked[hit], anchors, lows[hit], spans[hit]))
     crowded = load > PAIRS_PER_ANCHOR
     handled[chunk] = ~crowded[chunk]
+    # By size (the cuts' order): an anchor with more than enough smaller groups is done.
     for head, tail, picked, anchors, lows, spans in matched:
         keep = ~crowded[anchors]
+        if enough is not None:
+            keep &= counts[anchors] <= enough[anchors]
         if not keep.any():
             continue
         picked, anchors, lows, spans = picked[keep], anchors[keep], lows[keep], spans[keep]
