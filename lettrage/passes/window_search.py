@@ -88,6 +88,7 @@ class _Tuples:
         self._keys: np.ndarray | None = None
         self._run_ends: np.ndarray | None = None
         self._lasts: np.ndarray | None = None
+        self._runs: tuple[np.ndarray, np.ndarray] | None = None
 
     def equal_range(self, need: np.ndarray, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per ``need``, the sorted positions ``[low, high)`` of the tuples whose sum is within
@@ -109,13 +110,38 @@ class _Tuples:
             highs[wide] = np.searchsorted(sums, need[wide] + spread[wide], side="right")
         return lows, highs
 
+    def runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first sorted position of each distinct sum (and one past the last), and per
+        tuple (sorted positions) the rank of its sum among them."""
+        if self._runs is None:
+            change = self.sums[1:] != self.sums[:-1]
+            bounds = np.concatenate(([0], np.flatnonzero(change) + 1, [len(self.sums)]))
+            self._runs = bounds, np.concatenate(([0], np.cumsum(change)))
+        return self._runs
+
+    def opposite_range(self, picked: np.ndarray, base: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`equal_range` with no spread of the sums that complete the tuples at
+        ``picked`` (sorted positions) to zero (with ``base``, to twice their part's base):
+        one binary search per distinct sum, not per tuple."""
+        bounds, rank = self.runs()
+        if not len(self.sums):
+            return np.zeros(len(picked), dtype=np.int64), np.zeros(len(picked), dtype=np.int64)
+        starts = bounds[:-1]
+        distinct = self.sums[starts]
+        need = -distinct if base is None else 2 * base[self.first[starts]] - distinct
+        at = np.searchsorted(distinct, need, side="left")
+        exists = distinct[np.minimum(at, len(distinct) - 1)] == need
+        lows = bounds[at]
+        highs = np.where(exists, bounds[np.minimum(at + 1, len(distinct))], lows)
+        some = rank[picked]
+        return lows[some], highs[some]
+
     def keys(self, origin: int, width: int) -> np.ndarray:
         """Per tuple (sorted positions), the rank of its sum among the distinct sums times
         ``width``, plus its first line less ``origin``: increasing, so that the tuples of one
         sum starting in a range of lines are found by binary search."""
         if self._keys is None:
-            rank = np.concatenate(([0], np.cumsum(self.sums[1:] != self.sums[:-1])))
-            self._keys = rank * width + (self.first - origin)
+            self._keys = self.runs()[1] * width + (self.first - origin)
         return self._keys
 
     def last(self, picked: np.ndarray) -> np.ndarray:
@@ -308,10 +334,13 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         head, tail = tuples[head_size], tuples[tail_size]
         picked = heads[head_size]
         owners = head.first[picked]
-        # head.sums holds the part's base once; the tail's must hold it too.
-        need = -head.sums[picked] if base is None else 2 * base[owners] - head.sums[picked]
         spread = spreads[owners]
-        lows, highs = tail.equal_range(need, spread)
+        if head is tail and not spread.any():
+            lows, highs = tail.opposite_range(picked, base)
+        else:
+            # head.sums holds the part's base once; the tail's must hold it too.
+            need = -head.sums[picked] if base is None else 2 * base[owners] - head.sums[picked]
+            lows, highs = tail.equal_range(need, spread)
         # Exact sums (no spread): only the tails of that sum that start after the head, and
         # early enough to end inside the anchor's window.
         exact = np.flatnonzero((spread == 0) & (highs - lows > NARROWED_SPAN))
