@@ -464,10 +464,9 @@ def _leading(limit, group, *keys):
     return np.sort(order[key_start - group_start < limit])
 
 
-@lru_cache(maxsize=16)
 def _largest_direct(pick: int) -> int:
     """The most candidates :func:`subsets_in_range` searches directly (see
-    :func:`searched_directly`, monotone)."""
+    :func:`searched_directly`, monotone; not cached: tests change its limit)."""
     size = 0
     while searched_directly(size + 1, pick):
         size += 1
