@@ -313,8 +313,11 @@ def _enumerate_parts(values, days, part, windows, foreign, settings):
     # with more solutions than the limit reports the same first ones as the one-by-one
     # search would, and leaves its lines unsure.
     limit = settings.max_solutions
+    # An anchor searched directly reports its smaller groups first: beyond ``limit`` of them,
+    # its larger ones are not needed (see _first_solutions).
+    enough = np.where(room <= _largest_direct(pick), limit, np.iinfo(np.int64).max)
     handled, counts, blocks = window_groups(values, ends, np.flatnonzero(exact), spread,
-                                            settings.max_group_size, parts=part)
+                                            settings.max_group_size, parts=part, enough=enough)
     over = counts > limit
     found += [block[~over[block[:, 0]]] for block in blocks]
     if over.any():
@@ -363,9 +366,8 @@ def _first_solutions(values, ends, blocks, over, pick, limit, found):
     each anchor in ``over``, every group of which is in ``blocks``: the first in its order
     (see :func:`first_solutions`)."""
     over_rows = np.flatnonzero(over)
-    room = (ends[over_rows] - over_rows - 1).tolist()
     direct = np.zeros(len(values), dtype=bool)
-    direct[over_rows] = [searched_directly(r, pick) for r in room]
+    direct[over_rows] = ends[over_rows] - over_rows - 1 <= _largest_direct(pick)
     widest = max(block.shape[1] for block in blocks)
     # A direct search reports the smaller groups first: an anchor's groups wider than those
     # that make up its first ``limit`` are not needed.
@@ -460,6 +462,15 @@ def _leading(limit, group, *keys):
     group_start = np.maximum.accumulate(np.where(new_group, positions, 0))
     key_start = np.maximum.accumulate(np.where(new_key, positions, 0))
     return np.sort(order[key_start - group_start < limit])
+
+
+def _largest_direct(pick: int) -> int:
+    """The most candidates :func:`subsets_in_range` searches directly (see
+    :func:`searched_directly`, monotone; not cached: tests change its limit)."""
+    size = 0
+    while searched_directly(size + 1, pick):
+        size += 1
+    return size
 
 
 @lru_cache(maxsize=16)
@@ -713,8 +724,11 @@ class Evidence:
         self._cited = _keys_by_line(cites["line"][~near], cites["key"][~near])
         self._near = _keys_by_line(cites["line"][near], cites["key"][near])
         self._citing = np.unique(cites["line"].to_numpy(dtype=np.int64))
-        self._carriers: dict[str, set[int]] | None = None  # built by closes, when asked
-        self._citers: dict[str, set[int]] = {}
+        # The lines of each key, indexed when closes is first asked.
+        self._pairs = (documents["line"].to_numpy(dtype=np.int64), documents["key"],
+                       cites["line"].to_numpy(dtype=np.int64), cites["key"])
+        self._carriers: _LinesByKey | None = None
+        self._citers: _LinesByKey | None = None
 
     def closes(self, lines: list[int]) -> bool:
         """Whether references close the group: each document a line of it cites (or nearly
@@ -725,17 +739,19 @@ class Evidence:
         third parties are split between processes, so it always counts."""
         if self._cited_elsewhere and not self._cited_elsewhere.isdisjoint(lines):
             return False
-        if self._carriers is None:
-            self._carriers, self._citers = _lines_by_key(self._own), _lines_by_key(self._cited, self._near)
+        if self._carriers is None or self._citers is None:
+            own_lines, own_keys, cite_lines, cite_keys = self._pairs
+            self._carriers = _LinesByKey(own_lines, own_keys)
+            self._citers = _LinesByKey(cite_lines, cite_keys)
         group = set(lines)
         inside: set[str] = set()
         for line in lines:
             inside |= _as_set(self._own.get(line))
         for line in lines:
             for key in _as_set(self._cited.get(line)) | _as_set(self._near.get(line)):
-                if key not in inside or not self._carriers[key] <= group:
+                if key not in inside or not group.issuperset(self._carriers.lines(key)):
                     return False
-        return all(self._citers.get(key, group) <= group for key in inside)
+        return all(group.issuperset(self._citers.lines(key)) for key in inside)
 
     def cites_any(self, lines: np.ndarray) -> np.ndarray:
         """Which of ``lines`` cite a document (only they can make a group agree or not)."""
@@ -793,14 +809,23 @@ class Evidence:
         return agree, against, len(lines) - linked
 
 
-def _lines_by_key(*by_line: dict[int, str | frozenset[str]]) -> dict[str, set[int]]:
-    """The lines of each key, from maps of each line's key or keys."""
-    out: dict[str, set[int]] = {}
-    for mapping in by_line:
-        for line, keys in mapping.items():
-            for key in _as_set(keys):
-                out.setdefault(key, set()).add(line)
-    return out
+class _LinesByKey:
+    """The lines of each key, from ``(line, key)`` pairs: one sort of them all, the lines of
+    a key listed only when asked (a set per key would cost more than every lookup)."""
+
+    def __init__(self, lines: np.ndarray, keys: pd.Series) -> None:
+        codes, uniques = pd.factorize(keys.to_numpy(dtype=object), use_na_sentinel=False)
+        order = np.argsort(codes, kind="stable")
+        self._lines = lines[order]
+        self._bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1)).tolist()
+        self._code = dict(zip(uniques.tolist(), range(len(uniques))))
+
+    def lines(self, key: str) -> list[int]:
+        """The lines of ``key`` (none when it is unknown)."""
+        code = self._code.get(key)
+        if code is None:
+            return []
+        return self._lines[self._bounds[code]:self._bounds[code + 1]].tolist()
 
 
 def _as_set(keys: str | frozenset[str] | None) -> frozenset[str]:
@@ -860,23 +885,22 @@ def subset_pass(
     proposals: list[tuple[str, tuple[int, ...], int, int, str]] = []
     messages: list[str] = []
     foreign = foreign_mask(remaining, company_currency)
-    frame = remaining.assign(
-        _currency=np.where(foreign, remaining["currency"].astype(str), ""),
-        _days=(remaining["date"].to_numpy().astype("datetime64[D]").astype(np.int64)),
-    ).sort_values(["party_id", "_currency", "date", "line"], kind="stable")
-    # Plain arrays and slice bounds: a DataFrame per third party costs more than its search.
-    party_ids = frame["party_id"].to_numpy()
-    currencies = frame["_currency"].to_numpy(dtype=object)
-    line_numbers = frame["line"].to_numpy()
-    amounts = frame["amount"].to_numpy(dtype=np.int64)
-    currency_amounts = frame["currency_amount"].fillna(0).to_numpy(dtype=np.int64)
-    days = frame["_days"].to_numpy()
-    accounts = frame["account"].to_numpy(dtype=object)
-    auxes = frame["aux"].to_numpy(dtype=object)
-    held = (frame["held"].to_numpy(dtype=bool) if "held" in frame.columns
-            else np.zeros(len(frame), dtype=bool))
+    # Plain arrays, sorted by (third party, currency, date, line), and slice bounds: a
+    # DataFrame per third party costs more than its search.
+    currency = np.asarray(np.where(foreign, remaining["currency"].astype(str), ""), dtype=object)
+    dates = remaining["date"].to_numpy()
+    order = np.lexsort((remaining["line"].to_numpy(), dates.astype(np.int64),
+                        pd.factorize(currency, sort=True)[0], remaining["party_id"].to_numpy()))
+    party_ids = remaining["party_id"].to_numpy()[order]
+    currencies = currency[order]
+    line_numbers = remaining["line"].to_numpy()[order]
+    amounts = remaining["amount"].to_numpy(dtype=np.int64)[order]
+    currency_amounts = remaining["currency_amount"].fillna(0).to_numpy(dtype=np.int64)[order]
+    days = dates.astype("datetime64[D]").astype(np.int64)[order]
+    held = (remaining["held"].to_numpy(dtype=bool)[order] if "held" in remaining.columns
+            else np.zeros(len(remaining), dtype=bool))
     change = (party_ids[1:] != party_ids[:-1]) | (currencies[1:] != currencies[:-1])
-    starts = (np.concatenate(([0], np.flatnonzero(change) + 1)) if len(frame)
+    starts = (np.concatenate(([0], np.flatnonzero(change) + 1)) if len(remaining)
               else np.zeros(0, dtype=np.int64))
     part_ids = party_ids[starts].astype(np.int64)
     part_currencies = [str(c) for c in currencies[starts].tolist()]
@@ -898,7 +922,9 @@ def subset_pass(
             proposals.append(("unsure", (line,), party_id, 0,
                               "too many possible groups around this line to decide"))
         if outcome.timeouts:
-            messages.append(f"third party {accounts[start]}/{auxes[start]}: {outcome.timeouts} "
+            at = int(order[start])
+            account, aux = remaining["account"].iat[at], remaining["aux"].iat[at]
+            messages.append(f"third party {account}/{aux}: {outcome.timeouts} "
                             "searches hit the time limit; their lines go to review")
     count = len(groups)
     output = PassOutput(

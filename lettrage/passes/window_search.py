@@ -87,6 +87,8 @@ class _Tuples:
         self.first, self.within, self.sums = first[order], within[order], sums[order]
         self._keys: np.ndarray | None = None
         self._run_ends: np.ndarray | None = None
+        self._lasts: np.ndarray | None = None
+        self._runs: tuple[np.ndarray, np.ndarray] | None = None
 
     def equal_range(self, need: np.ndarray, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per ``need``, the sorted positions ``[low, high)`` of the tuples whose sum is within
@@ -108,13 +110,38 @@ class _Tuples:
             highs[wide] = np.searchsorted(sums, need[wide] + spread[wide], side="right")
         return lows, highs
 
+    def runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first sorted position of each distinct sum (and one past the last), and per
+        tuple (sorted positions) the rank of its sum among them."""
+        if self._runs is None:
+            change = self.sums[1:] != self.sums[:-1]
+            bounds = np.concatenate(([0], np.flatnonzero(change) + 1, [len(self.sums)]))
+            self._runs = bounds, np.concatenate(([0], np.cumsum(change)))
+        return self._runs
+
+    def opposite_range(self, picked: np.ndarray, base: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`equal_range` with no spread of the sums that complete the tuples at
+        ``picked`` (sorted positions) to zero (with ``base``, to twice their part's base):
+        one binary search per distinct sum, not per tuple."""
+        bounds, rank = self.runs()
+        if not len(self.sums):
+            return np.zeros(len(picked), dtype=np.int64), np.zeros(len(picked), dtype=np.int64)
+        starts = bounds[:-1]
+        distinct = self.sums[starts]
+        need = -distinct if base is None else 2 * base[self.first[starts]] - distinct
+        at = np.searchsorted(distinct, need, side="left")
+        exists = distinct[np.minimum(at, len(distinct) - 1)] == need
+        lows = bounds[at]
+        highs = np.where(exists, bounds[np.minimum(at + 1, len(distinct))], lows)
+        some = rank[picked]
+        return lows[some], highs[some]
+
     def keys(self, origin: int, width: int) -> np.ndarray:
         """Per tuple (sorted positions), the rank of its sum among the distinct sums times
         ``width``, plus its first line less ``origin``: increasing, so that the tuples of one
         sum starting in a range of lines are found by binary search."""
         if self._keys is None:
-            rank = np.concatenate(([0], np.cumsum(self.sums[1:] != self.sums[:-1])))
-            self._keys = rank * width + (self.first - origin)
+            self._keys = self.runs()[1] * width + (self.first - origin)
         return self._keys
 
     def last(self, picked: np.ndarray) -> np.ndarray:
@@ -122,6 +149,12 @@ class _Tuples:
         if not len(self.offsets):
             return self.first[picked]
         return self.first[picked] + 1 + self.offsets[-1][self.within[picked]]
+
+    def lasts(self) -> np.ndarray:
+        """The last line of every tuple (sorted positions), built once."""
+        if self._lasts is None:
+            self._lasts = self.last(np.arange(len(self.first)))
+        return self._lasts
 
     def rows(self, picked: np.ndarray) -> np.ndarray:
         """The lines of the tuples at ``picked`` (sorted positions), one row each."""
@@ -172,10 +205,14 @@ def window_subsets(
 
 def window_groups(
     values: np.ndarray, ends: np.ndarray, anchors: np.ndarray, spread: int | np.ndarray,
-    max_size: int, *, parts: np.ndarray | None = None,
+    max_size: int, *, parts: np.ndarray | None = None, enough: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """:func:`window_subsets`, the groups as blocks: arrays of one row per group (sorted
-    positions, anchor first), every row of a block of the same length."""
+    positions, anchor first), every row of a block of the same length.
+
+    ``enough`` (one number per line): an anchor with more than ``enough[anchor]`` groups of
+    some sizes may have its larger groups left out, and uncounted (its count then is still
+    more than ``enough[anchor]``)."""
     size = len(values)
     values = np.asarray(values, dtype=np.int64)
     room = np.maximum(ends - np.arange(size) - 1, 0)
@@ -200,7 +237,8 @@ def window_groups(
     if base is False:  # sums too large to keep the parts apart: one part at a time
         cut = np.flatnonzero(parts[anchors][1:] != parts[anchors][:-1]) + 1
         for some in np.split(anchors, cut):
-            done, found, more = window_groups(values, ends, some, spreads, max_size)
+            done, found, more = window_groups(values, ends, some, spreads, max_size,
+                                              enough=enough)
             handled |= done
             counts += found
             blocks += more
@@ -225,7 +263,8 @@ def window_groups(
             start += 1  # one anchor alone is too costly: the caller searches it
             continue
         chunk = anchors[start:stop]
-        _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blocks, base)
+        _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blocks, base,
+                      enough)
         start = stop
     return handled, counts, blocks
 
@@ -269,7 +308,8 @@ def _list_subsets(values, ends, anchors, spreads, max_size, handled, counts, gro
         handled[anchor] = True
 
 
-def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blocks, base):
+def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blocks, base,
+                  enough=None):
     # Windowed tuples of each size starting from the first anchor to the end of the last
     # window, sorted by sum: the tails; those starting at an anchor: the heads, by
     # decreasing sum, so that the sums they need come in increasing order (a merge).
@@ -294,10 +334,13 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         head, tail = tuples[head_size], tuples[tail_size]
         picked = heads[head_size]
         owners = head.first[picked]
-        # head.sums holds the part's base once; the tail's must hold it too.
-        need = -head.sums[picked] if base is None else 2 * base[owners] - head.sums[picked]
         spread = spreads[owners]
-        lows, highs = tail.equal_range(need, spread)
+        if head is tail and not spread.any():
+            lows, highs = tail.opposite_range(picked, base)
+        else:
+            # head.sums holds the part's base once; the tail's must hold it too.
+            need = -head.sums[picked] if base is None else 2 * base[owners] - head.sums[picked]
+            lows, highs = tail.equal_range(need, spread)
         # Exact sums (no spread): only the tails of that sum that start after the head, and
         # early enough to end inside the anchor's window.
         exact = np.flatnonzero((spread == 0) & (highs - lows > NARROWED_SPAN))
@@ -316,17 +359,35 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         matched.append((head, tail, picked[hit], anchors, lows[hit], spans[hit]))
     crowded = load > PAIRS_PER_ANCHOR
     handled[chunk] = ~crowded[chunk]
+    # By size (the cuts' order): an anchor with more than enough smaller groups is done.
     for head, tail, picked, anchors, lows, spans in matched:
         keep = ~crowded[anchors]
+        if enough is not None:
+            keep &= counts[anchors] <= enough[anchors]
         if not keep.any():
             continue
         picked, anchors, lows, spans = picked[keep], anchors[keep], lows[keep], spans[keep]
-        pair_heads = np.repeat(picked, spans)
-        pair_tails = np.repeat(lows - np.cumsum(spans) + spans, spans) + np.arange(int(spans.sum()))
-        # The tail follows the head and ends inside the anchor's window.
-        fits = np.flatnonzero((tail.first[pair_tails] > np.repeat(head.last(picked), spans))
-                              & (tail.last(pair_tails) < np.repeat(ends[anchors], spans)))
-        if len(fits):
-            head_part, tail_part = head.rows(pair_heads[fits]), tail.rows(pair_tails[fits])
+        pair_heads, pair_tails = _fitting_pairs(head.last(picked), ends[anchors], lows, spans,
+                                                tail.first, tail.lasts())
+        pair_heads = picked[pair_heads]
+        if len(pair_heads):
+            head_part, tail_part = head.rows(pair_heads), tail.rows(pair_tails)
             counts += np.bincount(head_part[:, 0], minlength=len(values))
             blocks.append(np.hstack((head_part, tail_part)))
+
+
+def _fitting_pairs(head_last: np.ndarray, head_end: np.ndarray, lows: np.ndarray,
+                   spans: np.ndarray, tail_first: np.ndarray,
+                   tail_last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (head, tail) pairs, head ``i`` with the tails at ``lows[i]`` to
+    ``lows[i] + spans[i] - 1``, whose tail follows the head (first line after ``head_last``)
+    and ends inside the anchor's window (last line before ``head_end``): head indices and
+    tail positions. Only the pairs that fit are spelt out in full."""
+    total = int(spans.sum())
+    offsets = np.cumsum(spans)
+    pair_tails = np.arange(total, dtype=np.int64)
+    pair_tails += np.repeat(lows - offsets + spans, spans)
+    fits = tail_first[pair_tails] > np.repeat(head_last, spans)
+    fits &= tail_last[pair_tails] < np.repeat(head_end, spans)
+    fits = np.flatnonzero(fits)
+    return np.searchsorted(offsets, fits, side="right"), pair_tails[fits]
