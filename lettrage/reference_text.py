@@ -85,6 +85,14 @@ def _year(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     return (value >= _FIRST_YEAR) & (value <= _LAST_YEAR)
 
 
+def _first_words(group: np.ndarray, groups: int) -> np.ndarray:
+    """For words of ``groups`` groups (``group``: each word's, ascending), the first word of
+    each group or after it, and the number of words (one entry more than the groups)."""
+    first = np.zeros(groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(group, minlength=groups), out=first[1:])
+    return first
+
+
 class Folded:
     """ASCII texts folded like :func:`lettrage.references.words`, all at once.
 
@@ -114,34 +122,51 @@ class Folded:
         leading = (~after_digit)[~joined][run]
         following = np.minimum(zeros + 1, max(size - 1, 0))
         before_digit = digit[following] & ~first[zeros + 1]
+        dropped = zeros[leading & before_digit]
         keep = word.copy()
-        keep[zeros[leading & before_digit]] = False
+        keep[dropped] = False
 
-        kept = running_count(keep)  # kept characters before each position
         self.data = chars[keep]
         self.digit = digit[keep]
-        self.text_starts = kept[offsets].astype(np.int64)
-        word_at = _run_starts(word, first)
+        word_at, word_stop = _run_starts(word, first), _run_stops(word, first)
         token_at = _run_starts(~space, first)
         token_stop = _run_stops(~space, first)
-        self.word_starts = kept[word_at].astype(np.int64)
-        self.word_stops = np.r_[self.word_starts[1:], kept[-1:]][: len(word_at)].astype(np.int64)
         self.word_text = np.searchsorted(offsets, word_at, side="right") - 1
         self.word_token = np.searchsorted(token_at, word_at, side="right") - 1
         self.token_text = np.searchsorted(offsets, token_at, side="right") - 1
-        self.token_starts = np.r_[kept[token_at], kept[-1]].astype(np.int64)
+        # the kept characters before each word: the words before it, less their dropped zeros
+        lengths = word_stop - word_at - np.bincount(np.searchsorted(word_at, dropped, side="right") - 1,
+                                                    minlength=len(word_at))
+        before = np.zeros(len(word_at) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=before[1:])
+        self.word_starts, self.word_stops = before[:-1], before[1:]
+        self.text_starts = before[_first_words(self.word_text, self.size)]
+        self.token_starts = before[_first_words(self.word_token, len(token_at))]
         self._chars, self._token_at, self._token_stop = chars, token_at, token_stop
         self._trailing: np.ndarray | None = None
+        self._digits_before: np.ndarray | None = None
 
-    def _token_matches(self, pattern: str) -> np.ndarray:
-        """Which whitespace tokens match ``pattern`` (one that needs a digit or sign first)."""
-        found = np.zeros(len(self._token_at), dtype=bool)
-        start = self._chars[self._token_at] if len(self._token_at) else np.zeros(0, dtype=np.uint8)
+    def _token_matches(self, pattern: str, tokens: np.ndarray | None = None) -> np.ndarray:
+        """Which whitespace tokens (all, or those at ``tokens``) match ``pattern`` (one that
+        needs a digit or sign first)."""
+        token_at = self._token_at if tokens is None else self._token_at[tokens]
+        token_stop = self._token_stop if tokens is None else self._token_stop[tokens]
+        found = np.zeros(len(token_at), dtype=bool)
+        start = self._chars[token_at] if len(token_at) else np.zeros(0, dtype=np.uint8)
         maybe = np.flatnonzero(((_KINDS[start] & _DIGIT) != 0) | (start == 43) | (start == 45))
         if len(maybe):
-            tokens = _strings(self._chars, self._token_at[maybe], self._token_stop[maybe])
-            found[maybe] = _matches(tokens, pattern)
+            found[maybe] = _matches(_strings(self._chars, token_at[maybe], token_stop[maybe]), pattern)
         return found
+
+    def digits_before_words(self) -> np.ndarray:
+        """How many digits the words before each word hold, and all of them (one entry more
+        than the words); computed once, not to be modified."""
+        if self._digits_before is None:
+            counted = np.zeros(len(self.word_starts) + 1, dtype=np.int64)
+            if len(self.word_starts):  # words are not empty, and follow one another
+                np.cumsum(np.add.reduceat(self.digit, self.word_starts, dtype=np.int64), out=counted[1:])
+            self._digits_before = counted
+        return self._digits_before
 
     # --- one text ------------------------------------------------------------------------
 
@@ -154,10 +179,16 @@ class Folded:
         """Where the digits that end each word start (its stop when it ends with a letter);
         computed once, not to be modified."""
         if self._trailing is None:
-            letters = np.flatnonzero(~self.digit)
-            last = np.searchsorted(letters, self.word_stops, side="left") - 1  # before the stop
-            after_letter = np.where(last >= 0, letters[np.maximum(last, 0)] + 1, 0) if len(letters) else 0
-            self._trailing = np.maximum(after_letter, self.word_starts)
+            self._trailing = self.word_stops.copy()
+            ending = np.flatnonzero(self.digit[self.word_stops - 1])  # words end with a digit
+            if len(ending):  # where the runs of digits that end a word start
+                cut = np.zeros(len(self.data) + 1, dtype=bool)  # runs of digits stop at words
+                cut[self.word_starts] = True
+                cut[-1] = True
+                starts = _run_starts(self.digit, cut)
+                ends_word = np.zeros(len(self.data) + 1, dtype=bool)
+                ends_word[self.word_stops] = True
+                self._trailing[ending] = starts[ends_word[_run_stops(self.digit, cut)]]
         return self._trailing
 
     def _looks_like_date(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
@@ -168,18 +199,26 @@ class Folded:
         found[at] = _year(self.data, starts[at]) | _year(self.data, stops[at] - 4)
         return found
 
-    def _document_numbers(self, group: np.ndarray, groups: int, min_digits: int) -> np.ndarray:
-        """``document_number`` of each group of words (texts or tokens)."""
-        numbers = np.full(groups, "", dtype=object)
+    def _document_numbers(self, group: np.ndarray, groups: int, min_digits: int,
+                          wanted: np.ndarray | None = None) -> np.ndarray:
+        """``document_number`` of each group of words (texts or tokens), or of the groups
+        ``wanted`` (indices, ascending) only."""
+        numbers = np.full(groups if wanted is None else len(wanted), "", dtype=object)
         trailing = self._trailing_starts()
         ending = np.flatnonzero(trailing < self.word_stops)
+        owner = group[ending]
+        if wanted is not None:  # owner becomes the position among the wanted groups
+            slot = np.full(groups, -1, dtype=np.int64)
+            slot[wanted] = np.arange(len(wanted))
+            owner = slot[owner]
+            ending, owner = ending[owner >= 0], owner[owner >= 0]
         if not len(ending):
             return numbers
-        owner = group[ending]
-        last = ending[np.r_[owner[1:] != owner[:-1], True]]  # each group's last such word
+        last = np.r_[owner[1:] != owner[:-1], True]  # each group's last such word
+        owner, last = owner[last], ending[last]
         starts, stops = trailing[last], self.word_stops[last]
         good = (stops - starts >= min_digits) & ~self._looks_like_date(starts, stops)
-        numbers[group[last][good]] = _objects(_strings(self.data, starts[good], stops[good]))
+        numbers[owner[good]] = _objects(_strings(self.data, starts[good], stops[good]))
         return numbers
 
     def document_numbers(self, *, min_digits: int) -> np.ndarray:
@@ -196,6 +235,14 @@ class Folded:
         hash only (equal hashes, maybe not equal strings). ``texts``: only the runs of the
         texts marked there (a boolean mask over the texts). ``hashes``: ``known_hashes(known)``
         when already computed."""
+        words, last = self.run_words(max_words, known=known, min_length=min_length, texts=texts,
+                                     hashes=hashes)
+        return words, self.word_stops[last]
+
+    def run_words(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0,
+                  texts: np.ndarray | None = None,
+                  hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The runs of :meth:`run_spans` as ``(first word, last word)``."""
         size = len(self.word_starts)
         lengths = self.word_stops - self.word_starts
         wanted = None if known is None else known_hashes(known) if hashes is None else hashes
@@ -218,7 +265,7 @@ class Folded:
             if wanted is not None:
                 kept &= _isin_sorted(run_hashes, wanted)
             kept_words.append(start[kept])
-            kept_stops.append(stops[kept])
+            kept_stops.append(start[kept] + extra)
         return np.concatenate(kept_words), np.concatenate(kept_stops)
 
     def runs(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0) -> Found:
@@ -261,19 +308,23 @@ class Folded:
                 & ~self._looks_like_date(trailing, stops))
         return _strings(self.data, trailing[good], stops[good]), self.word_text[good]
 
-    def label_numbers(self, *, min_digits: int) -> tuple[Found, np.ndarray]:
+    def label_numbers(self, *, min_digits: int, texts: np.ndarray | None = None) -> tuple[Found, np.ndarray]:
         """``(key, document_number(token))`` for the keys of ``label_numbers(token)`` of each
-        whitespace token of each text: the keys found, and their numbers (object array)."""
-        tokens = len(self.token_text)
-        starts, stops = self.token_starts[:-1], self.token_starts[1:]
-        counted = running_count(self.digit)
-        digits = (counted[stops] - counted[starts]).astype(np.int64)
+        whitespace token of each text (of the texts marked in ``texts``, a boolean mask, when
+        given): the keys found, and their numbers (object array)."""
+        counted = self.digits_before_words()
+        token_digits = np.bincount(self.word_token, weights=np.diff(counted), minlength=len(self.token_text))
+        tokens = (np.arange(len(self.token_text)) if texts is None
+                  else np.flatnonzero(texts[self.token_text]))
+        digits = token_digits[tokens].astype(np.int64)
+        starts, stops = self.token_starts[tokens], self.token_starts[tokens + 1]
         all_digits = (digits == stops - starts) & (stops > starts)
-        date = all_digits & self._looks_like_date(starts, stops)
-        good = ~self._token_matches(_DATE_TOKEN) & (digits >= 4) & ~date
-        numbers = self._document_numbers(self.word_token, tokens, min_digits)
+        good = (digits >= 4) & ~(all_digits & self._looks_like_date(starts, stops))
+        good[good] = ~self._token_matches(_DATE_TOKEN, tokens[good])
+        tokens = tokens[good]
+        numbers = self._document_numbers(self.word_token, len(self.token_text), min_digits, tokens)
         keys = _objects(_strings(self.data, starts[good], stops[good]))
-        return Found(keys, self.token_text[good]), numbers[good]
+        return Found(keys, self.token_text[tokens]), numbers
 
 
 def _known(values: pa.Array, parent: np.ndarray, known: pa.Array) -> tuple[np.ndarray, np.ndarray]:

@@ -359,11 +359,9 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
         invoices = np.flatnonzero(invoice_side)
         texts = (_Texts(lines["label"].iloc[invoices]) if columns is None
                  else columns["label"].subset(invoices))
-        used = np.bincount(texts.codes, minlength=texts.size)[texts.ascii] > 0
-        found, found_numbers = texts.folded.label_numbers(min_digits=MIN_NUMBER_DIGITS)
-        kept = used[found.parent]  # the labels of the lines on the invoice side
-        text = texts.ascii[found.parent[kept]]
-        key, number = found.values[kept], found_numbers[kept]
+        used = np.bincount(texts.codes, minlength=texts.size)[texts.ascii] > 0  # on the invoice side
+        found, number = texts.folded.label_numbers(min_digits=MIN_NUMBER_DIGITS, texts=used)
+        text, key = texts.ascii[found.parent], found.values
         rows = [(int(index), *row) for index in texts.other for row in sorted(
             {(key, document_number(key_text)) for key_text in texts.text(index).split()
              for key in label_numbers(key_text)})]
@@ -763,8 +761,9 @@ def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame
         return empty
     # ... and the document names of the pair's third party it nearly is, a block at a time
     names = _Names(keys.drop_duplicates(), int(runs.lengths.max(initial=0)))
+    run_shapes = names.run_shapes(runs.lengths, runs.digits)
     found = [_near_hits(pair[begin : begin + _NEAR_BLOCK], gram[begin : begin + _NEAR_BLOCK],
-                        pair_party, runs, names)
+                        pair_party, runs, names, run_shapes)
              for begin in range(0, len(pair), _NEAR_BLOCK)]
     pair = np.concatenate([hit_pair for hit_pair, _ in found])
     name = np.concatenate([hit_name for _, hit_name in found])
@@ -810,6 +809,18 @@ class _Names:
         order = np.argsort(codes, kind="stable")
         self.keys, self.lengths, self.digits = keys[order], lengths[order], digits[order]
         self.codes = codes[order]
+        top = int(self.codes[-1]) + 1 if len(self.codes) else 0
+        #: ``first[c]``: how many names have a code below ``c``, for every code from 0 to the
+        #: last one's, when the codes are few enough for such a table (else searched)
+        self.first = (np.searchsorted(self.codes, np.arange(top + 1), "left")
+                      if len(self.codes) and self.codes[0] >= 0 and top <= 16 * len(self.codes) + (1 << 20)
+                      else None)
+        #: whether a run can be nearly a name, by their lengths and digits: a table, indexed
+        #: by :meth:`run_shapes` plus a name's :attr:`shape`, when not too large (else None)
+        width = self.width
+        self._table = _reachable_table(width) if 3 * width**3 <= _MAX_TABLE else None
+        self.shape = (self.lengths * width + self.digits).astype(np.int32 if self._table is not None
+                                                                 else np.int64)
         #: the keys' characters ``(data, starts, stops)``, when ASCII (else None)
         self.spelt: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         strings = pa.array(self.keys, type=pa.large_string()) if len(self.keys) else None
@@ -817,24 +828,64 @@ class _Names:
             data, offsets = _rt._bytes(strings)
             self.spelt = (data, offsets[:-1], offsets[1:])
 
+    def around(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(first, count)``: the names whose code is within 1 of each of ``codes``."""
+        if self.first is None:
+            firsts = np.searchsorted(self.codes, codes - 1, "left")
+            return firsts, np.searchsorted(self.codes, codes + 1, "right") - firsts
+        top = len(self.first) - 1
+        firsts = self.first[np.clip(codes - 1, 0, top)]
+        return firsts, self.first[np.clip(codes + 2, 0, top)] - firsts
+
+    def run_shapes(self, lengths: np.ndarray, digits: np.ndarray) -> np.ndarray:
+        """Each run's part of the index into the table of :meth:`reachable`: a name's
+        :attr:`shape` ``nl·W + nd`` added, it reads ``((gl·W + gd)·3 + nl − gl + 1)·W + nd``,
+        for runs of ``gl`` characters and ``gd`` digits (``W`` the :attr:`width`)."""
+        width = self.width
+        if self._table is None:
+            return lengths * width + digits  # decoded by :meth:`reachable`
+        return (lengths * (3 * width * width - width) + digits * (3 * width) + width).astype(np.int32)
+
+    def reachable(self, run_shapes: np.ndarray, name: np.ndarray) -> np.ndarray:
+        """:func:`_reachable` of runs (:meth:`run_shapes`) and the names ``name``, each
+        within a character of the other's length."""
+        if self._table is not None:
+            return self._table[run_shapes + self.shape[name]]
+        gram_lengths, gram_digits = np.divmod(run_shapes, self.width)
+        return _reachable(gram_lengths, gram_digits, self.lengths[name], self.digits[name])
+
+
+_MAX_TABLE = 1 << 22  # entries of :attr:`_Names._table` at most
+
+
+def _reachable_table(width: int) -> np.ndarray:
+    """:func:`_reachable` for every run and name shorter than ``width``, and of lengths
+    within 1 of each other: ``table[((gl·W + gd)·3 + nl − gl + 1)·W + nd]``."""
+    gram_lengths, gram_digits, apart, name_digits = np.meshgrid(
+        np.arange(width), np.arange(width), np.arange(3), np.arange(width), indexing="ij")
+    return _reachable(gram_lengths, gram_digits, gram_lengths + apart - 1, name_digits).ravel()
+
+
+def _reachable(gram_lengths: np.ndarray, gram_digits: np.ndarray, name_lengths: np.ndarray,
+               name_digits: np.ndarray) -> np.ndarray:
+    """Whether a run and a name can reach :data:`NEAR_CITATION`: ratio = 200·LCS / (both
+    lengths), and a common subsequence has at most as many digits, and as many letters, as
+    the fewer of the two."""
+    common = (np.minimum(gram_digits, name_digits)
+              + np.minimum(gram_lengths - gram_digits, name_lengths - name_digits))
+    return 200 * common >= NEAR_CITATION * (gram_lengths + name_lengths)
+
 
 def _near_hits(pair: np.ndarray, gram: np.ndarray, pair_party: np.ndarray, runs: _Runs,
-               names: _Names) -> tuple[np.ndarray, np.ndarray]:
+               names: _Names, run_shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(pair, name)``: the document names of the pair's third party, about as long (±1
-    character) as its run of words ``gram``, that the run nearly is."""
-    wanted = pair_party[pair] * names.width + runs.lengths[gram]
-    firsts = np.searchsorted(names.codes, wanted - 1, "left")
-    count = np.searchsorted(names.codes, wanted + 1, "right") - firsts
+    character) as its run of words ``gram``, that the run nearly is (``run_shapes``: the
+    runs' :meth:`_Names.run_shapes`)."""
+    firsts, count = names.around(pair_party[pair] * names.width + runs.lengths[gram])
     pair_gram = np.repeat(np.arange(len(pair)), count)
     name = np.repeat(firsts - (np.cumsum(count) - count), count) + np.arange(len(pair_gram))
     pair, gram = pair[pair_gram], gram[pair_gram]
-    # ratio = 200·LCS / (both lengths), and a common subsequence has at most as many digits,
-    # and as many letters, as the fewer of the two: pairs that cannot reach the ratio go
-    gram_lengths, name_lengths = runs.lengths[gram], names.lengths[name]
-    gram_digits, name_digits = runs.digits[gram], names.digits[name]
-    common = (np.minimum(gram_digits, name_digits)
-              + np.minimum(gram_lengths - gram_digits, name_lengths - name_digits))
-    reachable = 200 * common >= NEAR_CITATION * (gram_lengths + name_lengths)
+    reachable = names.reachable(run_shapes[gram], name)  # the others cannot reach the ratio
     pair, gram, name = pair[reachable], gram[reachable], name[reachable]
     if not len(gram):
         return pair, name
@@ -879,9 +930,11 @@ def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
     mask = np.zeros(labels.size, dtype=bool)
     mask[wanted] = True
     folded = labels.folded
-    words, stops = folded.run_spans(MAX_WORDS_PER_CITATION, min_length=MIN_NEAR_KEY - 1,
-                                    texts=mask[labels.ascii])
-    starts = folded.word_starts[words]
+    words, last = folded.run_words(MAX_WORDS_PER_CITATION, min_length=MIN_NEAR_KEY - 1,
+                                   texts=mask[labels.ascii])
+    starts, stops = folded.word_starts[words], folded.word_stops[last]
+    counted = folded.digits_before_words()
+    digits = counted[last + 1] - counted[words]
     texts = labels.ascii[folded.word_text[words]]
     data = folded.data
     others = [key for index in labels.other[mask[labels.other]] for key in sorted(
@@ -895,11 +948,10 @@ def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
         data = np.concatenate([data, extra])
         texts = np.concatenate([texts, np.asarray(other_texts, dtype=np.int64)])
         starts, stops = np.concatenate([starts, other_starts]), np.concatenate([stops, other_starts + lengths])
-    is_digit = (data >= 48) & (data <= 57)
-    counted = _rt.running_count(is_digit)
+        other_digits = [sum(ch.isdigit() for ch in key) for key in others]  # folded: ASCII
+        digits = np.concatenate([digits, np.asarray(other_digits, dtype=np.int64)])
     order = np.argsort(texts, kind="stable")
-    starts, stops = starts[order], stops[order]
-    return data, texts[order], starts, stops, (counted[stops] - counted[starts]).astype(np.int64)
+    return data, texts[order], starts[order], stops[order], digits[order]
 
 
 def pair_evidence(
