@@ -12,8 +12,6 @@ the per-text functions. ``tests/test_references_fast.py`` holds both paths to th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,14 +29,6 @@ _FIRST_YEAR, _LAST_YEAR = 1990, 2099
 #: Polynomial hashing of substrings (mod 2⁶⁴): a filter before exact comparison, never a proof.
 _BASE = np.uint64(0x100000001B3)
 _BITMAP = 1 << 22
-
-
-@dataclass(frozen=True)
-class Found:
-    """Strings found in texts: ``values[i]`` comes from text ``parent[i]``; in text order."""
-
-    values: np.ndarray  # object array of str
-    parent: np.ndarray
 
 
 def _bytes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -170,10 +160,10 @@ class Folded:
 
     # --- one text ------------------------------------------------------------------------
 
-    def keys(self) -> np.ndarray:
-        """``reference_key`` of each text (object array)."""
-        return _objects(pa.LargeStringArray.from_buffers(
-            self.size, pa.py_buffer(self.text_starts), pa.py_buffer(np.ascontiguousarray(self.data))))
+    def keys(self) -> pa.LargeStringArray:
+        """``reference_key`` of each text."""
+        return pa.LargeStringArray.from_buffers(
+            self.size, pa.py_buffer(self.text_starts), pa.py_buffer(np.ascontiguousarray(self.data)))
 
     def _trailing_starts(self) -> np.ndarray:
         """Where the digits that end each word start (its stop when it ends with a letter);
@@ -200,10 +190,11 @@ class Folded:
         return found
 
     def _document_numbers(self, group: np.ndarray, groups: int, min_digits: int,
-                          wanted: np.ndarray | None = None) -> np.ndarray:
+                          wanted: np.ndarray | None = None) -> pa.LargeStringArray:
         """``document_number`` of each group of words (texts or tokens), or of the groups
         ``wanted`` (indices, ascending) only."""
-        numbers = np.full(groups if wanted is None else len(wanted), "", dtype=object)
+        starts = np.zeros(groups if wanted is None else len(wanted), dtype=np.int64)
+        stops = starts.copy()  # "" but for the groups with a number
         trailing = self._trailing_starts()
         ending = np.flatnonzero(trailing < self.word_stops)
         owner = group[ending]
@@ -212,46 +203,49 @@ class Folded:
             slot[wanted] = np.arange(len(wanted))
             owner = slot[owner]
             ending, owner = ending[owner >= 0], owner[owner >= 0]
-        if not len(ending):
-            return numbers
-        last = np.r_[owner[1:] != owner[:-1], True]  # each group's last such word
-        owner, last = owner[last], ending[last]
-        starts, stops = trailing[last], self.word_stops[last]
-        good = (stops - starts >= min_digits) & ~self._looks_like_date(starts, stops)
-        numbers[owner[good]] = _objects(_strings(self.data, starts[good], stops[good]))
-        return numbers
+        if len(ending):
+            last = np.r_[owner[1:] != owner[:-1], True]  # each group's last such word
+            owner, last = owner[last], ending[last]
+            first, stop = trailing[last], self.word_stops[last]
+            good = (stop - first >= min_digits) & ~self._looks_like_date(first, stop)
+            starts[owner[good]], stops[owner[good]] = first[good], stop[good]
+        return _strings(self.data, starts, stops)
 
-    def document_numbers(self, *, min_digits: int) -> np.ndarray:
-        """``document_number`` of each text (object array)."""
+    def document_numbers(self, *, min_digits: int) -> pa.LargeStringArray:
+        """``document_number`` of each text."""
         return self._document_numbers(self.word_text, self.size, min_digits)
 
     # --- many per text ---------------------------------------------------------------------
 
-    def run_spans(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0,
-                  texts: np.ndarray | None = None,
-                  hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The runs of :meth:`runs` as ``(first word, stop)``: a run is
-        ``data[word_starts[first]:stop]``, of text ``word_text[first]``; ``known`` filters by
-        hash only (equal hashes, maybe not equal strings). ``texts``: only the runs of the
-        texts marked there (a boolean mask over the texts). ``hashes``: ``known_hashes(known)``
-        when already computed."""
-        words, last = self.run_words(max_words, known=known, min_length=min_length, texts=texts,
-                                     hashes=hashes)
-        return words, self.word_stops[last]
+    def run_words(self, max_words: int, *, min_length: int = 0,
+                  texts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``cited_keys`` of each text: the runs of 1 to ``max_words`` consecutive words, as
+        ``(first word, last word)`` — a run is ``data[word_starts[first]:word_stops[last]]``,
+        of text ``word_text[first]`` —, of ``min_length`` characters or more. ``texts``: only
+        the runs of the texts marked there (a boolean mask over the texts). Runs of one text
+        come in no particular order and may repeat."""
+        first, last, _ = self._runs(max_words, min_length, texts, None)
+        return first, last
 
-    def run_words(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0,
-                  texts: np.ndarray | None = None,
-                  hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The runs of :meth:`run_spans` as ``(first word, last word)``."""
+    def known_runs(self, max_words: int, known: Lookup) -> tuple[np.ndarray, np.ndarray]:
+        """The runs of :meth:`run_words` among the ``known`` strings: ``(text, index in
+        known)``, in text order."""
+        first, last, position = self._runs(max_words, 0, None, known)
+        values = _strings(self.data, self.word_starts[first], self.word_stops[last])
+        return _found(self.word_text[first], known.index(values, position))
+
+    def _runs(self, max_words: int, min_length: int, texts: np.ndarray | None,
+              known: Lookup | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """:meth:`run_words`, and when ``known`` is given only the runs whose hash is one of
+        its strings', with the position of that hash (maybe not that string)."""
         size = len(self.word_starts)
         lengths = self.word_stops - self.word_starts
-        wanted = None if known is None else known_hashes(known) if hashes is None else hashes
         hashes = _hashes(self.data, self.word_starts, self.word_stops) if known is not None else None
         powers = _powers(int(lengths.max()) if size else 0)
         start = (np.arange(size, dtype=np.int64) if texts is None
                  else np.flatnonzero(texts[self.word_text]).astype(np.int64))
         run_hashes = hashes[start] if hashes is not None else None
-        kept_words, kept_stops = [], []
+        kept_words, kept_lasts, kept_positions = [], [], []
         for extra in range(max_words):
             if extra:
                 more = start + extra < size
@@ -262,42 +256,24 @@ class Folded:
                     run_hashes = run_hashes[more] * powers[lengths[end]] + hashes[end]
             stops = self.word_stops[start + extra]
             kept = stops - self.word_starts[start] >= min_length
-            if wanted is not None:
-                kept &= _isin_sorted(run_hashes, wanted)
+            if known is not None:
+                position = known.positions(run_hashes)
+                kept &= position >= 0
+                kept_positions.append(position[kept])
             kept_words.append(start[kept])
-            kept_stops.append(start[kept] + extra)
-        return np.concatenate(kept_words), np.concatenate(kept_stops)
+            kept_lasts.append(start[kept] + extra)
+        return (np.concatenate(kept_words), np.concatenate(kept_lasts),
+                np.concatenate(kept_positions) if known is not None else None)
 
-    def runs(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0) -> Found:
-        """``cited_keys`` of each text: the runs of 1 to ``max_words`` consecutive words, joined;
-        only those in ``known`` (strings) when given, only those of ``min_length`` characters
-        or more. Runs of one text come in no particular order and may repeat."""
-        words, stops = self.run_spans(max_words, known=known, min_length=min_length)
-        values = _strings(self.data, self.word_starts[words], stops)
-        if known is not None:  # a hash is a filter; equal strings are the proof
-            exact = np.asarray(pc.is_in(values, value_set=known.cast(pa.large_string()))
-                               .to_numpy(zero_copy_only=False), dtype=bool)
-            values, words = values.filter(pa.array(exact)), words[exact]
-        parent = self.word_text[words]
-        order = np.argsort(parent, kind="stable")
-        return Found(_objects(values)[order], parent[order])
-
-    def known_runs(self, max_words: int, known: pa.Array, *,
-                   hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The :meth:`runs` in ``known``: ``(text, index in known)``, in text order
-        (``hashes``: see :meth:`run_spans`)."""
-        words, stops = self.run_spans(max_words, known=known, hashes=hashes)
-        return _known(_strings(self.data, self.word_starts[words], stops), self.word_text[words], known)
-
-    def cited_numbers(self, *, min_digits: int) -> Found:
-        """``cited_numbers`` of each text (a number may repeat)."""
+    def known_numbers(self, known: Lookup, *, min_digits: int) -> tuple[np.ndarray, np.ndarray]:
+        """``cited_numbers`` of each text among the ``known`` strings: ``(text, index in
+        known)``, in text order."""
         values, parent = self.cited_number_strings(min_digits=min_digits)
-        return Found(_objects(values), parent)
-
-    def known_numbers(self, known: pa.Array, *, min_digits: int) -> tuple[np.ndarray, np.ndarray]:
-        """The :meth:`cited_numbers` in ``known``: ``(text, index in known)``, in text order."""
-        values, parent = self.cited_number_strings(min_digits=min_digits)
-        return _known(values, parent, known)
+        position = known.positions(_string_hashes(values))
+        hashed = np.flatnonzero(position >= 0)
+        index = np.full(len(values), -1, dtype=np.int64)
+        index[hashed] = known.index(values.take(pa.array(hashed)), position[hashed])
+        return _found(parent, index)
 
     def cited_number_strings(self, *, min_digits: int) -> tuple[pa.Array, np.ndarray]:
         """:meth:`cited_numbers` as ``(strings, text)``."""
@@ -308,10 +284,11 @@ class Folded:
                 & ~self._looks_like_date(trailing, stops))
         return _strings(self.data, trailing[good], stops[good]), self.word_text[good]
 
-    def label_numbers(self, *, min_digits: int, texts: np.ndarray | None = None) -> tuple[Found, np.ndarray]:
-        """``(key, document_number(token))`` for the keys of ``label_numbers(token)`` of each
-        whitespace token of each text (of the texts marked in ``texts``, a boolean mask, when
-        given): the keys found, and their numbers (object array)."""
+    def label_numbers(self, *, min_digits: int, texts: np.ndarray | None = None
+                      ) -> tuple[pa.LargeStringArray, np.ndarray, pa.LargeStringArray]:
+        """``(key, text, document_number(token))`` for the keys of ``label_numbers(token)`` of
+        each whitespace token of each text (of the texts marked in ``texts``, a boolean mask,
+        when given), text after text."""
         counted = self.digits_before_words()
         token_digits = np.bincount(self.word_token, weights=np.diff(counted), minlength=len(self.token_text))
         tokens = (np.arange(len(self.token_text)) if texts is None
@@ -323,14 +300,11 @@ class Folded:
         good[good] = ~self._token_matches(_DATE_TOKEN, tokens[good])
         tokens = tokens[good]
         numbers = self._document_numbers(self.word_token, len(self.token_text), min_digits, tokens)
-        keys = _objects(_strings(self.data, starts[good], stops[good]))
-        return Found(keys, self.token_text[tokens]), numbers
+        return _strings(self.data, starts[good], stops[good]), self.token_text[tokens], numbers
 
 
-def _known(values: pa.Array, parent: np.ndarray, known: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """``(parent, index in known)`` of the ``values`` in ``known``, parent after parent."""
-    index = pc.index_in(values, value_set=known.cast(pa.large_string())).fill_null(-1)
-    index = np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64)
+def _found(parent: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(parent, index)`` of the values found (``index`` not -1), parent after parent."""
     kept = np.flatnonzero(index >= 0)
     order = kept[np.argsort(parent[kept], kind="stable")]
     return parent[order], index[order]
@@ -348,12 +322,6 @@ def running_count(flags: np.ndarray) -> np.ndarray:
 def _matches(strings: pa.Array, pattern: str) -> np.ndarray:
     return np.asarray(pc.match_substring_regex(strings, pattern).to_numpy(zero_copy_only=False),
                       dtype=bool)
-
-
-def known_hashes(strings: pa.Array) -> np.ndarray:
-    """The distinct hashes of ``strings``, sorted (the filter :meth:`Folded.run_spans` uses)."""
-    hashes = np.sort(_string_hashes(strings))
-    return hashes[np.r_[True, hashes[1:] != hashes[:-1]]] if len(hashes) else hashes
 
 
 def _string_hashes(strings: pa.Array) -> np.ndarray:
@@ -409,18 +377,40 @@ def _powers(top: int) -> np.ndarray:
     return np.cumprod(np.r_[np.uint64(1), np.full(top, _BASE, dtype=np.uint64)], dtype=np.uint64)
 
 
-def _isin_sorted(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Which of ``values`` are among ``wanted`` (sorted): a bitmap of their low bits first."""
-    if not len(wanted):
-        return np.zeros(len(values), dtype=bool)
-    low = np.uint64(_BITMAP - 1)
-    bitmap = np.zeros(_BITMAP, dtype=bool)
-    bitmap[(wanted & low).astype(np.int64)] = True
-    maybe = np.flatnonzero(bitmap[(values & low).astype(np.int64)])
-    position = np.minimum(np.searchsorted(wanted, values[maybe]), len(wanted) - 1)
-    found = np.zeros(len(values), dtype=bool)
-    found[maybe] = wanted[position] == values[maybe]
-    return found
+class Lookup:
+    """Distinct strings to look for, by hash: their hashes sorted, a bitmap of the hashes'
+    low bits to turn most others away at once, and the string of each hash to prove it."""
+
+    def __init__(self, strings: pa.Array):
+        self.strings = strings.cast(pa.large_string())
+        hashes = _string_hashes(self.strings)
+        self._order = np.argsort(hashes, kind="stable")
+        self._hashes = hashes[self._order]
+        #: whether no two strings share a hash (else :meth:`index` asks pyarrow)
+        self._distinct = bool((self._hashes[1:] != self._hashes[:-1]).all())
+        self._bitmap = np.zeros(_BITMAP, dtype=bool)
+        self._bitmap[(self._hashes & np.uint64(_BITMAP - 1)).astype(np.int64)] = True
+
+    def positions(self, hashes: np.ndarray) -> np.ndarray:
+        """Where each of ``hashes`` is among the strings' (sorted), or -1."""
+        found = np.full(len(hashes), -1, dtype=np.int64)
+        if not len(self._hashes):
+            return found
+        maybe = np.flatnonzero(self._bitmap[(hashes & np.uint64(_BITMAP - 1)).astype(np.int64)])
+        position = np.minimum(np.searchsorted(self._hashes, hashes[maybe]), len(self._hashes) - 1)
+        hit = self._hashes[position] == hashes[maybe]
+        found[maybe[hit]] = position[hit]
+        return found
+
+    def index(self, values: pa.Array, positions: np.ndarray) -> np.ndarray:
+        """The index among the strings of each of ``values``, whose hash is at ``positions``
+        (:meth:`positions`), or -1: a hash is a filter, equal strings are the proof."""
+        if not self._distinct:
+            index = pc.index_in(values, value_set=self.strings).fill_null(-1)
+            return np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64)
+        candidate = self._order[positions]
+        equal = pc.equal(values.cast(pa.large_string()), self.strings.take(pa.array(candidate)))
+        return np.where(np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool), candidate, -1)
 
 
 #: Longest pattern :func:`lcs_lengths` takes: one machine word of bits per pattern.

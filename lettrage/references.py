@@ -232,18 +232,19 @@ class _Texts:
         texts.codes = self.codes[positions]
         return texts
 
-    def per_text(self, fast: Callable[[_rt.Folded], tuple[np.ndarray, ...]],
-                 slow: Callable[[str], tuple]) -> tuple[np.ndarray, ...]:
-        """Values for each distinct text (one object array per value): ``fast`` on the ASCII
-        texts at once, ``slow`` on each other text."""
-        found = fast(self.folded)
-        columns = tuple(np.empty(self.size, dtype=object) for _ in found)
-        for column, values in zip(columns, found):
-            column[self.ascii] = values
-        for index in self.other:
-            for column, value in zip(columns, slow(self.text(index))):
-                column[index] = value
-        return columns
+    def per_text(self, fast: Callable[[_rt.Folded], tuple[pa.Array, ...]],
+                 slow: Callable[[str], tuple]) -> tuple[pa.Array, ...]:
+        """Strings for each distinct text (one ``large_string`` array per value): ``fast`` on
+        the ASCII texts at once, ``slow`` on each other text."""
+        found = tuple(values.cast(pa.large_string()) for values in fast(self.folded))
+        if not len(self.other):
+            return found
+        more = list(zip(*(slow(self.text(index)) for index in self.other)))
+        place = np.empty(self.size, dtype=np.int64)  # each text's among the fast ones, then the others
+        place[self.ascii] = np.arange(len(self.ascii))
+        place[self.other] = len(self.ascii) + np.arange(len(self.other))
+        return tuple(pa.concat_arrays([values, pa.array(list(strings), type=pa.large_string())])
+                     .take(pa.array(place)) for values, strings in zip(found, more))
 
     def line_rows(self, text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For findings of the texts ``text``, those of each line's text, line after line:
@@ -304,11 +305,9 @@ def _arrow_texts(texts: pd.Series, *, fill: bool) -> pa.Array | None:
     return array
 
 
-def _fast_keys_and_numbers(folded: _rt.Folded) -> tuple[np.ndarray, np.ndarray]:
-    keys = folded.keys()
-    numbers = folded.document_numbers(min_digits=MIN_NUMBER_DIGITS)
-    numbers[keys == ""] = ""
-    return keys, numbers
+def _fast_keys_and_numbers(folded: _rt.Folded) -> tuple[pa.Array, pa.Array]:
+    # a text without key has no word, hence no number
+    return folded.keys(), folded.document_numbers(min_digits=MIN_NUMBER_DIGITS)
 
 
 def reference_keys(texts: pd.Series) -> np.ndarray:
@@ -316,7 +315,7 @@ def reference_keys(texts: pd.Series) -> np.ndarray:
     object array; the same texts folded once."""
     distinct = _Texts(texts, fill=False)
     (keys,) = distinct.per_text(lambda folded: (folded.keys(),), lambda text: (reference_key(text),))
-    return keys[distinct.codes]
+    return _rt._objects(keys)[distinct.codes]
 
 
 def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
@@ -331,13 +330,14 @@ def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
 def _own_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFrame:
     """:func:`own_keys`; ``columns``: the texts of the lines when read for other uses too."""
     own, strings = _own_codes(lines, columns)
+    strings = _rt._objects(strings)
     return own.assign(key=strings[own["key"].to_numpy()],
                       number=strings[own["number"].to_numpy()]).drop(columns="source")
 
 
-def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFrame, np.ndarray]:
+def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFrame, pa.Array]:
     """:func:`own_keys` with ``key`` and ``number`` as positions among sorted distinct strings
-    (object array), so that the codes sort as the strings do, and the ``source`` of each row
+    (``large_string``), so that the codes sort as the strings do, and the ``source`` of each row
     (0 PieceRef, 1 NumFacture, 2 label: rows are in that order, then in line order)."""
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     invoice_side = (lines["invoice_side"].to_numpy(dtype=bool) if "invoice_side" in lines.columns
@@ -360,19 +360,19 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
         texts = (_Texts(lines["label"].iloc[invoices]) if columns is None
                  else columns["label"].subset(invoices))
         used = np.bincount(texts.codes, minlength=texts.size)[texts.ascii] > 0  # on the invoice side
-        found, number = texts.folded.label_numbers(min_digits=MIN_NUMBER_DIGITS, texts=used)
-        text, key = texts.ascii[found.parent], found.values
+        key, text, number = texts.folded.label_numbers(min_digits=MIN_NUMBER_DIGITS, texts=used)
+        text = texts.ascii[text]
         rows = [(int(index), *row) for index in texts.other for row in sorted(
             {(key, document_number(key_text)) for key_text in texts.text(index).split()
              for key in label_numbers(key_text)})]
         if rows:
             more_text, more_keys, more_numbers = zip(*rows)
             text = np.r_[text, np.asarray(more_text, dtype=np.int64)]
-            key = np.r_[key, np.asarray(more_keys, dtype=object)]
-            number = np.r_[number, np.asarray(more_numbers, dtype=object)]
+            key = pa.concat_arrays([key, pa.array(more_keys, type=pa.large_string())])
+            number = pa.concat_arrays([number, pa.array(more_numbers, type=pa.large_string())])
         keys.append(key)
         numbers.append(number)
-    codes, strings = _sorted_codes(np.concatenate([*keys, *numbers, np.array([""], dtype=object)]))
+    codes, strings = _sorted_codes(pa.concat_arrays([*keys, *numbers, pa.array([""], type=pa.large_string())]))
     cut = np.cumsum([len(values) for values in keys + numbers])
     key_codes, number_codes = codes[: cut[len(keys) - 1]], codes[cut[len(keys) - 1] : cut[-1]]
     per_column = [len(values) for values in keys]
@@ -400,20 +400,19 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
                         "number": np.concatenate(own_numbers), "source": np.concatenate(sources)})
     first = ~_duplicated(own["line"].to_numpy(), own["key"].to_numpy(), own["number"].to_numpy())
     own, position = own[first].reset_index(drop=True), position[first]
-    own.loc[~invoice_side[position], "number"] = int(np.searchsorted(strings, ""))  # "" sorts first
+    own.loc[~invoice_side[position], "number"] = 0  # "" sorts first
     return own, strings
 
 
-def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, strings)``: the distinct ``values`` sorted (object array), and the position
-    of each value among them. The Python strings are told apart by their own (cached) hashes;
-    only the distinct ones go to pyarrow, to be sorted."""
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
-    order = np.asarray(pc.sort_indices(pa.array(distinct, type=pa.string())).to_numpy(zero_copy_only=False),
-                       dtype=np.int64)
+def _sorted_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """``(codes, strings)``: the distinct ``values`` sorted, and the position of each value
+    among them."""
+    encoded = pc.dictionary_encode(values)
+    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return rank[codes], np.asarray(distinct, dtype=object)[order]
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return rank[codes], encoded.dictionary.take(pa.array(order))
 
 
 def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
@@ -434,10 +433,10 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     return _documents_of(lines, own, strings)
 
 
-def _documents_of(lines: pd.DataFrame, own: pd.DataFrame, strings: np.ndarray) -> pd.DataFrame:
+def _documents_of(lines: pd.DataFrame, own: pd.DataFrame, strings: pa.Array) -> pd.DataFrame:
     """:func:`document_keys` of ``lines`` from their :func:`_own_codes` (``strings`` sorted,
     ``""`` among them)."""
-    own = own[_is_document_key(pd.Series(strings, dtype=object))[own["key"].to_numpy()]]
+    own = own[_is_document_key(strings)[own["key"].to_numpy()]]
     rows = line_positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
     own = own.assign(party_id=lines["party_id"].to_numpy()[rows]).reset_index(drop=True)
     key = own["key"].to_numpy()
@@ -454,8 +453,13 @@ def _documents_of(lines: pd.DataFrame, own: pd.DataFrame, strings: np.ndarray) -
                                                  documents["number"].to_numpy()))
     documents = documents[~_duplicated(documents["line"].to_numpy(), documents["key"].to_numpy())]
     documents = documents.reset_index(drop=True)
-    return documents.assign(key=pd.Series(strings[documents["key"].to_numpy()], dtype="str"),
-                            number=pd.Series(strings[documents["number"].to_numpy()], dtype="str"))
+    return documents.assign(key=_str_array(strings, documents["key"].to_numpy()),
+                            number=_str_array(strings, documents["number"].to_numpy()))
+
+
+def _str_array(strings: pa.Array, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``strings[codes]`` as a pandas ``str`` array."""
+    return pd.array(strings.take(pa.array(codes)), dtype="str")
 
 
 def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -501,11 +505,10 @@ def _lengths_and_digits(texts: np.ndarray | pd.Series) -> tuple[np.ndarray, np.n
     return np.asarray(lengths, dtype=np.int64), np.asarray(digits, dtype=np.int64)
 
 
-def _is_document_key(keys: pd.Series) -> np.ndarray:
-    """:func:`is_document_key` of each key."""
-    array = pa.array(keys.to_numpy(dtype=object), type=pa.string())
+def _is_document_key(array: pa.Array) -> np.ndarray:
+    """:func:`is_document_key` of each key (strings)."""
     if not pc.all(pc.string_is_ascii(array)).as_py():  # keys are folded: never, in practice
-        return np.array([is_document_key(key) for key in keys], dtype=bool)
+        return np.array([is_document_key(key) for key in array.to_pylist()], dtype=bool)
     data, offsets = _rt._bytes(array)
     counted = _rt.running_count((data >= 48) & (data <= 57))
     digits = counted[offsets[1:]] - counted[offsets[:-1]]
@@ -545,19 +548,19 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     found_lines, found_keys = [], []
     labels = columns["label"]
-    hashes = _rt.known_hashes(known_keys)
+    lookup = _rt.Lookup(known_keys)
     for texts in (labels, columns["piece_ref"]):
         position, key = texts.known(
-            lambda folded: folded.known_runs(MAX_WORDS_PER_CITATION, known_keys, hashes=hashes),
+            lambda folded: folded.known_runs(MAX_WORDS_PER_CITATION, lookup),
             lambda text: key_index.of(cited_keys(text)))
         found_lines.append(line_ids[position])
         found_keys.append(key)
     numbered = (documents["number"] != "").to_numpy()
     if numbered.any():  # numbers in labels only: a PieceRef is the line's own (bank) reference
         number_index, number_of = _Index.encode(documents["number"].iloc[numbered])
-        number_array = number_index.strings
+        numbers = _rt.Lookup(number_index.strings)
         position, number = labels.known(
-            lambda folded: folded.known_numbers(number_array, min_digits=MIN_NUMBER_DIGITS),
+            lambda folded: folded.known_numbers(numbers, min_digits=MIN_NUMBER_DIGITS),
             lambda text: number_index.of(cited_numbers(text)))
         numbered = pd.DataFrame({"party_id": documents["party_id"].to_numpy(dtype=np.int64)[numbered],
                                  "number": number_of, "key": document_key[numbered]})
@@ -640,8 +643,7 @@ def _piece_keys(lines: pd.DataFrame, columns: _Columns) -> np.ndarray | pd.api.e
         return reference_keys(lines["piece_ref"])
     pieces = columns["piece_ref"]
     (keys,) = pieces.per_text(lambda folded: (folded.keys(),), lambda text: (reference_key(text),))
-    strings = pa.array(keys, type=pa.large_string())
-    return pd.array(strings.take(pa.array(pieces.codes)), dtype="str")
+    return pd.array(keys.take(pa.array(pieces.codes)), dtype="str")
 
 
 class ReferencesOfParties:
@@ -654,7 +656,7 @@ class ReferencesOfParties:
         self.lines = lines
         self._columns = _Columns(lines)
 
-    def own_keys(self) -> tuple[pd.DataFrame, np.ndarray]:
+    def own_keys(self) -> tuple[pd.DataFrame, pa.Array]:
         """What :func:`_own_codes` finds: ``(line, key, number, source)``, keys and numbers
         as positions among the part's sorted distinct ``strings``."""
         return _own_codes(self.lines, self._columns)
@@ -670,13 +672,13 @@ class ReferencesOfParties:
         return cites, near, _piece_keys(self.lines, self._columns)
 
 
-def documents_of_parts(lines: pd.DataFrame, owns: list[tuple[pd.DataFrame, np.ndarray]]) -> pd.DataFrame:
+def documents_of_parts(lines: pd.DataFrame, owns: list[tuple[pd.DataFrame, pa.Array]]) -> pd.DataFrame:
     """:func:`document_keys` of ``lines`` from the :meth:`ReferencesOfParties.own_keys` of
     parts of them (whole third parties each): the same rows, in the same order."""
     # each part's codes as positions among all the parts' strings, sorted
     offsets = np.cumsum([0, *(len(strings) for _, strings in owns)])
-    codes, strings = _sorted_codes(np.concatenate([*(strings for _, strings in owns),
-                                                   np.array([""], dtype=object)]))
+    codes, strings = _sorted_codes(pa.concat_arrays([*(strings for _, strings in owns),
+                                                     pa.array([""], type=pa.large_string())]))
     own = pd.concat([part.assign(key=codes[offset + part["key"].to_numpy()],
                                  number=codes[offset + part["number"].to_numpy()])
                      for (part, _), offset in zip(owns, offsets)], ignore_index=True)
