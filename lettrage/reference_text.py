@@ -57,7 +57,12 @@ def _objects(strings: pa.Array) -> np.ndarray:
 
 def _run_starts(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
     """Where each run of ``flag`` starts (``first``: where a text starts, and the end)."""
-    return np.flatnonzero(flag & ~(np.r_[False, flag[:-1]] & ~first[:-1]))
+    return np.flatnonzero(_run_firsts(flag, first))
+
+
+def _run_firsts(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Whether a run of ``flag`` starts at each position (see :func:`_run_starts`)."""
+    return flag & ~(np.r_[False, flag[:-1]] & ~first[:-1])
 
 
 def _run_stops(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -75,12 +80,9 @@ def _year(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     return (value >= _FIRST_YEAR) & (value <= _LAST_YEAR)
 
 
-def _first_words(group: np.ndarray, groups: int) -> np.ndarray:
-    """For words of ``groups`` groups (``group``: each word's, ascending), the first word of
-    each group or after it, and the number of words (one entry more than the groups)."""
-    first = np.zeros(groups + 1, dtype=np.int64)
-    np.cumsum(np.bincount(group, minlength=groups), out=first[1:])
-    return first
+def _owners(before: np.ndarray) -> np.ndarray:
+    """The group of each item, from how many items come before each group (and in all)."""
+    return np.repeat(np.arange(len(before) - 1), np.diff(before))
 
 
 class Folded:
@@ -118,20 +120,23 @@ class Folded:
 
         self.data = chars[keep]
         self.digit = digit[keep]
-        word_at, word_stop = _run_starts(word, first), _run_stops(word, first)
-        token_at = _run_starts(~space, first)
+        word_first, token_first = _run_firsts(word, first), _run_firsts(~space, first)
+        word_at, token_at = np.flatnonzero(word_first), np.flatnonzero(token_first)
         token_stop = _run_stops(~space, first)
-        self.word_text = np.searchsorted(offsets, word_at, side="right") - 1
-        self.word_token = np.searchsorted(token_at, word_at, side="right") - 1
-        self.token_text = np.searchsorted(offsets, token_at, side="right") - 1
+        # the words (and tokens) before each text, and the words before each token
+        words_before_text = counts_before(word_first, offsets)
+        words_before_token = counts_before(word_first, np.r_[token_at, size])
+        self.word_text = _owners(words_before_text)
+        self.word_token = _owners(words_before_token)
+        self.token_text = _owners(counts_before(token_first, offsets))
         # the kept characters before each word: the words before it, less their dropped zeros
-        lengths = word_stop - word_at - np.bincount(np.searchsorted(word_at, dropped, side="right") - 1,
-                                                    minlength=len(word_at))
+        lengths = _run_stops(word, first) - word_at - np.bincount(
+            np.searchsorted(word_at, dropped, side="right") - 1, minlength=len(word_at))
         before = np.zeros(len(word_at) + 1, dtype=np.int64)
         np.cumsum(lengths, out=before[1:])
         self.word_starts, self.word_stops = before[:-1], before[1:]
-        self.text_starts = before[_first_words(self.word_text, self.size)]
-        self.token_starts = before[_first_words(self.word_token, len(token_at))]
+        self.text_starts = before[words_before_text]
+        self.token_starts = before[words_before_token]
         self._chars, self._token_at, self._token_stop = chars, token_at, token_stop
         self._trailing: np.ndarray | None = None
         self._digits_before: np.ndarray | None = None
@@ -152,10 +157,8 @@ class Folded:
         """How many digits the words before each word hold, and all of them (one entry more
         than the words); computed once, not to be modified."""
         if self._digits_before is None:
-            counted = np.zeros(len(self.word_starts) + 1, dtype=np.int64)
-            if len(self.word_starts):  # words are not empty, and follow one another
-                np.cumsum(np.add.reduceat(self.digit, self.word_starts, dtype=np.int64), out=counted[1:])
-            self._digits_before = counted
+            # words follow one another: the digits before each word's start, and the end
+            self._digits_before = counts_before(self.digit, np.r_[self.word_starts, len(self.data)])
         return self._digits_before
 
     # --- one text ------------------------------------------------------------------------
@@ -310,13 +313,24 @@ def _found(parent: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return parent[order], index[order]
 
 
-def running_count(flags: np.ndarray) -> np.ndarray:
-    """How many ``flags`` are set before each position, and in all (one entry more than
-    ``flags``): 32-bit when that is enough, to halve a count kept per character."""
-    dtype = np.int32 if len(flags) < np.iinfo(np.int32).max else np.int64
-    counted = np.zeros(len(flags) + 1, dtype=dtype)
-    np.cumsum(flags, dtype=dtype, out=counted[1:])
-    return counted
+_COUNT_BLOCK = 1 << 20  # flags counted at a time by :func:`counts_before`
+
+
+def counts_before(flags: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """How many ``flags`` are set before each of ``positions`` (ascending, at most
+    ``len(flags)``): a running count read at those positions, a block of flags at a time (no
+    count kept for every flag: fresh memory is dear)."""
+    found = np.empty(len(positions), dtype=np.int64)
+    counted = np.zeros(min(len(flags), _COUNT_BLOCK) + 1, dtype=np.int32)
+    carry, done = 0, 0
+    for low in range(0, len(flags), _COUNT_BLOCK):
+        high = min(low + _COUNT_BLOCK, len(flags))
+        np.cumsum(flags[low:high], dtype=np.int32, out=counted[1 : high - low + 1])
+        inside = int(np.searchsorted(positions, high, side="left"))  # the positions before high
+        found[done:inside] = carry + counted[positions[done:inside] - low]
+        carry, done = carry + int(counted[high - low]), inside
+    found[done:] = carry  # at the end
+    return found
 
 
 def _matches(strings: pa.Array, pattern: str) -> np.ndarray:

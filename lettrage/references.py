@@ -493,13 +493,11 @@ def _duplicated(*columns: np.ndarray) -> np.ndarray:
     return pd.Series(key).duplicated().to_numpy()
 
 
-def _lengths_and_digits(texts: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _lengths_and_digits(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The number of characters, and of digits, of each string."""
-    array = _key_strings(pd.Series(texts, dtype=object) if isinstance(texts, np.ndarray) else texts)
     if pc.all(pc.string_is_ascii(array)).as_py() is not False:  # a byte a character
         data, offsets = _rt._bytes(array)
-        counted = _rt.running_count((data >= 48) & (data <= 57))
-        return np.diff(offsets), (counted[offsets[1:]] - counted[offsets[:-1]]).astype(np.int64)
+        return np.diff(offsets), np.diff(_rt.counts_before((data >= 48) & (data <= 57), offsets))
     lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False)
     digits = pc.utf8_length(pc.replace_substring_regex(array, "[^0-9]+", "")).to_numpy(zero_copy_only=False)
     return np.asarray(lengths, dtype=np.int64), np.asarray(digits, dtype=np.int64)
@@ -510,8 +508,7 @@ def _is_document_key(array: pa.Array) -> np.ndarray:
     if not pc.all(pc.string_is_ascii(array)).as_py():  # keys are folded: never, in practice
         return np.array([is_document_key(key) for key in array.to_pylist()], dtype=bool)
     data, offsets = _rt._bytes(array)
-    counted = _rt.running_count((data >= 48) & (data <= 57))
-    digits = counted[offsets[1:]] - counted[offsets[:-1]]
+    digits = np.diff(_rt.counts_before((data >= 48) & (data <= 57), offsets))
     lengths = np.diff(offsets)
     named = (lengths >= 4) & (digits >= 2)
     maybe_period = np.flatnonzero(named & (digits == lengths) & (lengths >= 5) & (lengths <= 6))
@@ -781,7 +778,7 @@ def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame
     near_line = np.flatnonzero(pair_names[line_pair] == 1)
     near_line = near_line[np.lexsort((line_ids[near_line], line_parties[near_line]))]
     near = pd.DataFrame({"line": line_ids[near_line],
-                         "key": pd.Series(name_keys[pair_name[line_pair[near_line]]], dtype="str")})
+                         "key": _str_array(name_keys, pair_name[line_pair[near_line]])})
     # the documents of those lines (only they can match)
     mine = documents.loc[documents["line"].isin(near["line"]).to_numpy(), ["line", "key"]].assign(_own=True)
     near = near.merge(mine, on=["line", "key"], how="left")
@@ -804,12 +801,13 @@ class _Names:
     """Document names (``party_id``, ``key``) sorted by third party and length."""
 
     def __init__(self, names: pd.DataFrame, longest_run: int):
-        keys = names["key"].to_numpy(dtype=object)
-        lengths, digits = _lengths_and_digits(names["key"])
+        keys = _key_strings(names["key"])
+        lengths, digits = _lengths_and_digits(keys)
         self.width = int(max(lengths.max(initial=0), longest_run)) + 3
         codes = names["party_id"].to_numpy(dtype=np.int64) * self.width + lengths
         order = np.argsort(codes, kind="stable")
-        self.keys, self.lengths, self.digits = keys[order], lengths[order], digits[order]
+        self.keys = keys.take(pa.array(order))  # large_string
+        self.lengths, self.digits = lengths[order], digits[order]
         self.codes = codes[order]
         top = int(self.codes[-1]) + 1 if len(self.codes) else 0
         #: ``first[c]``: how many names have a code below ``c``, for every code from 0 to the
@@ -825,9 +823,8 @@ class _Names:
                                                                  else np.int64)
         #: the keys' characters ``(data, starts, stops)``, when ASCII (else None)
         self.spelt: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        strings = pa.array(self.keys, type=pa.large_string()) if len(self.keys) else None
-        if strings is not None and pc.all(pc.string_is_ascii(strings)).as_py():
-            data, offsets = _rt._bytes(strings)
+        if len(self.keys) and pc.all(pc.string_is_ascii(self.keys)).as_py():
+            data, offsets = _rt._bytes(self.keys)
             self.spelt = (data, offsets[:-1], offsets[1:])
 
     def around(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -895,7 +892,7 @@ def _near_hits(pair: np.ndarray, gram: np.ndarray, pair_party: np.ndarray, runs:
     starts, stops = runs.starts[distinct], runs.stops[distinct]
     if names.spelt is None or int((stops - starts).max()) > _rt.MAX_LCS_PATTERN:
         texts = _rt._objects(_rt._strings(runs.data, starts, stops))
-        scores = process.cpdist(texts[gram].tolist(), names.keys[name].tolist(), scorer=fuzz.ratio,
+        scores = process.cpdist(texts[gram].tolist(), names.keys.take(pa.array(name)).to_pylist(), scorer=fuzz.ratio,
                                 score_cutoff=NEAR_CITATION)
         hits = np.asarray(scores) > 0
         return pair[hits], name[hits]
