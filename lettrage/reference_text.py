@@ -12,8 +12,6 @@ the per-text functions. ``tests/test_references_fast.py`` holds both paths to th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,14 +29,6 @@ _FIRST_YEAR, _LAST_YEAR = 1990, 2099
 #: Polynomial hashing of substrings (mod 2⁶⁴): a filter before exact comparison, never a proof.
 _BASE = np.uint64(0x100000001B3)
 _BITMAP = 1 << 22
-
-
-@dataclass(frozen=True)
-class Found:
-    """Strings found in texts: ``values[i]`` comes from text ``parent[i]``; in text order."""
-
-    values: np.ndarray  # object array of str
-    parent: np.ndarray
 
 
 def _bytes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +57,12 @@ def _objects(strings: pa.Array) -> np.ndarray:
 
 def _run_starts(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
     """Where each run of ``flag`` starts (``first``: where a text starts, and the end)."""
-    return np.flatnonzero(flag & ~(np.r_[False, flag[:-1]] & ~first[:-1]))
+    return np.flatnonzero(_run_firsts(flag, first))
+
+
+def _run_firsts(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Whether a run of ``flag`` starts at each position (see :func:`_run_starts`)."""
+    return flag & ~(np.r_[False, flag[:-1]] & ~first[:-1])
 
 
 def _run_stops(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -83,6 +78,11 @@ def _year(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     for shift in range(4):
         value = value * 10 + data[np.clip(at + shift, 0, len(data) - 1)].astype(np.int64) - 48
     return (value >= _FIRST_YEAR) & (value <= _LAST_YEAR)
+
+
+def _owners(before: np.ndarray) -> np.ndarray:
+    """The group of each item, from how many items come before each group (and in all)."""
+    return np.repeat(np.arange(len(before) - 1), np.diff(before))
 
 
 class Folded:
@@ -114,50 +114,74 @@ class Folded:
         leading = (~after_digit)[~joined][run]
         following = np.minimum(zeros + 1, max(size - 1, 0))
         before_digit = digit[following] & ~first[zeros + 1]
+        dropped = zeros[leading & before_digit]
         keep = word.copy()
-        keep[zeros[leading & before_digit]] = False
+        keep[dropped] = False
 
-        kept = running_count(keep)  # kept characters before each position
         self.data = chars[keep]
         self.digit = digit[keep]
-        self.text_starts = kept[offsets].astype(np.int64)
-        word_at = _run_starts(word, first)
-        token_at = _run_starts(~space, first)
+        word_first, token_first = _run_firsts(word, first), _run_firsts(~space, first)
+        word_at, token_at = np.flatnonzero(word_first), np.flatnonzero(token_first)
         token_stop = _run_stops(~space, first)
-        self.word_starts = kept[word_at].astype(np.int64)
-        self.word_stops = np.r_[self.word_starts[1:], kept[-1:]][: len(word_at)].astype(np.int64)
-        self.word_text = np.searchsorted(offsets, word_at, side="right") - 1
-        self.word_token = np.searchsorted(token_at, word_at, side="right") - 1
-        self.token_text = np.searchsorted(offsets, token_at, side="right") - 1
-        self.token_starts = np.r_[kept[token_at], kept[-1]].astype(np.int64)
+        # the words (and tokens) before each text, and the words before each token
+        words_before_text = counts_before(word_first, offsets)
+        words_before_token = counts_before(word_first, np.r_[token_at, size])
+        self.word_text = _owners(words_before_text)
+        self.word_token = _owners(words_before_token)
+        self.token_text = _owners(counts_before(token_first, offsets))
+        # the kept characters before each word: the words before it, less their dropped zeros
+        lengths = _run_stops(word, first) - word_at - np.bincount(
+            np.searchsorted(word_at, dropped, side="right") - 1, minlength=len(word_at))
+        before = np.zeros(len(word_at) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=before[1:])
+        self.word_starts, self.word_stops = before[:-1], before[1:]
+        self.text_starts = before[words_before_text]
+        self.token_starts = before[words_before_token]
         self._chars, self._token_at, self._token_stop = chars, token_at, token_stop
         self._trailing: np.ndarray | None = None
+        self._digits_before: np.ndarray | None = None
 
-    def _token_matches(self, pattern: str) -> np.ndarray:
-        """Which whitespace tokens match ``pattern`` (one that needs a digit or sign first)."""
-        found = np.zeros(len(self._token_at), dtype=bool)
-        start = self._chars[self._token_at] if len(self._token_at) else np.zeros(0, dtype=np.uint8)
+    def _token_matches(self, pattern: str, tokens: np.ndarray | None = None) -> np.ndarray:
+        """Which whitespace tokens (all, or those at ``tokens``) match ``pattern`` (one that
+        needs a digit or sign first)."""
+        token_at = self._token_at if tokens is None else self._token_at[tokens]
+        token_stop = self._token_stop if tokens is None else self._token_stop[tokens]
+        found = np.zeros(len(token_at), dtype=bool)
+        start = self._chars[token_at] if len(token_at) else np.zeros(0, dtype=np.uint8)
         maybe = np.flatnonzero(((_KINDS[start] & _DIGIT) != 0) | (start == 43) | (start == 45))
         if len(maybe):
-            tokens = _strings(self._chars, self._token_at[maybe], self._token_stop[maybe])
-            found[maybe] = _matches(tokens, pattern)
+            found[maybe] = _matches(_strings(self._chars, token_at[maybe], token_stop[maybe]), pattern)
         return found
+
+    def digits_before_words(self) -> np.ndarray:
+        """How many digits the words before each word hold, and all of them (one entry more
+        than the words); computed once, not to be modified."""
+        if self._digits_before is None:
+            # words follow one another: the digits before each word's start, and the end
+            self._digits_before = counts_before(self.digit, np.r_[self.word_starts, len(self.data)])
+        return self._digits_before
 
     # --- one text ------------------------------------------------------------------------
 
-    def keys(self) -> np.ndarray:
-        """``reference_key`` of each text (object array)."""
-        return _objects(pa.LargeStringArray.from_buffers(
-            self.size, pa.py_buffer(self.text_starts), pa.py_buffer(np.ascontiguousarray(self.data))))
+    def keys(self) -> pa.LargeStringArray:
+        """``reference_key`` of each text."""
+        return pa.LargeStringArray.from_buffers(
+            self.size, pa.py_buffer(self.text_starts), pa.py_buffer(np.ascontiguousarray(self.data)))
 
     def _trailing_starts(self) -> np.ndarray:
         """Where the digits that end each word start (its stop when it ends with a letter);
         computed once, not to be modified."""
         if self._trailing is None:
-            letters = np.flatnonzero(~self.digit)
-            last = np.searchsorted(letters, self.word_stops, side="left") - 1  # before the stop
-            after_letter = np.where(last >= 0, letters[np.maximum(last, 0)] + 1, 0) if len(letters) else 0
-            self._trailing = np.maximum(after_letter, self.word_starts)
+            self._trailing = self.word_stops.copy()
+            ending = np.flatnonzero(self.digit[self.word_stops - 1])  # words end with a digit
+            if len(ending):  # where the runs of digits that end a word start
+                cut = np.zeros(len(self.data) + 1, dtype=bool)  # runs of digits stop at words
+                cut[self.word_starts] = True
+                cut[-1] = True
+                starts = _run_starts(self.digit, cut)
+                ends_word = np.zeros(len(self.data) + 1, dtype=bool)
+                ends_word[self.word_stops] = True
+                self._trailing[ending] = starts[ends_word[_run_stops(self.digit, cut)]]
         return self._trailing
 
     def _looks_like_date(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
@@ -168,43 +192,63 @@ class Folded:
         found[at] = _year(self.data, starts[at]) | _year(self.data, stops[at] - 4)
         return found
 
-    def _document_numbers(self, group: np.ndarray, groups: int, min_digits: int) -> np.ndarray:
-        """``document_number`` of each group of words (texts or tokens)."""
-        numbers = np.full(groups, "", dtype=object)
+    def _document_numbers(self, group: np.ndarray, groups: int, min_digits: int,
+                          wanted: np.ndarray | None = None) -> pa.LargeStringArray:
+        """``document_number`` of each group of words (texts or tokens), or of the groups
+        ``wanted`` (indices, ascending) only."""
+        starts = np.zeros(groups if wanted is None else len(wanted), dtype=np.int64)
+        stops = starts.copy()  # "" but for the groups with a number
         trailing = self._trailing_starts()
         ending = np.flatnonzero(trailing < self.word_stops)
-        if not len(ending):
-            return numbers
         owner = group[ending]
-        last = ending[np.r_[owner[1:] != owner[:-1], True]]  # each group's last such word
-        starts, stops = trailing[last], self.word_stops[last]
-        good = (stops - starts >= min_digits) & ~self._looks_like_date(starts, stops)
-        numbers[group[last][good]] = _objects(_strings(self.data, starts[good], stops[good]))
-        return numbers
+        if wanted is not None:  # owner becomes the position among the wanted groups
+            slot = np.full(groups, -1, dtype=np.int64)
+            slot[wanted] = np.arange(len(wanted))
+            owner = slot[owner]
+            ending, owner = ending[owner >= 0], owner[owner >= 0]
+        if len(ending):
+            last = np.r_[owner[1:] != owner[:-1], True]  # each group's last such word
+            owner, last = owner[last], ending[last]
+            first, stop = trailing[last], self.word_stops[last]
+            good = (stop - first >= min_digits) & ~self._looks_like_date(first, stop)
+            starts[owner[good]], stops[owner[good]] = first[good], stop[good]
+        return _strings(self.data, starts, stops)
 
-    def document_numbers(self, *, min_digits: int) -> np.ndarray:
-        """``document_number`` of each text (object array)."""
+    def document_numbers(self, *, min_digits: int) -> pa.LargeStringArray:
+        """``document_number`` of each text."""
         return self._document_numbers(self.word_text, self.size, min_digits)
 
     # --- many per text ---------------------------------------------------------------------
 
-    def run_spans(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0,
-                  texts: np.ndarray | None = None,
-                  hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The runs of :meth:`runs` as ``(first word, stop)``: a run is
-        ``data[word_starts[first]:stop]``, of text ``word_text[first]``; ``known`` filters by
-        hash only (equal hashes, maybe not equal strings). ``texts``: only the runs of the
-        texts marked there (a boolean mask over the texts). ``hashes``: ``known_hashes(known)``
-        when already computed."""
+    def run_words(self, max_words: int, *, min_length: int = 0,
+                  texts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``cited_keys`` of each text: the runs of 1 to ``max_words`` consecutive words, as
+        ``(first word, last word)`` — a run is ``data[word_starts[first]:word_stops[last]]``,
+        of text ``word_text[first]`` —, of ``min_length`` characters or more. ``texts``: only
+        the runs of the texts marked there (a boolean mask over the texts). Runs of one text
+        come in no particular order and may repeat."""
+        first, last, _ = self._runs(max_words, min_length, texts, None)
+        return first, last
+
+    def known_runs(self, max_words: int, known: Lookup) -> tuple[np.ndarray, np.ndarray]:
+        """The runs of :meth:`run_words` among the ``known`` strings: ``(text, index in
+        known)``, in text order."""
+        first, last, position = self._runs(max_words, 0, None, known)
+        values = _strings(self.data, self.word_starts[first], self.word_stops[last])
+        return _found(self.word_text[first], known.index(values, position))
+
+    def _runs(self, max_words: int, min_length: int, texts: np.ndarray | None,
+              known: Lookup | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """:meth:`run_words`, and when ``known`` is given only the runs whose hash is one of
+        its strings', with the position of that hash (maybe not that string)."""
         size = len(self.word_starts)
         lengths = self.word_stops - self.word_starts
-        wanted = None if known is None else known_hashes(known) if hashes is None else hashes
         hashes = _hashes(self.data, self.word_starts, self.word_stops) if known is not None else None
         powers = _powers(int(lengths.max()) if size else 0)
         start = (np.arange(size, dtype=np.int64) if texts is None
                  else np.flatnonzero(texts[self.word_text]).astype(np.int64))
         run_hashes = hashes[start] if hashes is not None else None
-        kept_words, kept_stops = [], []
+        kept_words, kept_lasts, kept_positions = [], [], []
         for extra in range(max_words):
             if extra:
                 more = start + extra < size
@@ -215,42 +259,24 @@ class Folded:
                     run_hashes = run_hashes[more] * powers[lengths[end]] + hashes[end]
             stops = self.word_stops[start + extra]
             kept = stops - self.word_starts[start] >= min_length
-            if wanted is not None:
-                kept &= _isin_sorted(run_hashes, wanted)
+            if known is not None:
+                position = known.positions(run_hashes)
+                kept &= position >= 0
+                kept_positions.append(position[kept])
             kept_words.append(start[kept])
-            kept_stops.append(stops[kept])
-        return np.concatenate(kept_words), np.concatenate(kept_stops)
+            kept_lasts.append(start[kept] + extra)
+        return (np.concatenate(kept_words), np.concatenate(kept_lasts),
+                np.concatenate(kept_positions) if known is not None else None)
 
-    def runs(self, max_words: int, *, known: pa.Array | None = None, min_length: int = 0) -> Found:
-        """``cited_keys`` of each text: the runs of 1 to ``max_words`` consecutive words, joined;
-        only those in ``known`` (strings) when given, only those of ``min_length`` characters
-        or more. Runs of one text come in no particular order and may repeat."""
-        words, stops = self.run_spans(max_words, known=known, min_length=min_length)
-        values = _strings(self.data, self.word_starts[words], stops)
-        if known is not None:  # a hash is a filter; equal strings are the proof
-            exact = np.asarray(pc.is_in(values, value_set=known.cast(pa.large_string()))
-                               .to_numpy(zero_copy_only=False), dtype=bool)
-            values, words = values.filter(pa.array(exact)), words[exact]
-        parent = self.word_text[words]
-        order = np.argsort(parent, kind="stable")
-        return Found(_objects(values)[order], parent[order])
-
-    def known_runs(self, max_words: int, known: pa.Array, *,
-                   hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The :meth:`runs` in ``known``: ``(text, index in known)``, in text order
-        (``hashes``: see :meth:`run_spans`)."""
-        words, stops = self.run_spans(max_words, known=known, hashes=hashes)
-        return _known(_strings(self.data, self.word_starts[words], stops), self.word_text[words], known)
-
-    def cited_numbers(self, *, min_digits: int) -> Found:
-        """``cited_numbers`` of each text (a number may repeat)."""
+    def known_numbers(self, known: Lookup, *, min_digits: int) -> tuple[np.ndarray, np.ndarray]:
+        """``cited_numbers`` of each text among the ``known`` strings: ``(text, index in
+        known)``, in text order."""
         values, parent = self.cited_number_strings(min_digits=min_digits)
-        return Found(_objects(values), parent)
-
-    def known_numbers(self, known: pa.Array, *, min_digits: int) -> tuple[np.ndarray, np.ndarray]:
-        """The :meth:`cited_numbers` in ``known``: ``(text, index in known)``, in text order."""
-        values, parent = self.cited_number_strings(min_digits=min_digits)
-        return _known(values, parent, known)
+        position = known.positions(_string_hashes(values))
+        hashed = np.flatnonzero(position >= 0)
+        index = np.full(len(values), -1, dtype=np.int64)
+        index[hashed] = known.index(values.take(pa.array(hashed)), position[hashed])
+        return _found(parent, index)
 
     def cited_number_strings(self, *, min_digits: int) -> tuple[pa.Array, np.ndarray]:
         """:meth:`cited_numbers` as ``(strings, text)``."""
@@ -261,48 +287,55 @@ class Folded:
                 & ~self._looks_like_date(trailing, stops))
         return _strings(self.data, trailing[good], stops[good]), self.word_text[good]
 
-    def label_numbers(self, *, min_digits: int) -> tuple[Found, np.ndarray]:
-        """``(key, document_number(token))`` for the keys of ``label_numbers(token)`` of each
-        whitespace token of each text: the keys found, and their numbers (object array)."""
-        tokens = len(self.token_text)
-        starts, stops = self.token_starts[:-1], self.token_starts[1:]
-        counted = running_count(self.digit)
-        digits = (counted[stops] - counted[starts]).astype(np.int64)
+    def label_numbers(self, *, min_digits: int, texts: np.ndarray | None = None
+                      ) -> tuple[pa.LargeStringArray, np.ndarray, pa.LargeStringArray]:
+        """``(key, text, document_number(token))`` for the keys of ``label_numbers(token)`` of
+        each whitespace token of each text (of the texts marked in ``texts``, a boolean mask,
+        when given), text after text."""
+        counted = self.digits_before_words()
+        token_digits = np.bincount(self.word_token, weights=np.diff(counted), minlength=len(self.token_text))
+        tokens = (np.arange(len(self.token_text)) if texts is None
+                  else np.flatnonzero(texts[self.token_text]))
+        digits = token_digits[tokens].astype(np.int64)
+        starts, stops = self.token_starts[tokens], self.token_starts[tokens + 1]
         all_digits = (digits == stops - starts) & (stops > starts)
-        date = all_digits & self._looks_like_date(starts, stops)
-        good = ~self._token_matches(_DATE_TOKEN) & (digits >= 4) & ~date
-        numbers = self._document_numbers(self.word_token, tokens, min_digits)
-        keys = _objects(_strings(self.data, starts[good], stops[good]))
-        return Found(keys, self.token_text[good]), numbers[good]
+        good = (digits >= 4) & ~(all_digits & self._looks_like_date(starts, stops))
+        good[good] = ~self._token_matches(_DATE_TOKEN, tokens[good])
+        tokens = tokens[good]
+        numbers = self._document_numbers(self.word_token, len(self.token_text), min_digits, tokens)
+        return _strings(self.data, starts[good], stops[good]), self.token_text[tokens], numbers
 
 
-def _known(values: pa.Array, parent: np.ndarray, known: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """``(parent, index in known)`` of the ``values`` in ``known``, parent after parent."""
-    index = pc.index_in(values, value_set=known.cast(pa.large_string())).fill_null(-1)
-    index = np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64)
+def _found(parent: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(parent, index)`` of the values found (``index`` not -1), parent after parent."""
     kept = np.flatnonzero(index >= 0)
     order = kept[np.argsort(parent[kept], kind="stable")]
     return parent[order], index[order]
 
 
-def running_count(flags: np.ndarray) -> np.ndarray:
-    """How many ``flags`` are set before each position, and in all (one entry more than
-    ``flags``): 32-bit when that is enough, to halve a count kept per character."""
-    dtype = np.int32 if len(flags) < np.iinfo(np.int32).max else np.int64
-    counted = np.zeros(len(flags) + 1, dtype=dtype)
-    np.cumsum(flags, dtype=dtype, out=counted[1:])
-    return counted
+_COUNT_BLOCK = 1 << 20  # flags counted at a time by :func:`counts_before`
+
+
+def counts_before(flags: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """How many ``flags`` are set before each of ``positions`` (ascending, at most
+    ``len(flags)``): a running count read at those positions, a block of flags at a time (no
+    count kept for every flag: fresh memory is dear)."""
+    found = np.empty(len(positions), dtype=np.int64)
+    counted = np.zeros(min(len(flags), _COUNT_BLOCK) + 1, dtype=np.int32)
+    carry, done = 0, 0
+    for low in range(0, len(flags), _COUNT_BLOCK):
+        high = min(low + _COUNT_BLOCK, len(flags))
+        np.cumsum(flags[low:high], dtype=np.int32, out=counted[1 : high - low + 1])
+        inside = int(np.searchsorted(positions, high, side="left"))  # the positions before high
+        found[done:inside] = carry + counted[positions[done:inside] - low]
+        carry, done = carry + int(counted[high - low]), inside
+    found[done:] = carry  # at the end
+    return found
 
 
 def _matches(strings: pa.Array, pattern: str) -> np.ndarray:
     return np.asarray(pc.match_substring_regex(strings, pattern).to_numpy(zero_copy_only=False),
                       dtype=bool)
-
-
-def known_hashes(strings: pa.Array) -> np.ndarray:
-    """The distinct hashes of ``strings``, sorted (the filter :meth:`Folded.run_spans` uses)."""
-    hashes = np.sort(_string_hashes(strings))
-    return hashes[np.r_[True, hashes[1:] != hashes[:-1]]] if len(hashes) else hashes
 
 
 def _string_hashes(strings: pa.Array) -> np.ndarray:
@@ -358,18 +391,40 @@ def _powers(top: int) -> np.ndarray:
     return np.cumprod(np.r_[np.uint64(1), np.full(top, _BASE, dtype=np.uint64)], dtype=np.uint64)
 
 
-def _isin_sorted(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Which of ``values`` are among ``wanted`` (sorted): a bitmap of their low bits first."""
-    if not len(wanted):
-        return np.zeros(len(values), dtype=bool)
-    low = np.uint64(_BITMAP - 1)
-    bitmap = np.zeros(_BITMAP, dtype=bool)
-    bitmap[(wanted & low).astype(np.int64)] = True
-    maybe = np.flatnonzero(bitmap[(values & low).astype(np.int64)])
-    position = np.minimum(np.searchsorted(wanted, values[maybe]), len(wanted) - 1)
-    found = np.zeros(len(values), dtype=bool)
-    found[maybe] = wanted[position] == values[maybe]
-    return found
+class Lookup:
+    """Distinct strings to look for, by hash: their hashes sorted, a bitmap of the hashes'
+    low bits to turn most others away at once, and the string of each hash to prove it."""
+
+    def __init__(self, strings: pa.Array):
+        self.strings = strings.cast(pa.large_string())
+        hashes = _string_hashes(self.strings)
+        self._order = np.argsort(hashes, kind="stable")
+        self._hashes = hashes[self._order]
+        #: whether no two strings share a hash (else :meth:`index` asks pyarrow)
+        self._distinct = bool((self._hashes[1:] != self._hashes[:-1]).all())
+        self._bitmap = np.zeros(_BITMAP, dtype=bool)
+        self._bitmap[(self._hashes & np.uint64(_BITMAP - 1)).astype(np.int64)] = True
+
+    def positions(self, hashes: np.ndarray) -> np.ndarray:
+        """Where each of ``hashes`` is among the strings' (sorted), or -1."""
+        found = np.full(len(hashes), -1, dtype=np.int64)
+        if not len(self._hashes):
+            return found
+        maybe = np.flatnonzero(self._bitmap[(hashes & np.uint64(_BITMAP - 1)).astype(np.int64)])
+        position = np.minimum(np.searchsorted(self._hashes, hashes[maybe]), len(self._hashes) - 1)
+        hit = self._hashes[position] == hashes[maybe]
+        found[maybe[hit]] = position[hit]
+        return found
+
+    def index(self, values: pa.Array, positions: np.ndarray) -> np.ndarray:
+        """The index among the strings of each of ``values``, whose hash is at ``positions``
+        (:meth:`positions`), or -1: a hash is a filter, equal strings are the proof."""
+        if not self._distinct:
+            index = pc.index_in(values, value_set=self.strings).fill_null(-1)
+            return np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64)
+        candidate = self._order[positions]
+        equal = pc.equal(values.cast(pa.large_string()), self.strings.take(pa.array(candidate)))
+        return np.where(np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool), candidate, -1)
 
 
 #: Longest pattern :func:`lcs_lengths` takes: one machine word of bits per pattern.

@@ -232,18 +232,19 @@ class _Texts:
         texts.codes = self.codes[positions]
         return texts
 
-    def per_text(self, fast: Callable[[_rt.Folded], tuple[np.ndarray, ...]],
-                 slow: Callable[[str], tuple]) -> tuple[np.ndarray, ...]:
-        """Values for each distinct text (one object array per value): ``fast`` on the ASCII
-        texts at once, ``slow`` on each other text."""
-        found = fast(self.folded)
-        columns = tuple(np.empty(self.size, dtype=object) for _ in found)
-        for column, values in zip(columns, found):
-            column[self.ascii] = values
-        for index in self.other:
-            for column, value in zip(columns, slow(self.text(index))):
-                column[index] = value
-        return columns
+    def per_text(self, fast: Callable[[_rt.Folded], tuple[pa.Array, ...]],
+                 slow: Callable[[str], tuple]) -> tuple[pa.Array, ...]:
+        """Strings for each distinct text (one ``large_string`` array per value): ``fast`` on
+        the ASCII texts at once, ``slow`` on each other text."""
+        found = tuple(values.cast(pa.large_string()) for values in fast(self.folded))
+        if not len(self.other):
+            return found
+        more = list(zip(*(slow(self.text(index)) for index in self.other)))
+        place = np.empty(self.size, dtype=np.int64)  # each text's among the fast ones, then the others
+        place[self.ascii] = np.arange(len(self.ascii))
+        place[self.other] = len(self.ascii) + np.arange(len(self.other))
+        return tuple(pa.concat_arrays([values, pa.array(list(strings), type=pa.large_string())])
+                     .take(pa.array(place)) for values, strings in zip(found, more))
 
     def line_rows(self, text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For findings of the texts ``text``, those of each line's text, line after line:
@@ -304,11 +305,9 @@ def _arrow_texts(texts: pd.Series, *, fill: bool) -> pa.Array | None:
     return array
 
 
-def _fast_keys_and_numbers(folded: _rt.Folded) -> tuple[np.ndarray, np.ndarray]:
-    keys = folded.keys()
-    numbers = folded.document_numbers(min_digits=MIN_NUMBER_DIGITS)
-    numbers[keys == ""] = ""
-    return keys, numbers
+def _fast_keys_and_numbers(folded: _rt.Folded) -> tuple[pa.Array, pa.Array]:
+    # a text without key has no word, hence no number
+    return folded.keys(), folded.document_numbers(min_digits=MIN_NUMBER_DIGITS)
 
 
 def reference_keys(texts: pd.Series) -> np.ndarray:
@@ -316,7 +315,7 @@ def reference_keys(texts: pd.Series) -> np.ndarray:
     object array; the same texts folded once."""
     distinct = _Texts(texts, fill=False)
     (keys,) = distinct.per_text(lambda folded: (folded.keys(),), lambda text: (reference_key(text),))
-    return keys[distinct.codes]
+    return _rt._objects(keys)[distinct.codes]
 
 
 def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
@@ -331,13 +330,14 @@ def own_keys(lines: pd.DataFrame) -> pd.DataFrame:
 def _own_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFrame:
     """:func:`own_keys`; ``columns``: the texts of the lines when read for other uses too."""
     own, strings = _own_codes(lines, columns)
+    strings = _rt._objects(strings)
     return own.assign(key=strings[own["key"].to_numpy()],
                       number=strings[own["number"].to_numpy()]).drop(columns="source")
 
 
-def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFrame, np.ndarray]:
+def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFrame, pa.Array]:
     """:func:`own_keys` with ``key`` and ``number`` as positions among sorted distinct strings
-    (object array), so that the codes sort as the strings do, and the ``source`` of each row
+    (``large_string``), so that the codes sort as the strings do, and the ``source`` of each row
     (0 PieceRef, 1 NumFacture, 2 label: rows are in that order, then in line order)."""
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     invoice_side = (lines["invoice_side"].to_numpy(dtype=bool) if "invoice_side" in lines.columns
@@ -359,22 +359,20 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
         invoices = np.flatnonzero(invoice_side)
         texts = (_Texts(lines["label"].iloc[invoices]) if columns is None
                  else columns["label"].subset(invoices))
-        used = np.bincount(texts.codes, minlength=texts.size)[texts.ascii] > 0
-        found, found_numbers = texts.folded.label_numbers(min_digits=MIN_NUMBER_DIGITS)
-        kept = used[found.parent]  # the labels of the lines on the invoice side
-        text = texts.ascii[found.parent[kept]]
-        key, number = found.values[kept], found_numbers[kept]
+        used = np.bincount(texts.codes, minlength=texts.size)[texts.ascii] > 0  # on the invoice side
+        key, text, number = texts.folded.label_numbers(min_digits=MIN_NUMBER_DIGITS, texts=used)
+        text = texts.ascii[text]
         rows = [(int(index), *row) for index in texts.other for row in sorted(
             {(key, document_number(key_text)) for key_text in texts.text(index).split()
              for key in label_numbers(key_text)})]
         if rows:
             more_text, more_keys, more_numbers = zip(*rows)
             text = np.r_[text, np.asarray(more_text, dtype=np.int64)]
-            key = np.r_[key, np.asarray(more_keys, dtype=object)]
-            number = np.r_[number, np.asarray(more_numbers, dtype=object)]
+            key = pa.concat_arrays([key, pa.array(more_keys, type=pa.large_string())])
+            number = pa.concat_arrays([number, pa.array(more_numbers, type=pa.large_string())])
         keys.append(key)
         numbers.append(number)
-    codes, strings = _sorted_codes(np.concatenate([*keys, *numbers, np.array([""], dtype=object)]))
+    codes, strings = _sorted_codes(pa.concat_arrays([*keys, *numbers, pa.array([""], type=pa.large_string())]))
     cut = np.cumsum([len(values) for values in keys + numbers])
     key_codes, number_codes = codes[: cut[len(keys) - 1]], codes[cut[len(keys) - 1] : cut[-1]]
     per_column = [len(values) for values in keys]
@@ -402,20 +400,19 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
                         "number": np.concatenate(own_numbers), "source": np.concatenate(sources)})
     first = ~_duplicated(own["line"].to_numpy(), own["key"].to_numpy(), own["number"].to_numpy())
     own, position = own[first].reset_index(drop=True), position[first]
-    own.loc[~invoice_side[position], "number"] = int(np.searchsorted(strings, ""))  # "" sorts first
+    own.loc[~invoice_side[position], "number"] = 0  # "" sorts first
     return own, strings
 
 
-def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, strings)``: the distinct ``values`` sorted (object array), and the position
-    of each value among them. The Python strings are told apart by their own (cached) hashes;
-    only the distinct ones go to pyarrow, to be sorted."""
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
-    order = np.asarray(pc.sort_indices(pa.array(distinct, type=pa.string())).to_numpy(zero_copy_only=False),
-                       dtype=np.int64)
+def _sorted_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """``(codes, strings)``: the distinct ``values`` sorted, and the position of each value
+    among them."""
+    encoded = pc.dictionary_encode(values)
+    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return rank[codes], np.asarray(distinct, dtype=object)[order]
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return rank[codes], encoded.dictionary.take(pa.array(order))
 
 
 def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
@@ -436,10 +433,10 @@ def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFram
     return _documents_of(lines, own, strings)
 
 
-def _documents_of(lines: pd.DataFrame, own: pd.DataFrame, strings: np.ndarray) -> pd.DataFrame:
+def _documents_of(lines: pd.DataFrame, own: pd.DataFrame, strings: pa.Array) -> pd.DataFrame:
     """:func:`document_keys` of ``lines`` from their :func:`_own_codes` (``strings`` sorted,
     ``""`` among them)."""
-    own = own[_is_document_key(pd.Series(strings, dtype=object))[own["key"].to_numpy()]]
+    own = own[_is_document_key(strings)[own["key"].to_numpy()]]
     rows = line_positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
     own = own.assign(party_id=lines["party_id"].to_numpy()[rows]).reset_index(drop=True)
     key = own["key"].to_numpy()
@@ -456,8 +453,13 @@ def _documents_of(lines: pd.DataFrame, own: pd.DataFrame, strings: np.ndarray) -
                                                  documents["number"].to_numpy()))
     documents = documents[~_duplicated(documents["line"].to_numpy(), documents["key"].to_numpy())]
     documents = documents.reset_index(drop=True)
-    return documents.assign(key=pd.Series(strings[documents["key"].to_numpy()], dtype="str"),
-                            number=pd.Series(strings[documents["number"].to_numpy()], dtype="str"))
+    return documents.assign(key=_str_array(strings, documents["key"].to_numpy()),
+                            number=_str_array(strings, documents["number"].to_numpy()))
+
+
+def _str_array(strings: pa.Array, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``strings[codes]`` as a pandas ``str`` array."""
+    return pd.array(strings.take(pa.array(codes)), dtype="str")
 
 
 def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
@@ -491,26 +493,22 @@ def _duplicated(*columns: np.ndarray) -> np.ndarray:
     return pd.Series(key).duplicated().to_numpy()
 
 
-def _lengths_and_digits(texts: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _lengths_and_digits(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The number of characters, and of digits, of each string."""
-    array = _key_strings(pd.Series(texts, dtype=object) if isinstance(texts, np.ndarray) else texts)
     if pc.all(pc.string_is_ascii(array)).as_py() is not False:  # a byte a character
         data, offsets = _rt._bytes(array)
-        counted = _rt.running_count((data >= 48) & (data <= 57))
-        return np.diff(offsets), (counted[offsets[1:]] - counted[offsets[:-1]]).astype(np.int64)
+        return np.diff(offsets), np.diff(_rt.counts_before((data >= 48) & (data <= 57), offsets))
     lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False)
     digits = pc.utf8_length(pc.replace_substring_regex(array, "[^0-9]+", "")).to_numpy(zero_copy_only=False)
     return np.asarray(lengths, dtype=np.int64), np.asarray(digits, dtype=np.int64)
 
 
-def _is_document_key(keys: pd.Series) -> np.ndarray:
-    """:func:`is_document_key` of each key."""
-    array = pa.array(keys.to_numpy(dtype=object), type=pa.string())
+def _is_document_key(array: pa.Array) -> np.ndarray:
+    """:func:`is_document_key` of each key (strings)."""
     if not pc.all(pc.string_is_ascii(array)).as_py():  # keys are folded: never, in practice
-        return np.array([is_document_key(key) for key in keys], dtype=bool)
+        return np.array([is_document_key(key) for key in array.to_pylist()], dtype=bool)
     data, offsets = _rt._bytes(array)
-    counted = _rt.running_count((data >= 48) & (data <= 57))
-    digits = counted[offsets[1:]] - counted[offsets[:-1]]
+    digits = np.diff(_rt.counts_before((data >= 48) & (data <= 57), offsets))
     lengths = np.diff(offsets)
     named = (lengths >= 4) & (digits >= 2)
     maybe_period = np.flatnonzero(named & (digits == lengths) & (lengths >= 5) & (lengths <= 6))
@@ -547,19 +545,19 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     found_lines, found_keys = [], []
     labels = columns["label"]
-    hashes = _rt.known_hashes(known_keys)
+    lookup = _rt.Lookup(known_keys)
     for texts in (labels, columns["piece_ref"]):
         position, key = texts.known(
-            lambda folded: folded.known_runs(MAX_WORDS_PER_CITATION, known_keys, hashes=hashes),
+            lambda folded: folded.known_runs(MAX_WORDS_PER_CITATION, lookup),
             lambda text: key_index.of(cited_keys(text)))
         found_lines.append(line_ids[position])
         found_keys.append(key)
     numbered = (documents["number"] != "").to_numpy()
     if numbered.any():  # numbers in labels only: a PieceRef is the line's own (bank) reference
         number_index, number_of = _Index.encode(documents["number"].iloc[numbered])
-        number_array = number_index.strings
+        numbers = _rt.Lookup(number_index.strings)
         position, number = labels.known(
-            lambda folded: folded.known_numbers(number_array, min_digits=MIN_NUMBER_DIGITS),
+            lambda folded: folded.known_numbers(numbers, min_digits=MIN_NUMBER_DIGITS),
             lambda text: number_index.of(cited_numbers(text)))
         numbered = pd.DataFrame({"party_id": documents["party_id"].to_numpy(dtype=np.int64)[numbered],
                                  "number": number_of, "key": document_key[numbered]})
@@ -642,8 +640,7 @@ def _piece_keys(lines: pd.DataFrame, columns: _Columns) -> np.ndarray | pd.api.e
         return reference_keys(lines["piece_ref"])
     pieces = columns["piece_ref"]
     (keys,) = pieces.per_text(lambda folded: (folded.keys(),), lambda text: (reference_key(text),))
-    strings = pa.array(keys, type=pa.large_string())
-    return pd.array(strings.take(pa.array(pieces.codes)), dtype="str")
+    return pd.array(keys.take(pa.array(pieces.codes)), dtype="str")
 
 
 class ReferencesOfParties:
@@ -656,7 +653,7 @@ class ReferencesOfParties:
         self.lines = lines
         self._columns = _Columns(lines)
 
-    def own_keys(self) -> tuple[pd.DataFrame, np.ndarray]:
+    def own_keys(self) -> tuple[pd.DataFrame, pa.Array]:
         """What :func:`_own_codes` finds: ``(line, key, number, source)``, keys and numbers
         as positions among the part's sorted distinct ``strings``."""
         return _own_codes(self.lines, self._columns)
@@ -672,13 +669,13 @@ class ReferencesOfParties:
         return cites, near, _piece_keys(self.lines, self._columns)
 
 
-def documents_of_parts(lines: pd.DataFrame, owns: list[tuple[pd.DataFrame, np.ndarray]]) -> pd.DataFrame:
+def documents_of_parts(lines: pd.DataFrame, owns: list[tuple[pd.DataFrame, pa.Array]]) -> pd.DataFrame:
     """:func:`document_keys` of ``lines`` from the :meth:`ReferencesOfParties.own_keys` of
     parts of them (whole third parties each): the same rows, in the same order."""
     # each part's codes as positions among all the parts' strings, sorted
     offsets = np.cumsum([0, *(len(strings) for _, strings in owns)])
-    codes, strings = _sorted_codes(np.concatenate([*(strings for _, strings in owns),
-                                                   np.array([""], dtype=object)]))
+    codes, strings = _sorted_codes(pa.concat_arrays([*(strings for _, strings in owns),
+                                                     pa.array([""], type=pa.large_string())]))
     own = pd.concat([part.assign(key=codes[offset + part["key"].to_numpy()],
                                  number=codes[offset + part["number"].to_numpy()])
                      for (part, _), offset in zip(owns, offsets)], ignore_index=True)
@@ -763,8 +760,9 @@ def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame
         return empty
     # ... and the document names of the pair's third party it nearly is, a block at a time
     names = _Names(keys.drop_duplicates(), int(runs.lengths.max(initial=0)))
+    run_shapes = names.run_shapes(runs.lengths, runs.digits)
     found = [_near_hits(pair[begin : begin + _NEAR_BLOCK], gram[begin : begin + _NEAR_BLOCK],
-                        pair_party, runs, names)
+                        pair_party, runs, names, run_shapes)
              for begin in range(0, len(pair), _NEAR_BLOCK)]
     pair = np.concatenate([hit_pair for hit_pair, _ in found])
     name = np.concatenate([hit_name for _, hit_name in found])
@@ -780,7 +778,7 @@ def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame
     near_line = np.flatnonzero(pair_names[line_pair] == 1)
     near_line = near_line[np.lexsort((line_ids[near_line], line_parties[near_line]))]
     near = pd.DataFrame({"line": line_ids[near_line],
-                         "key": pd.Series(name_keys[pair_name[line_pair[near_line]]], dtype="str")})
+                         "key": _str_array(name_keys, pair_name[line_pair[near_line]])})
     # the documents of those lines (only they can match)
     mine = documents.loc[documents["line"].isin(near["line"]).to_numpy(), ["line", "key"]].assign(_own=True)
     near = near.merge(mine, on=["line", "key"], how="left")
@@ -803,38 +801,90 @@ class _Names:
     """Document names (``party_id``, ``key``) sorted by third party and length."""
 
     def __init__(self, names: pd.DataFrame, longest_run: int):
-        keys = names["key"].to_numpy(dtype=object)
-        lengths, digits = _lengths_and_digits(names["key"])
+        keys = _key_strings(names["key"])
+        lengths, digits = _lengths_and_digits(keys)
         self.width = int(max(lengths.max(initial=0), longest_run)) + 3
         codes = names["party_id"].to_numpy(dtype=np.int64) * self.width + lengths
         order = np.argsort(codes, kind="stable")
-        self.keys, self.lengths, self.digits = keys[order], lengths[order], digits[order]
+        self.keys = keys.take(pa.array(order))  # large_string
+        self.lengths, self.digits = lengths[order], digits[order]
         self.codes = codes[order]
+        top = int(self.codes[-1]) + 1 if len(self.codes) else 0
+        #: ``first[c]``: how many names have a code below ``c``, for every code from 0 to the
+        #: last one's, when the codes are few enough for such a table (else searched)
+        self.first = (np.searchsorted(self.codes, np.arange(top + 1), "left")
+                      if len(self.codes) and self.codes[0] >= 0 and top <= 16 * len(self.codes) + (1 << 20)
+                      else None)
+        #: whether a run can be nearly a name, by their lengths and digits: a table, indexed
+        #: by :meth:`run_shapes` plus a name's :attr:`shape`, when not too large (else None)
+        width = self.width
+        self._table = _reachable_table(width) if 3 * width**3 <= _MAX_TABLE else None
+        self.shape = (self.lengths * width + self.digits).astype(np.int32 if self._table is not None
+                                                                 else np.int64)
         #: the keys' characters ``(data, starts, stops)``, when ASCII (else None)
         self.spelt: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        strings = pa.array(self.keys, type=pa.large_string()) if len(self.keys) else None
-        if strings is not None and pc.all(pc.string_is_ascii(strings)).as_py():
-            data, offsets = _rt._bytes(strings)
+        if len(self.keys) and pc.all(pc.string_is_ascii(self.keys)).as_py():
+            data, offsets = _rt._bytes(self.keys)
             self.spelt = (data, offsets[:-1], offsets[1:])
+
+    def around(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(first, count)``: the names whose code is within 1 of each of ``codes``."""
+        if self.first is None:
+            firsts = np.searchsorted(self.codes, codes - 1, "left")
+            return firsts, np.searchsorted(self.codes, codes + 1, "right") - firsts
+        top = len(self.first) - 1
+        firsts = self.first[np.clip(codes - 1, 0, top)]
+        return firsts, self.first[np.clip(codes + 2, 0, top)] - firsts
+
+    def run_shapes(self, lengths: np.ndarray, digits: np.ndarray) -> np.ndarray:
+        """Each run's part of the index into the table of :meth:`reachable`: a name's
+        :attr:`shape` ``nl·W + nd`` added, it reads ``((gl·W + gd)·3 + nl − gl + 1)·W + nd``,
+        for runs of ``gl`` characters and ``gd`` digits (``W`` the :attr:`width`)."""
+        width = self.width
+        if self._table is None:
+            return lengths * width + digits  # decoded by :meth:`reachable`
+        return (lengths * (3 * width * width - width) + digits * (3 * width) + width).astype(np.int32)
+
+    def reachable(self, run_shapes: np.ndarray, name: np.ndarray) -> np.ndarray:
+        """:func:`_reachable` of runs (:meth:`run_shapes`) and the names ``name``, each
+        within a character of the other's length."""
+        if self._table is not None:
+            return self._table[run_shapes + self.shape[name]]
+        gram_lengths, gram_digits = np.divmod(run_shapes, self.width)
+        return _reachable(gram_lengths, gram_digits, self.lengths[name], self.digits[name])
+
+
+_MAX_TABLE = 1 << 22  # entries of :attr:`_Names._table` at most
+
+
+def _reachable_table(width: int) -> np.ndarray:
+    """:func:`_reachable` for every run and name shorter than ``width``, and of lengths
+    within 1 of each other: ``table[((gl·W + gd)·3 + nl − gl + 1)·W + nd]``."""
+    gram_lengths, gram_digits, apart, name_digits = np.meshgrid(
+        np.arange(width), np.arange(width), np.arange(3), np.arange(width), indexing="ij")
+    return _reachable(gram_lengths, gram_digits, gram_lengths + apart - 1, name_digits).ravel()
+
+
+def _reachable(gram_lengths: np.ndarray, gram_digits: np.ndarray, name_lengths: np.ndarray,
+               name_digits: np.ndarray) -> np.ndarray:
+    """Whether a run and a name can reach :data:`NEAR_CITATION`: ratio = 200·LCS / (both
+    lengths), and a common subsequence has at most as many digits, and as many letters, as
+    the fewer of the two."""
+    common = (np.minimum(gram_digits, name_digits)
+              + np.minimum(gram_lengths - gram_digits, name_lengths - name_digits))
+    return 200 * common >= NEAR_CITATION * (gram_lengths + name_lengths)
 
 
 def _near_hits(pair: np.ndarray, gram: np.ndarray, pair_party: np.ndarray, runs: _Runs,
-               names: _Names) -> tuple[np.ndarray, np.ndarray]:
+               names: _Names, run_shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(pair, name)``: the document names of the pair's third party, about as long (±1
-    character) as its run of words ``gram``, that the run nearly is."""
-    wanted = pair_party[pair] * names.width + runs.lengths[gram]
-    firsts = np.searchsorted(names.codes, wanted - 1, "left")
-    count = np.searchsorted(names.codes, wanted + 1, "right") - firsts
+    character) as its run of words ``gram``, that the run nearly is (``run_shapes``: the
+    runs' :meth:`_Names.run_shapes`)."""
+    firsts, count = names.around(pair_party[pair] * names.width + runs.lengths[gram])
     pair_gram = np.repeat(np.arange(len(pair)), count)
     name = np.repeat(firsts - (np.cumsum(count) - count), count) + np.arange(len(pair_gram))
     pair, gram = pair[pair_gram], gram[pair_gram]
-    # ratio = 200·LCS / (both lengths), and a common subsequence has at most as many digits,
-    # and as many letters, as the fewer of the two: pairs that cannot reach the ratio go
-    gram_lengths, name_lengths = runs.lengths[gram], names.lengths[name]
-    gram_digits, name_digits = runs.digits[gram], names.digits[name]
-    common = (np.minimum(gram_digits, name_digits)
-              + np.minimum(gram_lengths - gram_digits, name_lengths - name_digits))
-    reachable = 200 * common >= NEAR_CITATION * (gram_lengths + name_lengths)
+    reachable = names.reachable(run_shapes[gram], name)  # the others cannot reach the ratio
     pair, gram, name = pair[reachable], gram[reachable], name[reachable]
     if not len(gram):
         return pair, name
@@ -842,7 +892,7 @@ def _near_hits(pair: np.ndarray, gram: np.ndarray, pair_party: np.ndarray, runs:
     starts, stops = runs.starts[distinct], runs.stops[distinct]
     if names.spelt is None or int((stops - starts).max()) > _rt.MAX_LCS_PATTERN:
         texts = _rt._objects(_rt._strings(runs.data, starts, stops))
-        scores = process.cpdist(texts[gram].tolist(), names.keys[name].tolist(), scorer=fuzz.ratio,
+        scores = process.cpdist(texts[gram].tolist(), names.keys.take(pa.array(name)).to_pylist(), scorer=fuzz.ratio,
                                 score_cutoff=NEAR_CITATION)
         hits = np.asarray(scores) > 0
         return pair[hits], name[hits]
@@ -879,9 +929,11 @@ def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
     mask = np.zeros(labels.size, dtype=bool)
     mask[wanted] = True
     folded = labels.folded
-    words, stops = folded.run_spans(MAX_WORDS_PER_CITATION, min_length=MIN_NEAR_KEY - 1,
-                                    texts=mask[labels.ascii])
-    starts = folded.word_starts[words]
+    words, last = folded.run_words(MAX_WORDS_PER_CITATION, min_length=MIN_NEAR_KEY - 1,
+                                   texts=mask[labels.ascii])
+    starts, stops = folded.word_starts[words], folded.word_stops[last]
+    counted = folded.digits_before_words()
+    digits = counted[last + 1] - counted[words]
     texts = labels.ascii[folded.word_text[words]]
     data = folded.data
     others = [key for index in labels.other[mask[labels.other]] for key in sorted(
@@ -895,11 +947,10 @@ def _label_runs(labels: _Texts, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
         data = np.concatenate([data, extra])
         texts = np.concatenate([texts, np.asarray(other_texts, dtype=np.int64)])
         starts, stops = np.concatenate([starts, other_starts]), np.concatenate([stops, other_starts + lengths])
-    is_digit = (data >= 48) & (data <= 57)
-    counted = _rt.running_count(is_digit)
+        other_digits = [sum(ch.isdigit() for ch in key) for key in others]  # folded: ASCII
+        digits = np.concatenate([digits, np.asarray(other_digits, dtype=np.int64)])
     order = np.argsort(texts, kind="stable")
-    starts, stops = starts[order], stops[order]
-    return data, texts[order], starts, stops, (counted[stops] - counted[starts]).astype(np.int64)
+    return data, texts[order], starts[order], stops[order], digits[order]
 
 
 def pair_evidence(
