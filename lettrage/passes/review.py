@@ -48,11 +48,13 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from lettrage.money import format_cents
+from lettrage.money import format_cents, format_cents_array
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, reference_keys
-from lettrage.writeoffs import nature_of
+from lettrage.writeoffs import nature_of, natures_of
 
 #: Kinds that report a situation rather than propose a group: their lines stay ``open``.
 REPORT_KINDS = frozenset({"unapplied", "supplier_debit", "opening_balance"})
@@ -194,12 +196,25 @@ def _pairs(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.D
     pairs = _scored(pairs, links, settings)
     pairs = pairs.sort_values(["s", "score", "i"], ascending=[True, False, True], kind="stable")
     pairs = pairs.groupby("s", sort=False).head(settings.top)
-    columns = {name: pairs[name].tolist() for name in _PairRow._fields}
-    rows = []
-    for pair, name in zip(map(_PairRow._make, zip(*columns.values())), links.names(pairs["i"])):
-        rows.append((pair.s, pair.kind, (min(pair.s, pair.i), max(pair.s, pair.i)),
-                     pair.party_id, pair.gap, pair.score, _pair_reason(pair, name)))
-    return _frame(rows)
+    if pairs.empty:
+        return _empty()
+    s, i = pairs["s"].to_numpy(dtype=np.int64), pairs["i"].to_numpy(dtype=np.int64)
+    return pd.DataFrame({
+        "anchor": s,
+        "kind": pd.array(pairs["kind"].to_numpy(dtype=object), dtype="str"),
+        "lines": _object_array(list(zip(np.minimum(s, i).tolist(), np.maximum(s, i).tolist()))),
+        "party_id": pairs["party_id"].to_numpy(dtype=np.int64),
+        "gap": pairs["gap"].to_numpy(dtype=np.int64),
+        "score": pairs["score"].to_numpy(dtype=float),
+        "reason": pd.array(_pair_reasons(pairs, links.names(i)), dtype="str"),
+    })
+
+
+def _object_array(values: list) -> np.ndarray:
+    """``values`` (tuples, say) as a one-dimensional object array, one value per cell."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 class _PairRow(NamedTuple):
@@ -340,6 +355,70 @@ def _pair_reason(pair, invoice: str) -> str:
     days = int(pair.days)
     when = f"{days} days apart" if days >= 0 else f"paid {-days} days before the invoice"
     return f"{amount}, {reference}, {when}"
+
+
+def _pair_reasons(pairs: pd.DataFrame, invoices: list[str]) -> pa.Array:
+    """:func:`_pair_reason` of each pair (vectorised): a pyarrow string array."""
+    kind = pairs["kind"].to_numpy(dtype=object)
+    gap, due = pairs["gap"].to_numpy(dtype=np.int64), pairs["due"].to_numpy(dtype=np.int64)
+    amount_i = pairs["amount_i"].to_numpy(dtype=np.int64)
+    amount_s = pairs["amount_s"].to_numpy(dtype=np.int64)
+    amount = _if(kind == "gap", _joined(
+        "gap ", format_cents_array(np.abs(gap)), " (", _gap_shares(due, amount_i, kind == "gap"),
+        " %), a ", _gap_natures(gap, pairs["label_s"], kind == "gap"), " write-off"), _joined(
+        "pays ", format_cents_array(-due), " more than the invoice"))
+    amount = _if(kind == "partial", _joined(
+        "pays ", format_cents_array(np.abs(amount_s)), " of ", format_cents_array(np.abs(amount_i)),
+        ", ", format_cents_array(due), " still due"), amount)
+    amount = _if((kind == "match") | (kind == "reference_conflict"), "amount equal", amount)
+    near = pairs["near"].to_numpy(dtype=float)
+    names = pa.array(invoices, type=pa.large_string())
+    reference = _if(pairs["against"].to_numpy(dtype=bool), "the label cites another document",
+                    "no reference")
+    reference = _if(near != 0, _joined(names, " nearly cited (", _integer_texts(np.rint(near)),
+                                       " % alike)"), reference)
+    reference = _if(pairs["exact"].to_numpy(dtype=bool), _joined(names, " cited in the label"),
+                    reference)
+    days = pairs["days"].to_numpy(dtype=np.int64)
+    when = _if(days >= 0, _joined(_integer_texts(days), " days apart"),
+               _joined("paid ", _integer_texts(-days), " days before the invoice"))
+    return pc.binary_join_element_wise(amount, reference, when, _text(", "))
+
+
+def _gap_shares(due: np.ndarray, amount_i: np.ndarray, wanted: np.ndarray) -> pa.Array:
+    """The gap as a percentage of the invoice, one decimal, where ``wanted`` (``""`` else)."""
+    shares = np.full(len(due), "", dtype=object)
+    shares[wanted] = [f"{100 * abs(d) / max(abs(a), 1):.1f}"
+                      for d, a in zip(due[wanted].tolist(), amount_i[wanted].tolist())]
+    return pa.array(shares, type=pa.large_string())
+
+
+def _gap_natures(gap: np.ndarray, labels: pd.Series, wanted: np.ndarray) -> pa.Array:
+    """The write-off nature of each gap in words where ``wanted`` (``""`` else)."""
+    natures = np.full(len(gap), "", dtype=object)
+    natures[wanted] = natures_of(gap[wanted], np.zeros(int(wanted.sum()), dtype=bool),
+                                 labels.to_numpy(dtype=object)[wanted])
+    return pc.replace_substring(pa.array(natures, type=pa.large_string()), "_", " ")
+
+
+def _integer_texts(numbers: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(np.asarray(numbers).astype(np.int64)), pa.large_string())
+
+
+def _text(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _joined(*parts: pa.Array | str) -> pa.Array:
+    """The parts (arrays, or texts repeated on every row) joined end to end."""
+    return pc.binary_join_element_wise(
+        *(_text(part) if isinstance(part, str) else part for part in parts), _text(""))
+
+
+def _if(condition: np.ndarray, then: pa.Array | str, otherwise: pa.Array | str) -> pa.Array:
+    return pc.if_else(pa.array(condition, type=pa.bool_()),
+                      _text(then) if isinstance(then, str) else then,
+                      _text(otherwise) if isinstance(otherwise, str) else otherwise)
 
 
 # --- groups from the subset pass, other third parties, the input's letters ---------------
