@@ -1,4 +1,4 @@
-"""The review pass's vectorised texts against their one-row twins."""
+"""The review pass's vectorised texts and ranking against their one-row (or pandas) twins."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lettrage.money import format_cents, format_cents_array
-from lettrage.passes.review import _pair_reason, _pair_reasons
+from lettrage.passes.review import (
+    _KIND_ORDER,
+    MAX_TIED_SHOWN,
+    REPORT_KINDS,
+    _pair_reason,
+    _pair_reasons,
+    _ranked,
+)
+from lettrage.result import lines_texts
 from lettrage.writeoffs import nature_of, natures_of
 
 _CENTS = st.integers(-10**12, 10**12)
@@ -43,3 +51,36 @@ def test_pair_reasons_as_pair_reason(rows):
     names = [name for _, name in rows]
     want = [_pair_reason(pair, name) for pair, name in zip(pairs.itertuples(index=False), names)]
     assert _pair_reasons(pairs, names).to_pylist() == want
+
+
+@given(st.lists(st.lists(st.integers(0, 10**7), max_size=5), max_size=20), st.booleans())
+def test_lines_texts_as_joined_lines(groups, in_order):
+    want = [" ".join(map(str, sorted(group) if in_order else group)) for group in groups]
+    assert list(lines_texts([tuple(group) for group in groups], in_order=in_order)) == want
+
+
+def _old_ranked(proposals: pd.DataFrame, top: int) -> pd.DataFrame:
+    frame = proposals.assign(
+        _order=proposals["kind"].map(_KIND_ORDER).fillna(len(_KIND_ORDER)),
+        _lines=[" ".join(map(str, group)) for group in proposals["lines"]],
+    ).sort_values(["anchor", "score", "_order", "_lines"], ascending=[True, False, True, True],
+                  kind="stable")
+    frame = frame.drop_duplicates(["anchor", "kind", "_lines"])
+    frame["rank"] = frame.groupby("anchor").cumcount() + 1
+    frame = frame[(frame["rank"] <= top) | frame["kind"].isin(REPORT_KINDS)
+                  | ((frame["kind"] == "ambiguous") & (frame["rank"] <= MAX_TIED_SHOWN))]
+    return frame.drop(columns=["_order", "_lines"]).reset_index(drop=True)
+
+
+_PROPOSAL = st.tuples(
+    st.integers(1, 6), st.sampled_from(sorted(_KIND_ORDER)),
+    st.lists(st.integers(1, 12), min_size=1, max_size=3).map(tuple), st.integers(0, 2),
+    st.integers(-500, 500), st.sampled_from([0.0, 0.5, 0.6, 0.95, 1.0]), st.text(max_size=2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PROPOSAL, min_size=1, max_size=40), st.integers(1, 4))
+def test_ranked_as_sorted_by_pandas(rows, top):
+    columns = ["anchor", "kind", "lines", "party_id", "gap", "score", "reason"]
+    proposals = pd.DataFrame(rows, columns=columns)
+    pd.testing.assert_frame_equal(_ranked(proposals, top), _old_ranked(proposals, top))

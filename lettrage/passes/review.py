@@ -54,6 +54,7 @@ from rapidfuzz import fuzz, process
 
 from lettrage.money import format_cents, format_cents_array
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, reference_keys
+from lettrage.result import lines_texts
 from lettrage.writeoffs import nature_of, natures_of
 
 #: Kinds that report a situation rather than propose a group: their lines stay ``open``.
@@ -610,13 +611,32 @@ def _ranked(proposals: pd.DataFrame, top: int) -> pd.DataFrame:
     and up to :data:`MAX_TIED_SHOWN` tied groups; reports are always kept."""
     if proposals.empty:
         return proposals.assign(rank=pd.Series(dtype=np.int64))
-    frame = proposals.assign(
-        _order=proposals["kind"].map(_KIND_ORDER).fillna(len(_KIND_ORDER)),
-        _lines=[" ".join(map(str, group)) for group in proposals["lines"]],
-    ).sort_values(["anchor", "score", "_order", "_lines"], ascending=[True, False, True, True],
-                  kind="stable")
-    frame = frame.drop_duplicates(["anchor", "kind", "_lines"])
-    frame["rank"] = frame.groupby("anchor").cumcount() + 1
-    frame = frame[(frame["rank"] <= top) | frame["kind"].isin(REPORT_KINDS)
-                  | ((frame["kind"] == "ambiguous") & (frame["rank"] <= MAX_TIED_SHOWN))]
-    return frame.drop(columns=["_order", "_lines"]).reset_index(drop=True)
+    kind_code, kinds = pd.factorize(proposals["kind"].to_numpy(dtype=object))
+    kinds = np.asarray(kinds, dtype=object)
+    order = np.array([_KIND_ORDER.get(kind, len(_KIND_ORDER)) for kind in kinds])[kind_code]
+    lines_rank = _text_ranks(lines_texts(proposals["lines"], in_order=False))
+    anchor = proposals["anchor"].to_numpy(dtype=np.int64)
+    # by anchor, best score first, then by kind and lines (a stable sort)
+    rows = np.lexsort((lines_rank, order, -proposals["score"].to_numpy(dtype=float), anchor))
+    rows = rows[~pd.DataFrame({"anchor": anchor[rows], "kind": kind_code[rows],
+                               "lines": lines_rank[rows]}).duplicated().to_numpy()]
+    rank = _run_positions(anchor[rows]) + 1
+    kind = kinds[kind_code[rows]]
+    keep = ((rank <= top) | np.isin(kind, list(REPORT_KINDS))
+            | ((kind == "ambiguous") & (rank <= MAX_TIED_SHOWN)))
+    return proposals.take(rows[keep]).reset_index(drop=True).assign(rank=rank[keep])
+
+
+def _text_ranks(texts: pd.api.extensions.ExtensionArray) -> np.ndarray:
+    """Each text's rank among the distinct texts in code point order (equal texts, equal ranks)."""
+    codes, distinct = pd.factorize(texts)
+    ranks = np.empty(len(distinct), dtype=np.int64)
+    ranks[np.argsort(np.asarray(distinct, dtype=object), kind="stable")] = np.arange(len(distinct))
+    return ranks[codes]
+
+
+def _run_positions(keys: np.ndarray) -> np.ndarray:
+    """Each row's position (0, 1, …) within its run of equal ``keys`` (sorted keys)."""
+    positions = np.arange(len(keys))
+    starts = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, dtype=bool)
+    return positions - np.maximum.accumulate(np.where(starts, positions, 0))
