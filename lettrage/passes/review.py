@@ -133,9 +133,10 @@ class _Links:
 
     def __init__(self, lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
         # keys as integer codes (one per distinct key) for the joins, strings kept aside
-        code, keys = pd.factorize(pd.concat([cites["key"], documents["key"]], ignore_index=True),
-                                  use_na_sentinel=False)
-        keys = np.asarray(keys, dtype=object)
+        encoded = pa.concat_arrays([_arrow_texts(cites["key"]), _arrow_texts(documents["key"])]
+                                   ).dictionary_encode(null_encoding="encode")
+        code = encoded.indices.to_numpy()
+        self._key_texts = encoded.dictionary
         own = pd.DataFrame({"target": documents["line"].to_numpy(dtype=np.int64),
                             "code": code[len(cites):]})
         #: the lines that cite a document, even nearly
@@ -145,21 +146,21 @@ class _Links:
         citing = pd.DataFrame({"line": cites["line"].to_numpy(dtype=np.int64), "code": code[:len(cites)]})
         #: (line, target): a mistyped citation — not evidence for, but not against either.
         self.nearly = citing[near].merge(own, on="code")[["line", "target"]]
-        #: (citing line, cited line, key): a line whose label names another line's document.
+        #: (citing line, cited line): a line whose label names another line's document.
         cited = citing[~near].merge(own, on="code")
-        cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
-        self.cited = pd.DataFrame({"line": cited["line"],
-                                   "key": pd.Series(keys[cited["code"].to_numpy()], dtype=object),
-                                   "target": cited["target"]})
+        self.cited = cited.loc[cited["line"] != cited["target"], ["line", "target"]].reset_index(drop=True)
         self._refs = pd.Series(lines["piece_ref"].array, index=lines["line"].to_numpy(dtype=np.int64))
         first = own.drop_duplicates("target")  # a line's first document key
-        self._keys = pd.Series(keys[first["code"].to_numpy()],  # object: read back as objects
-                               index=first["target"].to_numpy(dtype=np.int64), dtype=object)
+        self._key_codes = pd.Series(first["code"].to_numpy(), index=first["target"].to_numpy(dtype=np.int64))
 
     def keys_of(self, lines: np.ndarray) -> np.ndarray:
         """Each line's (first) document key, ``""`` when it has none (object array)."""
-        keys = self._keys.reindex(np.asarray(lines, dtype=np.int64)).to_numpy(dtype=object)
-        return np.where(pd.isna(keys), "", keys).astype(object)
+        at = self._key_codes.index.get_indexer(np.asarray(lines, dtype=np.int64))
+        keys = np.full(len(at), "", dtype=object)
+        found = at >= 0
+        codes = pa.array(self._key_codes.to_numpy()[at[found]])
+        keys[found] = pc.fill_null(self._key_texts.take(codes), "").to_numpy(zero_copy_only=False)
+        return keys
 
     def names(self, lines: np.ndarray) -> list[str]:
         """How a person recognises each line's document: its PieceRef, else its key."""
@@ -170,6 +171,14 @@ class _Links:
         return [(str(ref).strip() if here else "") or key or f"line {line}"
                 for ref, here, key, line in zip(refs.tolist(), present.tolist(), keys.tolist(),
                                                 lines.tolist())]
+
+
+def _arrow_texts(texts: pd.Series) -> pa.Array:
+    """The texts as a pyarrow large string array (missing ones null)."""
+    array = pa.array(texts, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
 
 
 # --- settlement × invoice pairs of one third party ---------------------------------------
