@@ -294,6 +294,16 @@ def _joined_lines(lines: np.ndarray, sizes: np.ndarray) -> pd.api.extensions.Ext
     return pd.array(pc.binary_join(pa.LargeListArray.from_arrays(offsets, texts), space), dtype="str")
 
 
+def _by_group_then_line(group: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """The order of ``np.lexsort((line, group))``; one key when both fit in one integer (fast
+    on members already in that order, as the passes give them)."""
+    low = line.min()
+    span = int(line.max() - low) + 1
+    if group.min() >= 0 and int(group.max()) < np.iinfo(np.int64).max // span:
+        return np.argsort(group * span + (line - low), kind="stable")
+    return np.lexsort((line, group))
+
+
 def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """Per group id: its third party, account, aux, first line, latest date, size, debit
     total and space-separated lines (in line order)."""
@@ -302,7 +312,7 @@ def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     if not len(group):
         columns = ["party_id", "account", "aux", "first_line", "latest", "size", "debit", "lines"]
         return pd.DataFrame(columns=columns, index=pd.Index([], name="group", dtype=np.int64))
-    order = np.lexsort((line, group))
+    order = _by_group_then_line(group, line)
     group, line = group[order], line[order]
     rows = _positions(lines["line"].to_numpy(dtype=np.int64), line)
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
@@ -335,12 +345,15 @@ def _give_letters(
 
     Groups are ordered by their first line, so codes do not depend on pass internals.
     """
-    per_group = _per_group(members, lines)
-    groups = groups.join(per_group, on="group").sort_values(["party_id", "first_line"])
-    highest = highest_codes(lines["party_id"], lines["letter"])
-    width = settings.letter_width or usual_width(lines["letter"])
-    rank = groups.groupby("party_id").cumcount().to_numpy()
+    groups = groups.join(_per_group(members, lines), on="group")
+    lettered = (lines["letter"] != "").to_numpy()  # the codes already used
+    highest = highest_codes(lines["party_id"][lettered], lines["letter"][lettered])
+    width = settings.letter_width or usual_width(lines["letter"][lettered])
     parties = groups["party_id"].to_numpy()
+    # each third party's groups numbered by first line
+    by_party = np.lexsort((groups["first_line"].to_numpy(), parties))
+    rank = np.empty(len(groups), dtype=np.int64)
+    rank[by_party] = np.arange(len(groups)) - np.searchsorted(parties[by_party], parties[by_party])
     unique_parties, party_index = np.unique(parties, return_inverse=True)
     highest_used = highest.reindex(unique_parties).fillna(0).to_numpy(dtype=np.int64)
     start = np.maximum(highest_used + 1, first_number(0, width))  # first_number of each
@@ -355,4 +368,8 @@ def _give_letters(
         groups["letter_date"] = groups["latest"].to_numpy(dtype="datetime64[s]")
     columns = ["group", "account", "aux", "letter", "letter_date", "pass", "lines", "size",
                "debit", "gap", "currency", "reason"]
-    return groups[columns].sort_values("group", ignore_index=True)
+    groups = groups[columns]
+    ids = groups["group"].to_numpy()
+    if (ids[1:] <= ids[:-1]).any():
+        groups = groups.sort_values("group")
+    return groups.reset_index(drop=True)
