@@ -56,8 +56,9 @@ def lines_texts(groups: Iterable[Collection[int]], *, in_order: bool = True) -> 
     groups = list(groups)
     sizes = np.fromiter(map(len, groups), np.int64, len(groups))
     lines = np.fromiter(itertools.chain.from_iterable(groups), np.int64, int(sizes.sum()))
-    if in_order:
-        lines = lines[np.lexsort((lines, np.repeat(np.arange(len(groups)), sizes)))]
+    group = np.repeat(np.arange(len(groups)), sizes)
+    if in_order and ((lines[1:] < lines[:-1]) & (group[1:] == group[:-1])).any():  # not yet in order
+        lines = lines[np.lexsort((lines, group))]
     offsets = pa.array(np.r_[0, np.cumsum(sizes)].astype(np.int64), type=pa.int64())
     texts = pa.array(lines, type=pa.int64()).cast(pa.large_string())
     joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, texts), pa.scalar(" ", pa.large_string()))

@@ -6,6 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lettrage.engine import _by_group_then_line, _positions
 from lettrage.money import format_cents, format_cents_array
 from lettrage.passes.review import (
     _KIND_ORDER,
@@ -84,3 +85,17 @@ def test_ranked_as_sorted_by_pandas(rows, top):
     columns = ["anchor", "kind", "lines", "party_id", "gap", "score", "reason"]
     proposals = pd.DataFrame(rows, columns=columns)
     pd.testing.assert_frame_equal(_ranked(proposals, top), _old_ranked(proposals, top))
+
+
+@given(st.sets(st.integers(0, 60), min_size=1, max_size=30), st.data())
+def test_positions_as_line_positions(numbers, data):
+    all_lines = np.array(data.draw(st.permutations(sorted(numbers))), dtype=np.int64)
+    wanted = np.array(data.draw(st.lists(st.sampled_from(sorted(numbers)), max_size=20)), dtype=np.int64)
+    assert _positions(all_lines, wanted).tolist() == pd.Index(all_lines).get_indexer(wanted).tolist()
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(-3, 10**6)), min_size=1, max_size=30, unique=True))
+def test_by_group_then_line_as_lexsort(pairs):
+    group, line = (np.array(column, dtype=np.int64) for column in zip(*pairs))
+    assert _by_group_then_line(group, line).tolist() == np.lexsort((line, group)).tolist()
+

@@ -592,12 +592,17 @@ def _supplier_debits(lines: pd.DataFrame) -> pd.DataFrame:
     if left.empty:
         return _empty()
     balance = left.groupby("party_id")["amount"].sum()
+    balance_of = dict(zip(balance.index.tolist(), balance.tolist()))
     debits = left[(left["amount"] > 0) & left["party_id"].isin(balance[balance > 0].index)]
-    per_party = debits.groupby("party_id")["line"].agg(lambda ls: tuple(sorted(ls)))
-    rows = [(group[0], "supplier_debit", group, int(party), int(balance[party]), 0.0,
-             (f"supplier in debit by {format_cents(int(balance[party]))} on its open lines: "
+    party, line = debits["party_id"].to_numpy(), debits["line"].to_numpy()
+    order = np.lexsort((line, party))  # each third party's lines in order
+    party, line = party[order], line[order]
+    starts = np.flatnonzero(np.r_[True, party[1:] != party[:-1]]) if len(party) else np.zeros(0, int)
+    groups = [tuple(part.tolist()) for part in np.split(line, starts[1:])] if len(line) else []
+    rows = [(group[0], "supplier_debit", group, party_id, balance_of[party_id], 0.0,
+             (f"supplier in debit by {format_cents(balance_of[party_id])} on its open lines: "
              "overpaid, a credit note to receive, or a payment posted to the wrong supplier"))
-            for party, group in per_party.items()]
+            for party_id, group in zip(party[starts].tolist(), groups)]
     return _frame(rows)
 
 
