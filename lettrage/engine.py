@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import time
 
@@ -105,15 +106,31 @@ _NOT_SEARCHED = ("invoice_number", "letter", "open")
 def _after_lettering(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """The selected lines with their letters after this run: ``letter`` (input or new),
     ``kept`` (lettered in the input) and ``left`` (still open)."""
-    new_letter = members["group"].map(groups.set_index("group")["letter"])
-    letter = pd.Series(new_letter.to_numpy(dtype=object), index=members["line"].to_numpy(),
-                       dtype=object).reindex(selected["line"]).fillna("").to_numpy(dtype=object)
-    lettered = letter != ""
+    at_group = pd.Index(groups["group"].to_numpy()).get_indexer(members["group"].to_numpy())
+    new_letter = groups["letter"].to_numpy(dtype=object)[at_group]
+    rows = _positions(selected["line"].to_numpy(dtype=np.int64), members["line"].to_numpy(dtype=np.int64))
+    rows, new_letter = rows[new_letter != ""], new_letter[new_letter != ""]
+    lettered = np.zeros(len(selected), dtype=bool)
+    lettered[rows] = True
     return selected.assign(
         kept=(selected["letter"] != "").to_numpy(),
         left=selected["open"].to_numpy() & ~lettered,
-        letter=np.where(lettered, letter, selected["letter"].to_numpy(dtype=object)),
+        letter=written_texts(selected["letter"], rows, new_letter),
     )
+
+
+def _positions(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """:func:`line_positions` (``all_lines`` unique, each wanted line among them), read from a
+    table indexed by line number when the numbers are dense, as data line numbers are."""
+    if not len(all_lines) or not len(wanted):
+        return line_positions(all_lines, wanted)
+    low = all_lines.min()
+    span = int(all_lines.max() - low) + 1
+    if span > 4 * len(all_lines):
+        return line_positions(all_lines, wanted)
+    table = np.full(span, -1, dtype=np.intp)
+    table[all_lines - low] = np.arange(len(all_lines))
+    return table[wanted - low]
 
 
 def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -212,8 +229,8 @@ def _result(
 ) -> MatchResult:
     review = review_frame(proposals, lines)
     all_lines = ledger["line"].to_numpy(dtype=np.int64)
-    rows = line_positions(all_lines, members["line"].to_numpy(dtype=np.int64))
-    selected_rows = line_positions(all_lines, lines["line"].to_numpy(dtype=np.int64))
+    rows = _positions(all_lines, members["line"].to_numpy(dtype=np.int64))
+    selected_rows = _positions(all_lines, lines["line"].to_numpy(dtype=np.int64))
 
     letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
         if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
@@ -231,8 +248,8 @@ def _result(
     status[selected_rows] = code[OPEN]
     status[selected_rows[(lines["letter"] != "").to_numpy()]] = code[KEPT]
     proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
-    proposed_lines = np.array(sorted({x for ls in proposing["lines"] for x in ls}), dtype=np.int64)
-    proposed_rows = line_positions(all_lines, proposed_lines)
+    proposed_lines = np.unique(np.fromiter(itertools.chain.from_iterable(proposing["lines"]), np.int64))
+    proposed_rows = _positions(all_lines, proposed_lines)
     # kept letters stay kept
     status[proposed_rows[status[proposed_rows] == code[OPEN]]] = code[PROPOSED]
     status[rows] = code[LETTERED]
@@ -277,6 +294,16 @@ def _joined_lines(lines: np.ndarray, sizes: np.ndarray) -> pd.api.extensions.Ext
     return pd.array(pc.binary_join(pa.LargeListArray.from_arrays(offsets, texts), space), dtype="str")
 
 
+def _by_group_then_line(group: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """The order of ``np.lexsort((line, group))``; one key when both fit in one integer (fast
+    on members already in that order, as the passes give them)."""
+    low = line.min()
+    span = int(line.max() - low) + 1
+    if group.min() >= 0 and int(group.max()) < np.iinfo(np.int64).max // span:
+        return np.argsort(group * span + (line - low), kind="stable")
+    return np.lexsort((line, group))
+
+
 def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """Per group id: its third party, account, aux, first line, latest date, size, debit
     total and space-separated lines (in line order)."""
@@ -285,9 +312,9 @@ def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     if not len(group):
         columns = ["party_id", "account", "aux", "first_line", "latest", "size", "debit", "lines"]
         return pd.DataFrame(columns=columns, index=pd.Index([], name="group", dtype=np.int64))
-    order = np.lexsort((line, group))
+    order = _by_group_then_line(group, line)
     group, line = group[order], line[order]
-    rows = pd.Index(lines["line"].to_numpy()).get_indexer(line)
+    rows = _positions(lines["line"].to_numpy(dtype=np.int64), line)
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     sizes = np.diff(np.r_[starts, len(group)])
     party = lines["party_id"].to_numpy()[rows]
@@ -318,12 +345,15 @@ def _give_letters(
 
     Groups are ordered by their first line, so codes do not depend on pass internals.
     """
-    per_group = _per_group(members, lines)
-    groups = groups.join(per_group, on="group").sort_values(["party_id", "first_line"])
-    highest = highest_codes(lines["party_id"], lines["letter"])
-    width = settings.letter_width or usual_width(lines["letter"])
-    rank = groups.groupby("party_id").cumcount().to_numpy()
+    groups = groups.join(_per_group(members, lines), on="group")
+    lettered = (lines["letter"] != "").to_numpy()  # the codes already used
+    highest = highest_codes(lines["party_id"][lettered], lines["letter"][lettered])
+    width = settings.letter_width or usual_width(lines["letter"][lettered])
     parties = groups["party_id"].to_numpy()
+    # each third party's groups numbered by first line
+    by_party = np.lexsort((groups["first_line"].to_numpy(), parties))
+    rank = np.empty(len(groups), dtype=np.int64)
+    rank[by_party] = np.arange(len(groups)) - np.searchsorted(parties[by_party], parties[by_party])
     unique_parties, party_index = np.unique(parties, return_inverse=True)
     highest_used = highest.reindex(unique_parties).fillna(0).to_numpy(dtype=np.int64)
     start = np.maximum(highest_used + 1, first_number(0, width))  # first_number of each
@@ -338,4 +368,8 @@ def _give_letters(
         groups["letter_date"] = groups["latest"].to_numpy(dtype="datetime64[s]")
     columns = ["group", "account", "aux", "letter", "letter_date", "pass", "lines", "size",
                "debit", "gap", "currency", "reason"]
-    return groups[columns].sort_values("group", ignore_index=True)
+    groups = groups[columns]
+    ids = groups["group"].to_numpy()
+    if (ids[1:] <= ids[:-1]).any():
+        groups = groups.sort_values("group")
+    return groups.reset_index(drop=True)

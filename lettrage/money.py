@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 
 def to_cents(value: object, *, name: str = "amount") -> int:
     """Exact cents of ``"1.00"``, ``"1,00"``, ``1``, ``Decimal("0.5")``; refuses sub-cents.
@@ -25,3 +29,14 @@ def format_cents(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     units, rest = divmod(abs(int(cents)), 100)
     return f"{sign}{units}.{rest:02d}"
+
+
+def format_cents_array(cents: np.ndarray) -> pa.Array:
+    """:func:`format_cents` of each amount (vectorised), as a pyarrow string array."""
+    cents = np.asarray(cents, dtype=np.int64)
+    units, rest = np.divmod(np.abs(cents), 100)
+    minus, point, nothing = (pa.scalar(text, pa.large_string()) for text in ("-", ".", ""))
+    sign = pc.if_else(pa.array(cents < 0), minus, nothing)
+    rest_text = pc.utf8_lpad(pc.cast(pa.array(rest), pa.large_string()), 2, "0")
+    return pc.binary_join_element_wise(sign, pc.cast(pa.array(units), pa.large_string()), point,
+                                       rest_text, nothing)

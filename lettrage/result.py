@@ -1,6 +1,8 @@
 """What a run gives back: lines with their letters, the groups made, and reports."""
 from __future__ import annotations
 
+import itertools
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +39,7 @@ def review_frame(proposals: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({
         "for_line": proposals["anchor"].to_numpy(dtype=np.int64),
         "rank": proposals["rank"].to_numpy(dtype=np.int64),
-        "lines": [" ".join(map(str, sorted(ls))) for ls in proposals["lines"]],
+        "lines": lines_texts(proposals["lines"]),
         "party": party.reindex(proposals["party_id"]).to_numpy(),
         "kind": proposals["kind"].to_numpy(),
         "gap": proposals["gap"].to_numpy(dtype=np.int64),
@@ -46,6 +48,21 @@ def review_frame(proposals: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     }).sort_values(["party", "for_line", "rank"], ignore_index=True, kind="stable")
     frame.insert(0, "proposal", np.arange(1, len(frame) + 1))
     return frame[REVIEW_COLUMNS]
+
+
+def lines_texts(groups: Iterable[Collection[int]], *, in_order: bool = True) -> pd.api.extensions.ExtensionArray:
+    """Each group's line numbers separated by spaces, as a ``str`` array: in increasing order,
+    or as given when not ``in_order`` (``" ".join(map(str, sorted(group)))``, vectorised)."""
+    groups = list(groups)
+    sizes = np.fromiter(map(len, groups), np.int64, len(groups))
+    lines = np.fromiter(itertools.chain.from_iterable(groups), np.int64, int(sizes.sum()))
+    group = np.repeat(np.arange(len(groups)), sizes)
+    if in_order and ((lines[1:] < lines[:-1]) & (group[1:] == group[:-1])).any():  # not yet in order
+        lines = lines[np.lexsort((lines, group))]
+    offsets = pa.array(np.r_[0, np.cumsum(sizes)].astype(np.int64), type=pa.int64())
+    texts = pa.array(lines, type=pa.int64()).cast(pa.large_string())
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, texts), pa.scalar(" ", pa.large_string()))
+    return pd.array(joined, dtype="str")
 
 
 def written_texts(texts: pd.Series, rows: np.ndarray,

@@ -37,6 +37,23 @@ def nature_of(gap: int, foreign: bool, labels: str) -> str:
     return "bank_fees" if loss else "rounding_gain"
 
 
+def natures_of(gaps: np.ndarray, foreign: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """:func:`nature_of` of each gap (an object array); each distinct text searched once."""
+    gaps = np.asarray(gaps, dtype=np.int64)
+    codes, distinct = pd.factorize(np.asarray(labels, dtype=object), use_na_sentinel=False)
+    texts = [str(text) for text in distinct]
+    discount = np.array([bool(_DISCOUNT.search(text)) for text in texts], dtype=bool)[codes]
+    fees = np.array([bool(_FEES.search(text)) for text in texts], dtype=bool)[codes]
+    loss = gaps > 0
+    foreign = np.asarray(foreign, dtype=bool)
+    rounding = np.abs(gaps) < ROUNDING_LIMIT
+    return np.select(
+        [foreign & loss, foreign, discount & loss, discount, loss & fees, rounding & loss, rounding,
+         loss],
+        ["exchange_loss", "exchange_gain", "discount_granted", "discount_received", "bank_fees",
+         "rounding_loss", "rounding_gain", "bank_fees"], "rounding_gain").astype(object)
+
+
 def writeoff_entries(groups: pd.DataFrame, lines: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Two rows per group with a gap: the third-party line and the write-off account line;
     groups by account, third party and first line.

@@ -48,11 +48,14 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from lettrage.money import format_cents
+from lettrage.money import format_cents, format_cents_array
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, reference_keys
-from lettrage.writeoffs import nature_of
+from lettrage.result import lines_texts
+from lettrage.writeoffs import nature_of, natures_of
 
 #: Kinds that report a situation rather than propose a group: their lines stay ``open``.
 REPORT_KINDS = frozenset({"unapplied", "supplier_debit", "opening_balance"})
@@ -130,9 +133,10 @@ class _Links:
 
     def __init__(self, lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
         # keys as integer codes (one per distinct key) for the joins, strings kept aside
-        code, keys = pd.factorize(pd.concat([cites["key"], documents["key"]], ignore_index=True),
-                                  use_na_sentinel=False)
-        keys = np.asarray(keys, dtype=object)
+        encoded = pa.concat_arrays([_arrow_texts(cites["key"]), _arrow_texts(documents["key"])]
+                                   ).dictionary_encode(null_encoding="encode")
+        code = encoded.indices.to_numpy()
+        self._key_texts = encoded.dictionary
         own = pd.DataFrame({"target": documents["line"].to_numpy(dtype=np.int64),
                             "code": code[len(cites):]})
         #: the lines that cite a document, even nearly
@@ -142,21 +146,21 @@ class _Links:
         citing = pd.DataFrame({"line": cites["line"].to_numpy(dtype=np.int64), "code": code[:len(cites)]})
         #: (line, target): a mistyped citation — not evidence for, but not against either.
         self.nearly = citing[near].merge(own, on="code")[["line", "target"]]
-        #: (citing line, cited line, key): a line whose label names another line's document.
+        #: (citing line, cited line): a line whose label names another line's document.
         cited = citing[~near].merge(own, on="code")
-        cited = cited[cited["line"] != cited["target"]].reset_index(drop=True)
-        self.cited = pd.DataFrame({"line": cited["line"],
-                                   "key": pd.Series(keys[cited["code"].to_numpy()], dtype=object),
-                                   "target": cited["target"]})
+        self.cited = cited.loc[cited["line"] != cited["target"], ["line", "target"]].reset_index(drop=True)
         self._refs = pd.Series(lines["piece_ref"].array, index=lines["line"].to_numpy(dtype=np.int64))
         first = own.drop_duplicates("target")  # a line's first document key
-        self._keys = pd.Series(keys[first["code"].to_numpy()],  # object: read back as objects
-                               index=first["target"].to_numpy(dtype=np.int64), dtype=object)
+        self._key_codes = pd.Series(first["code"].to_numpy(), index=first["target"].to_numpy(dtype=np.int64))
 
     def keys_of(self, lines: np.ndarray) -> np.ndarray:
         """Each line's (first) document key, ``""`` when it has none (object array)."""
-        keys = self._keys.reindex(np.asarray(lines, dtype=np.int64)).to_numpy(dtype=object)
-        return np.where(pd.isna(keys), "", keys).astype(object)
+        at = self._key_codes.index.get_indexer(np.asarray(lines, dtype=np.int64))
+        keys = np.full(len(at), "", dtype=object)
+        found = at >= 0
+        codes = pa.array(self._key_codes.to_numpy()[at[found]])
+        keys[found] = pc.fill_null(self._key_texts.take(codes), "").to_numpy(zero_copy_only=False)
+        return keys
 
     def names(self, lines: np.ndarray) -> list[str]:
         """How a person recognises each line's document: its PieceRef, else its key."""
@@ -167,6 +171,14 @@ class _Links:
         return [(str(ref).strip() if here else "") or key or f"line {line}"
                 for ref, here, key, line in zip(refs.tolist(), present.tolist(), keys.tolist(),
                                                 lines.tolist())]
+
+
+def _arrow_texts(texts: pd.Series) -> pa.Array:
+    """The texts as a pyarrow large string array (missing ones null)."""
+    array = pa.array(texts, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
 
 
 # --- settlement × invoice pairs of one third party ---------------------------------------
@@ -194,12 +206,25 @@ def _pairs(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.D
     pairs = _scored(pairs, links, settings)
     pairs = pairs.sort_values(["s", "score", "i"], ascending=[True, False, True], kind="stable")
     pairs = pairs.groupby("s", sort=False).head(settings.top)
-    columns = {name: pairs[name].tolist() for name in _PairRow._fields}
-    rows = []
-    for pair, name in zip(map(_PairRow._make, zip(*columns.values())), links.names(pairs["i"])):
-        rows.append((pair.s, pair.kind, (min(pair.s, pair.i), max(pair.s, pair.i)),
-                     pair.party_id, pair.gap, pair.score, _pair_reason(pair, name)))
-    return _frame(rows)
+    if pairs.empty:
+        return _empty()
+    s, i = pairs["s"].to_numpy(dtype=np.int64), pairs["i"].to_numpy(dtype=np.int64)
+    return pd.DataFrame({
+        "anchor": s,
+        "kind": pd.array(pairs["kind"].to_numpy(dtype=object), dtype="str"),
+        "lines": _object_array(list(zip(np.minimum(s, i).tolist(), np.maximum(s, i).tolist()))),
+        "party_id": pairs["party_id"].to_numpy(dtype=np.int64),
+        "gap": pairs["gap"].to_numpy(dtype=np.int64),
+        "score": pairs["score"].to_numpy(dtype=float),
+        "reason": pd.array(_pair_reasons(pairs, links.names(i)), dtype="str"),
+    })
+
+
+def _object_array(values: list) -> np.ndarray:
+    """``values`` (tuples, say) as a one-dimensional object array, one value per cell."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 class _PairRow(NamedTuple):
@@ -340,6 +365,70 @@ def _pair_reason(pair, invoice: str) -> str:
     days = int(pair.days)
     when = f"{days} days apart" if days >= 0 else f"paid {-days} days before the invoice"
     return f"{amount}, {reference}, {when}"
+
+
+def _pair_reasons(pairs: pd.DataFrame, invoices: list[str]) -> pa.Array:
+    """:func:`_pair_reason` of each pair (vectorised): a pyarrow string array."""
+    kind = pairs["kind"].to_numpy(dtype=object)
+    gap, due = pairs["gap"].to_numpy(dtype=np.int64), pairs["due"].to_numpy(dtype=np.int64)
+    amount_i = pairs["amount_i"].to_numpy(dtype=np.int64)
+    amount_s = pairs["amount_s"].to_numpy(dtype=np.int64)
+    amount = _if(kind == "gap", _joined(
+        "gap ", format_cents_array(np.abs(gap)), " (", _gap_shares(due, amount_i, kind == "gap"),
+        " %), a ", _gap_natures(gap, pairs["label_s"], kind == "gap"), " write-off"), _joined(
+        "pays ", format_cents_array(-due), " more than the invoice"))
+    amount = _if(kind == "partial", _joined(
+        "pays ", format_cents_array(np.abs(amount_s)), " of ", format_cents_array(np.abs(amount_i)),
+        ", ", format_cents_array(due), " still due"), amount)
+    amount = _if((kind == "match") | (kind == "reference_conflict"), "amount equal", amount)
+    near = pairs["near"].to_numpy(dtype=float)
+    names = pa.array(invoices, type=pa.large_string())
+    reference = _if(pairs["against"].to_numpy(dtype=bool), "the label cites another document",
+                    "no reference")
+    reference = _if(near != 0, _joined(names, " nearly cited (", _integer_texts(np.rint(near)),
+                                       " % alike)"), reference)
+    reference = _if(pairs["exact"].to_numpy(dtype=bool), _joined(names, " cited in the label"),
+                    reference)
+    days = pairs["days"].to_numpy(dtype=np.int64)
+    when = _if(days >= 0, _joined(_integer_texts(days), " days apart"),
+               _joined("paid ", _integer_texts(-days), " days before the invoice"))
+    return pc.binary_join_element_wise(amount, reference, when, _text(", "))
+
+
+def _gap_shares(due: np.ndarray, amount_i: np.ndarray, wanted: np.ndarray) -> pa.Array:
+    """The gap as a percentage of the invoice, one decimal, where ``wanted`` (``""`` else)."""
+    shares = np.full(len(due), "", dtype=object)
+    shares[wanted] = [f"{100 * abs(d) / max(abs(a), 1):.1f}"
+                      for d, a in zip(due[wanted].tolist(), amount_i[wanted].tolist())]
+    return pa.array(shares, type=pa.large_string())
+
+
+def _gap_natures(gap: np.ndarray, labels: pd.Series, wanted: np.ndarray) -> pa.Array:
+    """The write-off nature of each gap in words where ``wanted`` (``""`` else)."""
+    natures = np.full(len(gap), "", dtype=object)
+    natures[wanted] = natures_of(gap[wanted], np.zeros(int(wanted.sum()), dtype=bool),
+                                 labels.to_numpy(dtype=object)[wanted])
+    return pc.replace_substring(pa.array(natures, type=pa.large_string()), "_", " ")
+
+
+def _integer_texts(numbers: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(np.asarray(numbers).astype(np.int64)), pa.large_string())
+
+
+def _text(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _joined(*parts: pa.Array | str) -> pa.Array:
+    """The parts (arrays, or texts repeated on every row) joined end to end."""
+    return pc.binary_join_element_wise(
+        *(_text(part) if isinstance(part, str) else part for part in parts), _text(""))
+
+
+def _if(condition: np.ndarray, then: pa.Array | str, otherwise: pa.Array | str) -> pa.Array:
+    return pc.if_else(pa.array(condition, type=pa.bool_()),
+                      _text(then) if isinstance(then, str) else then,
+                      _text(otherwise) if isinstance(otherwise, str) else otherwise)
 
 
 # --- groups from the subset pass, other third parties, the input's letters ---------------
@@ -503,12 +592,17 @@ def _supplier_debits(lines: pd.DataFrame) -> pd.DataFrame:
     if left.empty:
         return _empty()
     balance = left.groupby("party_id")["amount"].sum()
+    balance_of = dict(zip(balance.index.tolist(), balance.tolist()))
     debits = left[(left["amount"] > 0) & left["party_id"].isin(balance[balance > 0].index)]
-    per_party = debits.groupby("party_id")["line"].agg(lambda ls: tuple(sorted(ls)))
-    rows = [(group[0], "supplier_debit", group, int(party), int(balance[party]), 0.0,
-             (f"supplier in debit by {format_cents(int(balance[party]))} on its open lines: "
+    party, line = debits["party_id"].to_numpy(), debits["line"].to_numpy()
+    order = np.lexsort((line, party))  # each third party's lines in order
+    party, line = party[order], line[order]
+    starts = np.flatnonzero(np.r_[True, party[1:] != party[:-1]]) if len(party) else np.zeros(0, int)
+    groups = [tuple(part.tolist()) for part in np.split(line, starts[1:])] if len(line) else []
+    rows = [(group[0], "supplier_debit", group, party_id, balance_of[party_id], 0.0,
+             (f"supplier in debit by {format_cents(balance_of[party_id])} on its open lines: "
              "overpaid, a credit note to receive, or a payment posted to the wrong supplier"))
-            for party, group in per_party.items()]
+            for party_id, group in zip(party[starts].tolist(), groups)]
     return _frame(rows)
 
 
@@ -531,13 +625,32 @@ def _ranked(proposals: pd.DataFrame, top: int) -> pd.DataFrame:
     and up to :data:`MAX_TIED_SHOWN` tied groups; reports are always kept."""
     if proposals.empty:
         return proposals.assign(rank=pd.Series(dtype=np.int64))
-    frame = proposals.assign(
-        _order=proposals["kind"].map(_KIND_ORDER).fillna(len(_KIND_ORDER)),
-        _lines=[" ".join(map(str, group)) for group in proposals["lines"]],
-    ).sort_values(["anchor", "score", "_order", "_lines"], ascending=[True, False, True, True],
-                  kind="stable")
-    frame = frame.drop_duplicates(["anchor", "kind", "_lines"])
-    frame["rank"] = frame.groupby("anchor").cumcount() + 1
-    frame = frame[(frame["rank"] <= top) | frame["kind"].isin(REPORT_KINDS)
-                  | ((frame["kind"] == "ambiguous") & (frame["rank"] <= MAX_TIED_SHOWN))]
-    return frame.drop(columns=["_order", "_lines"]).reset_index(drop=True)
+    kind_code, kinds = pd.factorize(proposals["kind"].to_numpy(dtype=object))
+    kinds = np.asarray(kinds, dtype=object)
+    order = np.array([_KIND_ORDER.get(kind, len(_KIND_ORDER)) for kind in kinds])[kind_code]
+    lines_rank = _text_ranks(lines_texts(proposals["lines"], in_order=False))
+    anchor = proposals["anchor"].to_numpy(dtype=np.int64)
+    # by anchor, best score first, then by kind and lines (a stable sort)
+    rows = np.lexsort((lines_rank, order, -proposals["score"].to_numpy(dtype=float), anchor))
+    rows = rows[~pd.DataFrame({"anchor": anchor[rows], "kind": kind_code[rows],
+                               "lines": lines_rank[rows]}).duplicated().to_numpy()]
+    rank = _run_positions(anchor[rows]) + 1
+    kind = kinds[kind_code[rows]]
+    keep = ((rank <= top) | np.isin(kind, list(REPORT_KINDS))
+            | ((kind == "ambiguous") & (rank <= MAX_TIED_SHOWN)))
+    return proposals.take(rows[keep]).reset_index(drop=True).assign(rank=rank[keep])
+
+
+def _text_ranks(texts: pd.api.extensions.ExtensionArray) -> np.ndarray:
+    """Each text's rank among the distinct texts in code point order (equal texts, equal ranks)."""
+    codes, distinct = pd.factorize(texts)
+    ranks = np.empty(len(distinct), dtype=np.int64)
+    ranks[np.argsort(np.asarray(distinct, dtype=object), kind="stable")] = np.arange(len(distinct))
+    return ranks[codes]
+
+
+def _run_positions(keys: np.ndarray) -> np.ndarray:
+    """Each row's position (0, 1, …) within its run of equal ``keys`` (sorted keys)."""
+    positions = np.arange(len(keys))
+    starts = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, dtype=bool)
+    return positions - np.maximum.accumulate(np.where(starts, positions, 0))
