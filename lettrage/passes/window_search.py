@@ -80,11 +80,12 @@ class _Tuples:
         sums = values[first]
         after = first + 1
         for column in self.offsets:
-            sums = sums + values[after + column[within]]
+            sums += values[after + column[within]]
         if base is not None:  # each part's sums apart from the others'
-            sums = sums + base[first]
-        order = _order(sums)  # equal sums by first line (the order they were made in)
-        self.first, self.within, self.sums = first[order], within[order], sums[order]
+            sums += base[first]
+        # Equal sums by first line (the order they were made in).
+        order, self.sums = _sorted(sums)
+        self.first, self.within = first[order], within[order]
         self._keys: np.ndarray | None = None
         self._run_ends: np.ndarray | None = None
         self._lasts: np.ndarray | None = None
@@ -166,15 +167,21 @@ class _Tuples:
         return rows
 
 
-def _order(sums: np.ndarray) -> np.ndarray:
-    """An order sorting ``sums`` (a plain sort of sum and position packed in one integer
-    when they fit: several times faster than an argsort)."""
+def _sorted(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A stable order sorting ``sums``, and the sorted sums (a plain sort of sum and
+    position packed in one integer when they fit: several times faster than an argsort).
+    ``sums`` may be overwritten."""
     count = len(sums)
     bits = max(count - 1, 1).bit_length()
     if count and int(np.abs(sums).max()) < 1 << (61 - bits):
-        packed = np.sort((sums << bits) | np.arange(count, dtype=np.int64))
-        return packed & ((1 << bits) - 1)
-    return np.argsort(sums, kind="stable")
+        sums <<= bits
+        sums |= np.arange(count, dtype=np.int64)
+        sums.sort()
+        order = sums & ((1 << bits) - 1)
+        sums >>= bits
+        return order, sums
+    order = np.argsort(sums, kind="stable")
+    return order, sums[order]
 
 
 def window_subsets(
@@ -349,7 +356,7 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
             keys = tail.keys(origin, width)
             rank = (keys[lows[exact]] // width) * width
             lows[exact] = np.searchsorted(
-                keys, rank + head.last(picked[exact]) + 1 - origin, side="left")
+                keys, rank + head.lasts()[picked[exact]] + 1 - origin, side="left")
             highs[exact] = np.searchsorted(
                 keys, rank + ends[owners[exact]] - tail_size - origin, side="right")
         spans = np.maximum(highs - lows, 0)
@@ -367,7 +374,7 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         if not keep.any():
             continue
         picked, anchors, lows, spans = picked[keep], anchors[keep], lows[keep], spans[keep]
-        pair_heads, pair_tails = _fitting_pairs(head.last(picked), ends[anchors], lows, spans,
+        pair_heads, pair_tails = _fitting_pairs(head.lasts()[picked], ends[anchors], lows, spans,
                                                 tail.first, tail.lasts())
         pair_heads = picked[pair_heads]
         if len(pair_heads):
