@@ -108,7 +108,7 @@ def _after_lettering(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.D
     ``kept`` (lettered in the input) and ``left`` (still open)."""
     at_group = pd.Index(groups["group"].to_numpy()).get_indexer(members["group"].to_numpy())
     new_letter = groups["letter"].to_numpy(dtype=object)[at_group]
-    rows = _positions(selected["line"].to_numpy(dtype=np.int64), members["line"].to_numpy(dtype=np.int64))
+    rows = line_positions(selected["line"].to_numpy(dtype=np.int64), members["line"].to_numpy(dtype=np.int64))
     rows, new_letter = rows[new_letter != ""], new_letter[new_letter != ""]
     lettered = np.zeros(len(selected), dtype=bool)
     lettered[rows] = True
@@ -117,20 +117,6 @@ def _after_lettering(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.D
         left=selected["open"].to_numpy() & ~lettered,
         letter=written_texts(selected["letter"], rows, new_letter),
     )
-
-
-def _positions(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """:func:`line_positions` (``all_lines`` unique, each wanted line among them), read from a
-    table indexed by line number when the numbers are dense, as data line numbers are."""
-    if not len(all_lines) or not len(wanted):
-        return line_positions(all_lines, wanted)
-    low = all_lines.min()
-    span = int(all_lines.max() - low) + 1
-    if span > 4 * len(all_lines):
-        return line_positions(all_lines, wanted)
-    table = np.full(span, -1, dtype=np.intp)
-    table[all_lines - low] = np.arange(len(all_lines))
-    return table[wanted - low]
 
 
 def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -229,8 +215,8 @@ def _result(
 ) -> MatchResult:
     review = review_frame(proposals, lines)
     all_lines = ledger["line"].to_numpy(dtype=np.int64)
-    rows = _positions(all_lines, members["line"].to_numpy(dtype=np.int64))
-    selected_rows = _positions(all_lines, lines["line"].to_numpy(dtype=np.int64))
+    rows = line_positions(all_lines, members["line"].to_numpy(dtype=np.int64))
+    selected_rows = line_positions(all_lines, lines["line"].to_numpy(dtype=np.int64))
 
     letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
         if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
@@ -249,7 +235,7 @@ def _result(
     status[selected_rows[(lines["letter"] != "").to_numpy()]] = code[KEPT]
     proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
     proposed_lines = np.unique(np.fromiter(itertools.chain.from_iterable(proposing["lines"]), np.int64))
-    proposed_rows = _positions(all_lines, proposed_lines)
+    proposed_rows = line_positions(all_lines, proposed_lines)
     # kept letters stay kept
     status[proposed_rows[status[proposed_rows] == code[OPEN]]] = code[PROPOSED]
     status[rows] = code[LETTERED]
@@ -314,7 +300,7 @@ def _per_group(members: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="group", dtype=np.int64))
     order = _by_group_then_line(group, line)
     group, line = group[order], line[order]
-    rows = _positions(lines["line"].to_numpy(dtype=np.int64), line)
+    rows = line_positions(lines["line"].to_numpy(dtype=np.int64), line)
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     sizes = np.diff(np.r_[starts, len(group)])
     party = lines["party_id"].to_numpy()[rows]

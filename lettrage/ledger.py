@@ -92,7 +92,15 @@ def validate_frame(ledger: pd.DataFrame) -> None:
 
 def line_positions(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """The positions of the ``wanted`` line numbers (all present) among ``all_lines``
-    (unique): a binary search when they are in order, as read."""
+    (unique): read from a table indexed by line number when the numbers are dense, as data
+    line numbers are; else a binary search when they are in order, as read."""
+    if len(all_lines) and len(wanted):
+        low = int(all_lines.min())
+        span = int(all_lines.max()) - low + 1
+        if span <= 4 * len(all_lines):
+            table = np.full(span, -1, dtype=np.intp)
+            table[all_lines - low] = np.arange(len(all_lines))
+            return table[wanted - low]
     if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():
         return np.searchsorted(all_lines, wanted)
     return pd.Index(all_lines).get_indexer(wanted)

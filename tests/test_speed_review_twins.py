@@ -6,7 +6,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lettrage.engine import _by_group_then_line, _positions
+from lettrage.engine import _by_group_then_line
+from lettrage.ledger import line_positions
 from lettrage.money import format_cents, format_cents_array
 from lettrage.passes.review import (
     _KIND_ORDER,
@@ -88,10 +89,10 @@ def test_ranked_as_sorted_by_pandas(rows, top):
 
 
 @given(st.sets(st.integers(0, 60), min_size=1, max_size=30), st.data())
-def test_positions_as_line_positions(numbers, data):
+def test_line_positions_as_get_indexer(numbers, data):
     all_lines = np.array(data.draw(st.permutations(sorted(numbers))), dtype=np.int64)
     wanted = np.array(data.draw(st.lists(st.sampled_from(sorted(numbers)), max_size=20)), dtype=np.int64)
-    assert _positions(all_lines, wanted).tolist() == pd.Index(all_lines).get_indexer(wanted).tolist()
+    assert line_positions(all_lines, wanted).tolist() == pd.Index(all_lines).get_indexer(wanted).tolist()
 
 
 @given(st.lists(st.tuples(st.integers(0, 5), st.integers(-3, 10**6)), min_size=1, max_size=30, unique=True))
