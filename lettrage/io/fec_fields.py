@@ -14,6 +14,8 @@ steps aside, and the reference decides, raising the error such a line deserves.
 from __future__ import annotations
 
 import codecs
+import concurrent.futures
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +42,7 @@ _SINGLE_BYTE_CODECS = frozenset({"ascii", "cp1252", "iso8859-1", "iso8859-15"})
 # or ending with one is padded.
 _PADDING = " \t\x0b\x0c"
 _BLOCK_SIZE = 1 << 22  # bytes pyarrow parses at a time (a longer line: the reference reads)
+_HALVES_FROM = 1 << 24  # bytes of data lines above which two readers parse a half each
 
 
 @dataclass(frozen=True)
@@ -203,13 +206,58 @@ def _cut(
     Returns the values of the columns at positions ``keep``, stripped of their padding (as
     lists of chunks), and for the positions ``measure`` the byte width of their widest padded
     value (0 when none is); ``None`` when pyarrow refuses a line, or when the trailing
-    separator the first line showed turns out to hold a value on some line. Each block's raw
-    text is dropped once stripped: the file's text is never held twice.
+    separator the first line showed turns out to hold a value on some line.
 
-    pyarrow gets the bytes from the first data line on; it skips empty lines, so terminators
-    of every kind (CR, LF, CRLF, ``\\r\\r\\n``) between the data lines cost nothing. Blank
-    runs after the header (spaces, tabs, pipes) would make rows of their own: when there are
-    any, pyarrow gets a copy in which they are turned into line ends.
+    A large file is cut in two halves at a line start, each parsed by its own single-threaded
+    reader in a thread of its own (pyarrow works without the GIL): the halves' chunks are
+    joined in file order, so the values are those of one reader.
+    """
+    cut = functools.partial(_cut_part, layout=layout, columns=columns, keep=keep,
+                            measure=measure, codec=codec)
+    parts = _parts(layout)
+    if len(parts) == 1:
+        found = [cut(parts[0])]
+    else:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(parts)) as pool:
+            found = list(pool.map(cut, parts))
+    stripped: dict[int, list] = {position: [] for position in keep}
+    widths = dict.fromkeys(measure, 0)
+    for part in found:
+        if part is None:
+            return None
+        for position, chunks in part[0].items():
+            stripped[position] += chunks
+        for position, width in part[1].items():
+            widths[position] = max(widths[position], width)
+    return stripped, widths
+
+
+def _parts(layout: FecLayout) -> list[memoryview | np.ndarray]:
+    """The bytes of the data lines (see :func:`_data_lines`), in two halves cut at the start
+    of a data line when they weigh more than :data:`_HALVES_FROM`, else in one piece."""
+    lines = _data_lines(layout)
+    if len(lines) <= _HALVES_FROM:
+        return [lines]
+    first = int(layout.starts[0])
+    middle = int(np.searchsorted(layout.starts, first + len(lines) // 2))
+    if middle >= len(layout.starts):
+        return [lines]
+    at = int(layout.starts[middle])
+    if layout.data.startswith(UTF8_BOM, at):
+        return [lines]  # pyarrow would drop a BOM that opens its input
+    return [lines[: at - first], lines[at - first :]]
+
+
+def _cut_part(
+    lines: memoryview | np.ndarray, *, layout: FecLayout, columns: int, keep: list[int],
+    measure: tuple[int, ...], codec: str,
+) -> tuple[dict[int, list], dict[int, int]] | None:
+    """:func:`_cut` of some whole data lines, by one reader.
+
+    Each block's raw text is dropped once stripped: the file's text is never held twice.
+    pyarrow skips empty lines, so terminators of every kind (CR, LF, CRLF, ``\\r\\r\\n``)
+    between the data lines cost nothing. Blank runs after the header (spaces, tabs, pipes)
+    would make rows of their own: :func:`_data_lines` turns them into line ends.
     """
     names = [f"c{i}" for i in range(columns)]
     # A trailing separator the header lacks: the extra last column must be blank everywhere.
@@ -219,7 +267,7 @@ def _cut(
     widths = dict.fromkeys(measure, 0)
     try:
         reader = pacsv.open_csv(
-            pa.BufferReader(pa.py_buffer(_data_lines(layout))),
+            pa.BufferReader(pa.py_buffer(lines)),
             memory_pool=_parser_pool(),
             read_options=pacsv.ReadOptions(
                 column_names=names,
