@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from lettrage.errors import FecError
-from lettrage.io.fec_layout import UTF8_BOM, FecLayout
+from lettrage.io.fec_layout import UTF8_BOM, FecLayout, opens_with
 
 #: The fields the reader turns into columns (absent ones read as '').
 TEXT_FIELDS: tuple[str, ...] = (
@@ -162,13 +162,13 @@ def fast_field_texts(layout: FecLayout) -> FieldTexts | None:
         return None
     data, sep = layout.data, layout.separator
     first, first_end = int(layout.starts[0]), int(layout.ends[0])
-    if data.startswith(UTF8_BOM, first):
+    if opens_with(data, UTF8_BOM, first):
         return None  # pyarrow would drop a BOM that opens its input; the reference keeps it
 
     # The field count of the first line tells the file's style; every other line must share
     # it (pyarrow refuses a row of another count, and the reference takes over).
     width = len(layout.header)
-    count = data.count(sep, first, first_end) + 1
+    count = data[first:first_end].count(sep) + 1
     if count == width:
         columns = width
     elif count == width + 1 and not data[first:first_end].rsplit(sep, 1)[1].strip():
@@ -243,7 +243,7 @@ def _parts(layout: FecLayout) -> list[memoryview | np.ndarray]:
     if middle >= len(layout.starts):
         return [lines]
     at = int(layout.starts[middle])
-    if layout.data.startswith(UTF8_BOM, at):
+    if opens_with(layout.data, UTF8_BOM, at):
         return [lines]  # pyarrow would drop a BOM that opens its input
     return [lines[: at - first], lines[at - first :]]
 
@@ -349,6 +349,15 @@ def _strip(column: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(column)
 
 
+def _line_ends(data: memoryview) -> int:
+    """How many CR and LF bytes ``data`` holds (a block at a time: no copy of a mapped file)."""
+    count = 0
+    for begin in range(0, len(data), _BLOCK_SIZE):
+        block = data[begin : begin + _BLOCK_SIZE].tobytes()
+        count += block.count(b"\n") + block.count(b"\r")
+    return count
+
+
 def _data_lines(layout: FecLayout) -> memoryview | np.ndarray:
     """The bytes from the first data line on, with anything but data lines and CR/LF as LF."""
     data = layout.data
@@ -356,7 +365,7 @@ def _data_lines(layout: FecLayout) -> memoryview | np.ndarray:
     if not layout.blank_after:
         return memoryview(data)[first:]  # only data lines and line ends: no copy
     content = int((layout.ends - layout.starts).sum())
-    line_ends = data.count(b"\n", first) + data.count(b"\r", first)
+    line_ends = _line_ends(memoryview(data)[first:])
     if content + line_ends == len(data) - first:
         return memoryview(data)[first:]  # no blank run after the header: no copy
     # Overwrite every byte between two data lines, and after the last, with LF.
