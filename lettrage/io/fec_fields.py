@@ -55,11 +55,15 @@ class FieldTexts:
         padding ('' on every line when the file lacks the field).
     letter_width, letter_date_width : byte width of the EcritureLet / DateLet columns when
         the file pads them with spaces (0 when no value is padded).
+    letter_spans : where EcritureLet and DateLet start and end on each line, in bytes back
+        from the line's end (rows: letter start, letter end, date start, date end), int32;
+        ``None`` when the fields were cut the reference way.
     """
 
     columns: dict[str, pd.Series]
     letter_width: int
     letter_date_width: int
+    letter_spans: np.ndarray | None = None
 
 
 def field_texts(layout: FecLayout, *, fast: bool = True) -> FieldTexts:
@@ -184,7 +188,10 @@ def fast_field_texts(layout: FecLayout) -> FieldTexts | None:
     cut = _cut(layout, columns, sorted(set(wanted.values())), letters, codec)
     if cut is None:
         return None
-    stripped, widths = cut
+    stripped, widths = cut.stripped, cut.widths
+    spans = np.concatenate(cut.spans, axis=1) if cut.spans else None
+    if spans is None or spans.shape[1] != size:
+        return None
     texts: dict[str, pd.Series] = {}
     for field in TEXT_FIELDS:
         position = wanted.get(field)
@@ -195,18 +202,28 @@ def fast_field_texts(layout: FecLayout) -> FieldTexts | None:
         if len(column) != size:
             return None
         texts[field] = pd.Series(pd.array(column, dtype=text_dtype))
-    return FieldTexts(texts, widths[letters[0]], widths[letters[1]])
+    return FieldTexts(texts, widths[letters[0]], widths[letters[1]], spans)
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """The data lines as pyarrow cut them (see :func:`_cut`)."""
+
+    stripped: dict[int, list]  # kept position -> chunks of its values, stripped
+    widths: dict[int, int]  # measured position -> widest padded value, in bytes
+    spans: list[np.ndarray]  # chunks of the measured fields' spans (see _spans)
 
 
 def _cut(
     layout: FecLayout, columns: int, keep: list[int], measure: tuple[int, ...], codec: str
-) -> tuple[dict[int, list], dict[int, int]] | None:
+) -> _Cut | None:
     """The fields of the data lines, cut by pyarrow a block of lines at a time.
 
     Returns the values of the columns at positions ``keep``, stripped of their padding (as
     lists of chunks), and for the positions ``measure`` the byte width of their widest padded
-    value (0 when none is); ``None`` when pyarrow refuses a line, or when the trailing
-    separator the first line showed turns out to hold a value on some line.
+    value (0 when none is) and where they stand on each line; ``None`` when pyarrow refuses
+    a line, or when the trailing separator the first line showed turns out to hold a value
+    on some line.
 
     A large file is cut in two halves at a line start, each parsed by its own single-threaded
     reader in a thread of its own (pyarrow works without the GIL): the halves' chunks are
@@ -220,16 +237,15 @@ def _cut(
     else:
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(parts)) as pool:
             found = list(pool.map(cut, parts))
-    stripped: dict[int, list] = {position: [] for position in keep}
-    widths = dict.fromkeys(measure, 0)
-    for part in found:
-        if part is None:
-            return None
-        for position, chunks in part[0].items():
-            stripped[position] += chunks
-        for position, width in part[1].items():
-            widths[position] = max(widths[position], width)
-    return stripped, widths
+    if any(part is None for part in found):
+        return None
+    return _Cut(
+        stripped={position: [chunk for part in found for chunk in part.stripped[position]]
+                  for position in keep},
+        widths={position: max(part.widths[position] for part in found)
+                for position in measure},
+        spans=[chunk for part in found for chunk in part.spans],
+    )
 
 
 def _parts(layout: FecLayout) -> list[memoryview | np.ndarray]:
@@ -251,7 +267,7 @@ def _parts(layout: FecLayout) -> list[memoryview | np.ndarray]:
 def _cut_part(
     lines: memoryview | np.ndarray, *, layout: FecLayout, columns: int, keep: list[int],
     measure: tuple[int, ...], codec: str,
-) -> tuple[dict[int, list], dict[int, int]] | None:
+) -> _Cut | None:
     """:func:`_cut` of some whole data lines, by one reader.
 
     Each block's raw text is dropped once stripped: the file's text is never held twice.
@@ -265,6 +281,9 @@ def _cut_part(
     single_byte = codec in _SINGLE_BYTE_CODECS
     stripped: dict[int, list] = {position: [] for position in keep}
     widths = dict.fromkeys(measure, 0)
+    spans: list[np.ndarray] = []
+    # The fields after a measured one are read too: their widths say where it stands.
+    include = sorted(set(keep) | set(range(min(measure), columns)))
     try:
         reader = pacsv.open_csv(
             pa.BufferReader(pa.py_buffer(lines)),
@@ -287,7 +306,7 @@ def _cut_part(
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.large_string() for name in names},
-                include_columns=[names[i] for i in keep + extra],
+                include_columns=[names[i] for i in include],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 check_utf8=True,
@@ -306,11 +325,36 @@ def _cut_part(
                                       pc.binary_length(raw))
                 widest = pc.max(pc.if_else(padded, lengths, 0)).as_py()
                 widths[position] = max(widths[position], int(widest or 0))
+            spans.append(_spans(batch, names, measure, single_byte, columns))
             for position in keep:
                 stripped[position].append(_strip(batch.column(names[position])))
     except (pa.ArrowException, ValueError):
         return None
-    return stripped, widths
+    return _Cut(stripped, widths, spans)
+
+
+def _spans(
+    batch: pa.RecordBatch, names: list[str], measure: tuple[int, ...], single_byte: bool,
+    columns: int,
+) -> np.ndarray:
+    """Where the fields at positions ``measure`` start and end on each line of ``batch``, in
+    the file's bytes back from the line's end: a row of starts and a row of ends per position.
+
+    A field ends before the fields after it and their separators, as read (unstripped):
+    every line has ``columns`` fields, or pyarrow would have refused it.
+    """
+    found = np.empty((2 * len(measure), batch.num_rows), dtype=np.int32)
+    back = np.zeros(batch.num_rows, dtype=np.int32)  # bytes after the field's end
+    for position in range(columns - 1, min(measure) - 1, -1):
+        raw = batch.column(names[position])
+        # The width in the file's bytes: one per character in a single-byte encoding.
+        width = (pc.utf8_length(raw) if single_byte else pc.binary_length(raw)).to_numpy()
+        for which, measured in enumerate(measure):
+            if measured == position:
+                found[2 * which] = back + width
+                found[2 * which + 1] = back
+        back += width.astype(np.int32) + 1  # the field and the separator before it
+    return found
 
 
 def _parser_pool() -> pa.MemoryPool:

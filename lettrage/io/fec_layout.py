@@ -99,6 +99,9 @@ class FecLayout:
         even on a line whose field was full, hence showed no padding.
     blank_after : whether runs of spaces, tabs or pipes alone (blank lines) stand after the
         first data line (True when not known).
+    letter_spans : where EcritureLet and DateLet start and end on each data line, in bytes
+        back from the line's end (rows: letter start, letter end, date start, date end), when
+        the reader measured them; ``None``: the writer finds them by the separators.
     """
 
     path: str
@@ -115,6 +118,7 @@ class FecLayout:
     letter_width: int = 0
     letter_date_width: int = 0
     blank_after: bool = True
+    letter_spans: np.ndarray | None = None
 
     def __deepcopy__(self, memo: dict) -> FecLayout:
         # Immutable: pandas copies DataFrame.attrs deeply; sharing is safe and cheap.

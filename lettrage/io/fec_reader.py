@@ -204,6 +204,7 @@ def _build_frame(
         original_letter_dates=frame["letter_date"].to_numpy(copy=True),
         letter_width=fields.letter_width,
         letter_date_width=fields.letter_date_width,
+        letter_spans=fields.letter_spans,
     )
     frame.attrs[ATTR_DATE_FORMAT] = date_format
     frame.attrs[ATTR_FAULTS] = faults_frame(log.faults)
