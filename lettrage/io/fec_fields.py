@@ -14,6 +14,8 @@ steps aside, and the reference decides, raising the error such a line deserves.
 from __future__ import annotations
 
 import codecs
+import concurrent.futures
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from lettrage.errors import FecError
-from lettrage.io.fec_layout import UTF8_BOM, FecLayout
+from lettrage.io.fec_layout import UTF8_BOM, FecLayout, opens_with
 
 #: The fields the reader turns into columns (absent ones read as '').
 TEXT_FIELDS: tuple[str, ...] = (
@@ -40,6 +42,7 @@ _SINGLE_BYTE_CODECS = frozenset({"ascii", "cp1252", "iso8859-1", "iso8859-15"})
 # or ending with one is padded.
 _PADDING = " \t\x0b\x0c"
 _BLOCK_SIZE = 1 << 22  # bytes pyarrow parses at a time (a longer line: the reference reads)
+_HALVES_FROM = 1 << 24  # bytes of data lines above which two readers parse a half each
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,15 @@ class FieldTexts:
         padding ('' on every line when the file lacks the field).
     letter_width, letter_date_width : byte width of the EcritureLet / DateLet columns when
         the file pads them with spaces (0 when no value is padded).
+    letter_spans : where EcritureLet and DateLet start and end on each line, in bytes back
+        from the line's end (rows: letter start, letter end, date start, date end), int32;
+        ``None`` when the fields were cut the reference way.
     """
 
     columns: dict[str, pd.Series]
     letter_width: int
     letter_date_width: int
+    letter_spans: np.ndarray | None = None
 
 
 def field_texts(layout: FecLayout, *, fast: bool = True) -> FieldTexts:
@@ -159,13 +166,13 @@ def fast_field_texts(layout: FecLayout) -> FieldTexts | None:
         return None
     data, sep = layout.data, layout.separator
     first, first_end = int(layout.starts[0]), int(layout.ends[0])
-    if data.startswith(UTF8_BOM, first):
+    if opens_with(data, UTF8_BOM, first):
         return None  # pyarrow would drop a BOM that opens its input; the reference keeps it
 
     # The field count of the first line tells the file's style; every other line must share
     # it (pyarrow refuses a row of another count, and the reference takes over).
     width = len(layout.header)
-    count = data.count(sep, first, first_end) + 1
+    count = data[first:first_end].count(sep) + 1
     if count == width:
         columns = width
     elif count == width + 1 and not data[first:first_end].rsplit(sep, 1)[1].strip():
@@ -181,7 +188,10 @@ def fast_field_texts(layout: FecLayout) -> FieldTexts | None:
     cut = _cut(layout, columns, sorted(set(wanted.values())), letters, codec)
     if cut is None:
         return None
-    stripped, widths = cut
+    stripped, widths = cut.stripped, cut.widths
+    spans = np.concatenate(cut.spans, axis=1) if cut.spans else None
+    if spans is None or spans.shape[1] != size:
+        return None
     texts: dict[str, pd.Series] = {}
     for field in TEXT_FIELDS:
         position = wanted.get(field)
@@ -192,24 +202,78 @@ def fast_field_texts(layout: FecLayout) -> FieldTexts | None:
         if len(column) != size:
             return None
         texts[field] = pd.Series(pd.array(column, dtype=text_dtype))
-    return FieldTexts(texts, widths[letters[0]], widths[letters[1]])
+    return FieldTexts(texts, widths[letters[0]], widths[letters[1]], spans)
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """The data lines as pyarrow cut them (see :func:`_cut`)."""
+
+    stripped: dict[int, list]  # kept position -> chunks of its values, stripped
+    widths: dict[int, int]  # measured position -> widest padded value, in bytes
+    spans: list[np.ndarray]  # chunks of the measured fields' spans (see _spans)
 
 
 def _cut(
     layout: FecLayout, columns: int, keep: list[int], measure: tuple[int, ...], codec: str
-) -> tuple[dict[int, list], dict[int, int]] | None:
+) -> _Cut | None:
     """The fields of the data lines, cut by pyarrow a block of lines at a time.
 
     Returns the values of the columns at positions ``keep``, stripped of their padding (as
     lists of chunks), and for the positions ``measure`` the byte width of their widest padded
-    value (0 when none is); ``None`` when pyarrow refuses a line, or when the trailing
-    separator the first line showed turns out to hold a value on some line. Each block's raw
-    text is dropped once stripped: the file's text is never held twice.
+    value (0 when none is) and where they stand on each line; ``None`` when pyarrow refuses
+    a line, or when the trailing separator the first line showed turns out to hold a value
+    on some line.
 
-    pyarrow gets the bytes from the first data line on; it skips empty lines, so terminators
-    of every kind (CR, LF, CRLF, ``\\r\\r\\n``) between the data lines cost nothing. Blank
-    runs after the header (spaces, tabs, pipes) would make rows of their own: when there are
-    any, pyarrow gets a copy in which they are turned into line ends.
+    A large file is cut in two halves at a line start, each parsed by its own single-threaded
+    reader in a thread of its own (pyarrow works without the GIL): the halves' chunks are
+    joined in file order, so the values are those of one reader.
+    """
+    cut = functools.partial(_cut_part, layout=layout, columns=columns, keep=keep,
+                            measure=measure, codec=codec)
+    parts = _parts(layout)
+    if len(parts) == 1:
+        found = [cut(parts[0])]
+    else:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(parts)) as pool:
+            found = list(pool.map(cut, parts))
+    if any(part is None for part in found):
+        return None
+    return _Cut(
+        stripped={position: [chunk for part in found for chunk in part.stripped[position]]
+                  for position in keep},
+        widths={position: max(part.widths[position] for part in found)
+                for position in measure},
+        spans=[chunk for part in found for chunk in part.spans],
+    )
+
+
+def _parts(layout: FecLayout) -> list[memoryview | np.ndarray]:
+    """The bytes of the data lines (see :func:`_data_lines`), in two halves cut at the start
+    of a data line when they weigh more than :data:`_HALVES_FROM`, else in one piece."""
+    lines = _data_lines(layout)
+    if len(lines) <= _HALVES_FROM:
+        return [lines]
+    first = int(layout.starts[0])
+    middle = int(np.searchsorted(layout.starts, first + len(lines) // 2))
+    if middle >= len(layout.starts):
+        return [lines]
+    at = int(layout.starts[middle])
+    if opens_with(layout.data, UTF8_BOM, at):
+        return [lines]  # pyarrow would drop a BOM that opens its input
+    return [lines[: at - first], lines[at - first :]]
+
+
+def _cut_part(
+    lines: memoryview | np.ndarray, *, layout: FecLayout, columns: int, keep: list[int],
+    measure: tuple[int, ...], codec: str,
+) -> _Cut | None:
+    """:func:`_cut` of some whole data lines, by one reader.
+
+    Each block's raw text is dropped once stripped: the file's text is never held twice.
+    pyarrow skips empty lines, so terminators of every kind (CR, LF, CRLF, ``\\r\\r\\n``)
+    between the data lines cost nothing. Blank runs after the header (spaces, tabs, pipes)
+    would make rows of their own: :func:`_data_lines` turns them into line ends.
     """
     names = [f"c{i}" for i in range(columns)]
     # A trailing separator the header lacks: the extra last column must be blank everywhere.
@@ -217,9 +281,12 @@ def _cut(
     single_byte = codec in _SINGLE_BYTE_CODECS
     stripped: dict[int, list] = {position: [] for position in keep}
     widths = dict.fromkeys(measure, 0)
+    spans: list[np.ndarray] = []
+    # The fields after a measured one are read too: their widths say where it stands.
+    include = sorted(set(keep) | set(range(min(measure), columns)))
     try:
         reader = pacsv.open_csv(
-            pa.BufferReader(pa.py_buffer(_data_lines(layout))),
+            pa.BufferReader(pa.py_buffer(lines)),
             memory_pool=_parser_pool(),
             read_options=pacsv.ReadOptions(
                 column_names=names,
@@ -239,7 +306,7 @@ def _cut(
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.large_string() for name in names},
-                include_columns=[names[i] for i in keep + extra],
+                include_columns=[names[i] for i in include],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 check_utf8=True,
@@ -258,11 +325,36 @@ def _cut(
                                       pc.binary_length(raw))
                 widest = pc.max(pc.if_else(padded, lengths, 0)).as_py()
                 widths[position] = max(widths[position], int(widest or 0))
+            spans.append(_spans(batch, names, measure, single_byte, columns))
             for position in keep:
                 stripped[position].append(_strip(batch.column(names[position])))
     except (pa.ArrowException, ValueError):
         return None
-    return stripped, widths
+    return _Cut(stripped, widths, spans)
+
+
+def _spans(
+    batch: pa.RecordBatch, names: list[str], measure: tuple[int, ...], single_byte: bool,
+    columns: int,
+) -> np.ndarray:
+    """Where the fields at positions ``measure`` start and end on each line of ``batch``, in
+    the file's bytes back from the line's end: a row of starts and a row of ends per position.
+
+    A field ends before the fields after it and their separators, as read (unstripped):
+    every line has ``columns`` fields, or pyarrow would have refused it.
+    """
+    found = np.empty((2 * len(measure), batch.num_rows), dtype=np.int32)
+    back = np.zeros(batch.num_rows, dtype=np.int32)  # bytes after the field's end
+    for position in range(columns - 1, min(measure) - 1, -1):
+        raw = batch.column(names[position])
+        # The width in the file's bytes: one per character in a single-byte encoding.
+        width = (pc.utf8_length(raw) if single_byte else pc.binary_length(raw)).to_numpy()
+        for which, measured in enumerate(measure):
+            if measured == position:
+                found[2 * which] = back + width
+                found[2 * which + 1] = back
+        back += width.astype(np.int32) + 1  # the field and the separator before it
+    return found
 
 
 def _parser_pool() -> pa.MemoryPool:
@@ -301,6 +393,15 @@ def _strip(column: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(column)
 
 
+def _line_ends(data: memoryview) -> int:
+    """How many CR and LF bytes ``data`` holds (a block at a time: no copy of a mapped file)."""
+    count = 0
+    for begin in range(0, len(data), _BLOCK_SIZE):
+        block = data[begin : begin + _BLOCK_SIZE].tobytes()
+        count += block.count(b"\n") + block.count(b"\r")
+    return count
+
+
 def _data_lines(layout: FecLayout) -> memoryview | np.ndarray:
     """The bytes from the first data line on, with anything but data lines and CR/LF as LF."""
     data = layout.data
@@ -308,7 +409,7 @@ def _data_lines(layout: FecLayout) -> memoryview | np.ndarray:
     if not layout.blank_after:
         return memoryview(data)[first:]  # only data lines and line ends: no copy
     content = int((layout.ends - layout.starts).sum())
-    line_ends = data.count(b"\n", first) + data.count(b"\r", first)
+    line_ends = _line_ends(memoryview(data)[first:])
     if content + line_ends == len(data) - first:
         return memoryview(data)[first:]  # no blank run after the header: no copy
     # Overwrite every byte between two data lines, and after the last, with LF.

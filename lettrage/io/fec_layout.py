@@ -6,7 +6,9 @@ bytes, so that the reader can parse them and the writer can give every byte back
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import itertools
+import mmap
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ import pyarrow as pa
 from lettrage.errors import FecError
 
 UTF8_BOM = b"\xef\xbb\xbf"
+#: The bytes of a file: read into memory, or the file mapped read-only (``read_fec``).
+FileBytes = bytes | mmap.mmap
 SEPARATORS = (b"\t", b"|")
 _TERMINATOR = re.compile(rb"\r\r\n|\r\n|\n|\r")
 _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
@@ -78,7 +82,8 @@ class FecLayout:
     Attributes
     ----------
     path : the file's name, for messages.
-    data : every byte of the file, as read.
+    data : every byte of the file, as read: ``bytes``, or the file mapped read-only (the
+        file must then stay as it is while the layout is in use).
     encoding : the text encoding used to decode fields.
     separator : ``b"\\t"`` or ``b"|"``.
     header : the raw header cells, decoded.
@@ -94,10 +99,13 @@ class FecLayout:
         even on a line whose field was full, hence showed no padding.
     blank_after : whether runs of spaces, tabs or pipes alone (blank lines) stand after the
         first data line (True when not known).
+    letter_spans : where EcritureLet and DateLet start and end on each data line, in bytes
+        back from the line's end (rows: letter start, letter end, date start, date end), when
+        the reader measured them; ``None``: the writer finds them by the separators.
     """
 
     path: str
-    data: bytes
+    data: FileBytes
     encoding: str
     separator: bytes
     header: tuple[str, ...]
@@ -110,10 +118,20 @@ class FecLayout:
     letter_width: int = 0
     letter_date_width: int = 0
     blank_after: bool = True
+    letter_spans: np.ndarray | None = None
 
     def __deepcopy__(self, memo: dict) -> FecLayout:
         # Immutable: pandas copies DataFrame.attrs deeply; sharing is safe and cheap.
         return self
+
+    def __copy__(self) -> FecLayout:
+        return self
+
+    def __reduce__(self) -> tuple:
+        # A mapped file cannot be pickled: its bytes are.
+        values = [getattr(self, field.name) for field in dataclasses.fields(self)]
+        return FecLayout, tuple(bytes(value) if isinstance(value, mmap.mmap) else value
+                                for value in values)
 
     @cached_property
     def _terminator_ends(self) -> np.ndarray:
@@ -128,7 +146,21 @@ class FecLayout:
         return self.physical_line(self.starts[np.asarray(data_lines) - 1])
 
 
-def decode_check(data: bytes, path: str, encoding: str | None) -> str:
+def opens_with(data: FileBytes, prefix: bytes, at: int = 0) -> bool:
+    """``data.startswith(prefix, at)``, for a mapped file too."""
+    return data[at : at + len(prefix)] == prefix
+
+
+def _is_ascii(data: FileBytes) -> bool:
+    """``data.isascii()``, for a mapped file too (a block at a time, no copy)."""
+    if isinstance(data, bytes):
+        return data.isascii()
+    raw = np.frombuffer(data, dtype=np.uint8)
+    return all(raw[begin : begin + _BLOCK].max(initial=0) < 0x80
+               for begin in range(0, len(raw), _BLOCK))
+
+
+def decode_check(data: FileBytes, path: str, encoding: str | None) -> str:
     """Choose the file's text encoding, or fail with the line of the first bad byte.
 
     Auto-detection: a UTF-8 BOM or valid UTF-8 gives UTF-8; otherwise bytes in 0x80–0x9F
@@ -143,7 +175,7 @@ def decode_check(data: bytes, path: str, encoding: str | None) -> str:
         )
     if encoding is not None:
         candidates = [encoding]
-    elif data.startswith(UTF8_BOM):
+    elif opens_with(data, UTF8_BOM):
         candidates = ["utf-8-sig"]
     else:
         candidates = ["utf-8", ""]  # the second one chosen if UTF-8 fails (see below)
@@ -171,20 +203,20 @@ def decode_check(data: bytes, path: str, encoding: str | None) -> str:
     )
 
 
-def _decode_all(data: bytes, name: str) -> None:
+def _decode_all(data: FileBytes, name: str) -> None:
     """Decode ``data`` as ``name`` to check it, raising the ``UnicodeDecodeError`` of
     ``data.decode(name)`` (its ``start`` included); the text is dropped as it goes (a whole
     file's text can weigh four times its bytes)."""
     codec = codecs.lookup(name).name
     if codec not in _LINE_SAFE_CODECS:
-        data.decode(name)
+        str(memoryview(data), name)
         return
-    if data.isascii():
+    if _is_ascii(data):
         return  # every one of those codecs reads ASCII as is
     skip = 0
     if codec == "utf-8-sig":
         # That codec drops a leading BOM, then counts error offsets from after it.
-        codec, skip = "utf-8", len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+        codec, skip = "utf-8", len(UTF8_BOM) if opens_with(data, UTF8_BOM) else 0
     if codec == "utf-8" and _valid_utf8(memoryview(data)[skip:]):
         return
     view = memoryview(data)
@@ -285,14 +317,14 @@ def terminator_ends(data: bytes) -> np.ndarray:
     return eol[~held] + 1
 
 
-def detect_layout(data: bytes, path: str, encoding: str | None = None) -> FecLayout:
+def detect_layout(data: FileBytes, path: str, encoding: str | None = None) -> FecLayout:
     """Find encoding, separator, header and data lines of a FEC file held in ``data``."""
     if _NOT_SPACE.search(data) is None:
         raise FecError("empty file: no header line", file=path)
     chosen = decode_check(data, path, encoding)
     starts, ends = content_runs(data)
     blank = blank_runs(data, starts, ends)
-    if data.startswith(UTF8_BOM) and len(starts) and starts[0] == 0:
+    if opens_with(data, UTF8_BOM) and len(starts) and starts[0] == 0:
         bom_only = ends[0] == len(UTF8_BOM)
         starts = starts.copy()
         starts[0] = len(UTF8_BOM)

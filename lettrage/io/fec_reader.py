@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import mmap
 import os
 import re
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ import pyarrow.compute as pc
 
 from lettrage.errors import Fault, FecError
 from lettrage.io.fec_fields import field_texts
-from lettrage.io.fec_layout import FecLayout, detect_layout
+from lettrage.io.fec_layout import FecLayout, FileBytes, detect_layout
 from lettrage.io.fec_values import parse_amounts, parse_dates
 from lettrage.ledger import (
     ATTR_DATE_FORMAT,
@@ -59,12 +60,21 @@ def read_fec(
     """
     name = os.fspath(path)
     try:
-        with open(name, "rb") as handle:
-            data = handle.read()
+        data = _file_bytes(name)
     except OSError as exc:
         raise FecError(f"cannot read the file: {exc.strerror}", file=name) from None
     layout = detect_layout(data, name, encoding)
     return _build_frame(layout, accounts)
+
+
+def _file_bytes(name: str) -> FileBytes:
+    """The file mapped read-only: its bytes are read where the system caches them, and no
+    memory is filled with a copy first. A file that cannot be mapped (empty, a pipe) is read."""
+    with open(name, "rb") as handle:
+        try:
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return handle.read()
 
 
 class _FaultLog:
@@ -194,6 +204,7 @@ def _build_frame(
         original_letter_dates=frame["letter_date"].to_numpy(copy=True),
         letter_width=fields.letter_width,
         letter_date_width=fields.letter_date_width,
+        letter_spans=fields.letter_spans,
     )
     frame.attrs[ATTR_DATE_FORMAT] = date_format
     frame.attrs[ATTR_FAULTS] = faults_frame(log.faults)

@@ -160,6 +160,7 @@ class _Shapes:
 
     data: np.ndarray  # the column's bytes, then a few zeros (so that every gather is inside)
     starts: np.ndarray
+    ends: np.ndarray
     lengths: np.ndarray
     non_digits: np.ndarray  # bytes of each value that are not ASCII digits
 
@@ -169,22 +170,27 @@ class _Shapes:
         offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
         buffers = array.buffers()
         offsets = np.frombuffer(buffers[1], dtype=offset_type)
-        offsets = offsets[array.offset : array.offset + len(array) + 1].astype(np.int64)
+        offsets = offsets[array.offset : array.offset + len(array) + 1].astype(
+            np.int64, copy=False)
         raw = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else []
         data = np.zeros(len(raw) + 8, dtype=np.uint8)
         data[: len(raw)] = raw
         starts, ends = offsets[:-1], offsets[1:]
+        lengths = ends - starts
         non_digits = np.zeros(len(starts), dtype=np.int64)
-        if count:
-            non_digit = (data < 48) | (data > 57)  # 48..57: '0'..'9'
-            seen = np.zeros(len(data) + 1, dtype=np.int32 if len(data) < 2**31 else np.int64)
-            np.cumsum(non_digit, out=seen[1:])
-            non_digits = (seen[ends] - seen[starts]).astype(np.int64)
-        return cls(data, starts, ends - starts, non_digits)
+        if count and len(starts):
+            # 48..57: '0'..'9'; the padding after the column's bytes is not counted.
+            non_digit = np.subtract(data[: int(ends[-1]) + 1], 48, dtype=np.uint8) > 9
+            non_digit[-1] = False
+            # Each value's count, summed where it lies (no running count of every byte);
+            # reduceat gives an empty value the byte at its offset: 0 instead.
+            np.add.reduceat(non_digit, starts, dtype=np.int64, out=non_digits)
+            non_digits[lengths == 0] = 0
+        return cls(data, starts, ends, lengths, non_digits)
 
     def byte(self, at: np.ndarray) -> np.ndarray:
         """The byte at offsets ``at`` (0 past the column's end)."""
-        return self.data[np.clip(at, 0, len(self.data) - 1)]
+        return np.take(self.data, at, mode="clip")
 
     def digits(self, first: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
         """The number the ``count`` bytes from offsets ``first`` on write, and whether they
@@ -231,14 +237,14 @@ def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
     if arrow is None:
         return reference_parse_amounts(texts)
     shape = _Shapes.of(arrow)
-    starts, lengths = shape.starts, shape.lengths
-    negative = (lengths > 0) & (shape.byte(starts) == ord("-"))
-    point = shape.byte(starts + lengths - 3)
+    lengths = shape.lengths
+    negative = (lengths > 0) & (shape.byte(shape.starts) == ord("-"))
+    at = shape.ends - 3  # the point of '1437,12', then its two decimals
+    point = shape.byte(at)
     unit_digits = lengths - negative
     # '1437,12': the point three bytes from the end, the only non-digit but a leading '-'.
     cents = (((point == ord(",")) | (point == ord(".")))
-             & (shape.non_digits == 1 + negative) & (unit_digits - 3 >= 1)
-             & (unit_digits - 3 <= 16))
+             & (shape.non_digits - negative == 1) & (unit_digits >= 4) & (unit_digits <= 19))
     units = (shape.non_digits == negative) & (unit_digits >= 1) & (unit_digits <= 16)
     size = len(arrow)
     values = np.zeros(size, dtype=np.int64)
@@ -246,13 +252,18 @@ def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
         # The units: all but the point and cents (a cut character elsewhere is masked below).
         heads = pc.binary_slice(arrow.view(pa.large_binary()), 0, -3).view(pa.large_string())
         head = pc.cast(pc.if_else(pa.array(cents), heads, "0"), pa.int64()).to_numpy()
-        ends = starts + lengths
-        hundredths = (shape.byte(ends - 2).astype(np.int64) - 48) * 10 + shape.byte(ends - 1) - 48
-        magnitude = np.abs(head) * 100 + hundredths
-        values = np.where(cents, np.where(negative, -magnitude, magnitude), values)
+        values = np.abs(head)  # worked in place from here: few temporaries of a whole column
+        values *= 100
+        at += 1
+        values += shape.byte(at) * np.int64(10)
+        at += 1
+        values += shape.byte(at)
+        values -= ord("0") * 11  # both decimals were ASCII digits
+        np.negative(values, out=values, where=negative)
+        values *= cents  # 0 where the value is not of that shape
     if units.any():
         whole = pc.cast(pc.if_else(pa.array(units), arrow, "0"), pa.int64()).to_numpy()
-        values = np.where(units, whole * 100, values)
+        np.copyto(values, np.multiply(whole, 100), where=units)
     dotted = bool((cents & (point == ord("."))).any())
     bad = np.zeros(size, dtype=bool)
     reasons = _no_reasons(size)

@@ -231,6 +231,17 @@ def _field_spans(
     return starts, ends, complete
 
 
+def _measured_spans(
+    layout: FecLayout, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_field_spans` of the letter and date fields, from the spans the reader measured
+    (every line read that way holds both fields)."""
+    assert layout.letter_spans is not None
+    line_ends = layout.ends[rows]
+    spans = layout.letter_spans[:, rows]
+    return (line_ends - spans[0::2], line_ends - spans[1::2], np.ones(len(rows), dtype=bool))
+
+
 def _values_table(
     values: list[bytes], codes: np.ndarray, field_starts: np.ndarray, field_ends: np.ndarray,
     raw: np.ndarray, width: int,
@@ -294,7 +305,9 @@ def _assemble(
     date_values = [_date_bytes(np.int64(value).view("datetime64[s]"), date_format)
                    for value in unique_dates.tolist()]
 
-    starts, ends, complete = _field_spans(layout, rows, (letter_at, date_at))
+    starts, ends, complete = (
+        _field_spans(layout, rows, (letter_at, date_at)) if layout.letter_spans is None
+        else _measured_spans(layout, rows))
     whole = ~complete
     short = np.zeros(len(new_letter), dtype=bool)
     short[rows[whole]] = True
