@@ -22,6 +22,7 @@ import copy
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -429,32 +430,75 @@ def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
 def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFrame:
     """:func:`document_keys`; ``columns``: the texts of the lines when read for other uses
     too. Keys and numbers are codes (see :func:`_own_codes`) until the end."""
-    own, strings = _own_codes(lines, columns)
-    return _documents_of(lines, own, strings)
+    return _documents_of([_PartDocuments.of(lines, *_own_codes(lines, columns))], lines)
 
 
-def _documents_of(lines: pd.DataFrame, own: pd.DataFrame, strings: pa.Array) -> pd.DataFrame:
-    """:func:`document_keys` of ``lines`` from their :func:`_own_codes` (``strings`` sorted,
-    ``""`` among them)."""
-    own = own[_is_document_key(strings)[own["key"].to_numpy()]]
-    rows = line_positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
-    own = own.assign(party_id=lines["party_id"].to_numpy()[rows]).reset_index(drop=True)
-    key = own["key"].to_numpy()
-    parties = _distinct_per(key, own["party_id"].to_numpy(), len(strings))
-    count = _distinct_per(key, own["line"].to_numpy(), len(strings))
-    good = (parties == 1) & (count <= MAX_LINES_PER_DOCUMENT)
-    documents = own.loc[good[key], ["line", "key", "party_id", "number"]]
-    blank = 0  # the code of "" (strings are sorted, "" among them)
-    numbered = documents[documents["number"] != blank]
-    keys_per_number = numbered.groupby(["party_id", "number"])["key"].nunique()
-    shared = keys_per_number[keys_per_number > 1].reset_index()[["party_id", "number"]]
-    clash = documents.merge(shared.assign(_shared=True), on=["party_id", "number"], how="left")
-    documents = documents.assign(number=np.where(clash["_shared"].notna().to_numpy(), blank,
-                                                 documents["number"].to_numpy()))
-    documents = documents[~_duplicated(documents["line"].to_numpy(), documents["key"].to_numpy())]
-    documents = documents.reset_index(drop=True)
-    return documents.assign(key=_str_array(strings, documents["key"].to_numpy()),
-                            number=_str_array(strings, documents["number"].to_numpy()))
+@dataclass(frozen=True)
+class _PartDocuments:
+    """The rows of :func:`_own_codes` of a part of the lines (whole third parties) whose key
+    names a document as far as the part sees (:func:`is_document_key`, one third party, at
+    most :data:`MAX_LINES_PER_DOCUMENT` lines), in their order; ``key`` and ``number`` index
+    the part's ``strings`` (sorted, ``""`` first). ``keys``: every document key of the part,
+    there or not, to tell the keys that other parts carry too."""
+
+    line: np.ndarray
+    key: np.ndarray
+    number: np.ndarray
+    source: np.ndarray
+    party_id: np.ndarray
+    strings: pa.Array
+    keys: pa.Array
+
+    @classmethod
+    def of(cls, lines: pd.DataFrame, own: pd.DataFrame, strings: pa.Array) -> _PartDocuments:
+        """The candidates among ``own`` (:func:`_own_codes` of ``lines``, with ``strings``)."""
+        named = _is_document_key(strings)
+        key = own["key"].to_numpy()
+        kept = named[key]
+        line, key = own["line"].to_numpy()[kept], key[kept]
+        party = lines["party_id"].to_numpy()[line_positions(lines["line"].to_numpy(dtype=np.int64), line)]
+        parties = _distinct_per(key, party, len(strings))
+        count = _distinct_per(key, line, len(strings))
+        good = ((parties == 1) & (count <= MAX_LINES_PER_DOCUMENT))[key]
+        held = np.flatnonzero(np.bincount(key, minlength=len(strings)) > 0)
+        return cls(line[good], key[good], own["number"].to_numpy()[kept][good],
+                   own["source"].to_numpy()[kept][good], party[good], strings,
+                   strings.take(pa.array(held)))
+
+
+def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFrame:
+    """:func:`document_keys` of ``lines`` from the :class:`_PartDocuments` of parts of them:
+    a key held by two parts (two third parties) names no document."""
+    part = np.repeat(np.arange(len(parts)), [len(found.line) for found in parts])
+    line, key, number, source, party = (np.concatenate([getattr(found, name) for found in parts])
+                                        for name in ("line", "key", "number", "source", "party_id"))
+    if len(parts) > 1:
+        kept = ~np.concatenate([_held_elsewhere(parts, index) for index in range(len(parts))])
+        at = line_positions(lines["line"].to_numpy(dtype=np.int64), line[kept])
+        order = np.flatnonzero(kept)[np.lexsort((at, source[kept]))]  # as one part finds them
+        part, line, key, number, party = part[order], line[order], key[order], number[order], party[order]
+    blank = 0  # the code of "" (each part's strings are sorted, "" among them)
+    numbered = np.flatnonzero(number != blank)
+    if len(numbered):  # a number two keys of a third party give names neither
+        shared = pd.factorize(_joined(party[numbered], number[numbered]))[0]
+        first = ~pd.Series(_joined(shared, key[numbered])).duplicated().to_numpy()
+        keys_per_number = np.bincount(shared[first])
+        number = number.copy()
+        number[numbered[keys_per_number[shared] > 1]] = blank
+    first = ~_duplicated(line, key)
+    part, line, key, number, party = part[first], line[first], key[first], number[first], party[first]
+    offsets = np.cumsum([0, *(len(found.strings) for found in parts)])[part]
+    strings = pa.concat_arrays([found.strings for found in parts]) if len(parts) > 1 else parts[0].strings
+    return pd.DataFrame({"line": line.astype(np.int64), "key": _str_array(strings, offsets + key),
+                         "party_id": party, "number": _str_array(strings, offsets + number)})
+
+
+def _held_elsewhere(parts: list[_PartDocuments], index: int) -> np.ndarray:
+    """Whether each candidate key of part ``index`` is a document key of another part."""
+    found = parts[index]
+    others = pa.concat_arrays([other.keys for at, other in enumerate(parts) if at != index])
+    held = pc.is_in(found.strings.take(pa.array(found.key)), value_set=others)
+    return np.asarray(held.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _str_array(strings: pa.Array, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -470,14 +514,21 @@ def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarra
 
 def _duplicated(*columns: np.ndarray) -> np.ndarray:
     """``DataFrame(columns).duplicated()`` of integer columns: whether each row repeats an
-    earlier one. The columns are joined into one integer key (renumbered when it would
-    overflow)."""
+    earlier one."""
+    if not len(columns[0]):
+        return np.zeros(0, dtype=bool)
+    return pd.Series(_joined(*columns)).duplicated().to_numpy()
+
+
+def _joined(*columns: np.ndarray) -> np.ndarray:
+    """Integer columns joined into one integer key, equal where all columns are (renumbered
+    when it would overflow)."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
     span = 1
     for column in columns:
         column = np.asarray(column, dtype=np.int64)
         if not len(column):
-            return np.zeros(0, dtype=bool)
+            return key
         low = int(column.min())
         width = int(column.max()) - low + 1
         if span * width < 1 << 62:
@@ -490,7 +541,7 @@ def _duplicated(*columns: np.ndarray) -> np.ndarray:
                 span = len(distinct)
         key = key * width + column
         span *= width
-    return pd.Series(key).duplicated().to_numpy()
+    return key
 
 
 def _lengths_and_digits(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -653,10 +704,9 @@ class ReferencesOfParties:
         self.lines = lines
         self._columns = _Columns(lines)
 
-    def own_keys(self) -> tuple[pd.DataFrame, pa.Array]:
-        """What :func:`_own_codes` finds: ``(line, key, number, source)``, keys and numbers
-        as positions among the part's sorted distinct ``strings``."""
-        return _own_codes(self.lines, self._columns)
+    def own_keys(self) -> _PartDocuments:
+        """The rows of :func:`_own_codes` that name a document as far as this part sees."""
+        return _PartDocuments.of(self.lines, *_own_codes(self.lines, self._columns))
 
     def citations(self, documents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, object]:
         """``(cites, near, piece_keys)`` of these lines: their citations of the ``documents``
@@ -669,19 +719,10 @@ class ReferencesOfParties:
         return cites, near, _piece_keys(self.lines, self._columns)
 
 
-def documents_of_parts(lines: pd.DataFrame, owns: list[tuple[pd.DataFrame, pa.Array]]) -> pd.DataFrame:
+def documents_of_parts(lines: pd.DataFrame, owns: list[_PartDocuments]) -> pd.DataFrame:
     """:func:`document_keys` of ``lines`` from the :meth:`ReferencesOfParties.own_keys` of
     parts of them (whole third parties each): the same rows, in the same order."""
-    # each part's codes as positions among all the parts' strings, sorted
-    offsets = np.cumsum([0, *(len(strings) for _, strings in owns)])
-    codes, strings = _sorted_codes(pa.concat_arrays([*(strings for _, strings in owns),
-                                                     pa.array([""], type=pa.large_string())]))
-    own = pd.concat([part.assign(key=codes[offset + part["key"].to_numpy()],
-                                 number=codes[offset + part["number"].to_numpy()])
-                     for (part, _), offset in zip(owns, offsets)], ignore_index=True)
-    at = line_positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
-    own = own.iloc[np.lexsort((at, own["source"].to_numpy()))]  # (stable) as one part finds them
-    return _documents_of(lines, own.reset_index(drop=True), strings)
+    return _documents_of(owns, lines)
 
 
 def citations_of_parts(lines: pd.DataFrame, found: list[tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
