@@ -581,11 +581,12 @@ def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
 
 
 def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, *,
-               sources: bool = False) -> pd.DataFrame:
+               sources: bool = False, theirs: np.ndarray | None = None) -> pd.DataFrame:
     """:func:`citations`, ``columns`` the texts of the lines. Keys are handled as their index
     among the document keys until the end. ``sources``: with a column ``source`` saying
     where each citation was found (0 label, 1 PieceRef, 2 a number in the label: rows are in
-    that order, then in line order)."""
+    that order, then in line order). ``theirs``: which ``documents`` are of the lines' third
+    parties (all when not given): only those can be cited by number, or be the lines' own."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
     if sources:
         empty["source"] = pd.Series(dtype=np.int8)
@@ -603,7 +604,9 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
             lambda text: key_index.of(cited_keys(text)))
         found_lines.append(line_ids[position])
         found_keys.append(key)
-    numbered = (documents["number"] != "").to_numpy()
+    if theirs is None:
+        theirs = np.ones(len(documents), dtype=bool)
+    numbered = (documents["number"] != "").to_numpy() & theirs
     if numbered.any():  # numbers in labels only: a PieceRef is the line's own (bank) reference
         number_index, number_of = _Index.encode(documents["number"].iloc[numbered])
         numbers = _rt.Lookup(number_index.strings)
@@ -622,8 +625,8 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
     width = len(known_keys)
     pairs = pd.Series(cited_lines * width + cited)
     first = ~pairs.duplicated().to_numpy()
-    mine = documents["line"].to_numpy(dtype=np.int64) * width + document_key
-    kept = first & ~pairs.isin(np.concatenate([mine, _own_numbers(documents, key_index)])).to_numpy()
+    mine = documents["line"].to_numpy(dtype=np.int64)[theirs] * width + document_key[theirs]
+    kept = first & ~pairs.isin(np.concatenate([mine, _own_numbers(documents, key_index, theirs)])).to_numpy()
     if not first.any():
         return empty
     keys = key_index.objects()[cited[kept]]
@@ -631,9 +634,10 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
     return found.assign(source=found_in[kept]) if sources else found
 
 
-def _own_numbers(documents: pd.DataFrame, key_index: _Index) -> np.ndarray:
-    """``line * keys + key`` for each document whose number is itself a known key."""
-    numbered = documents.loc[(documents["number"] != "").to_numpy(), ["line", "number"]]
+def _own_numbers(documents: pd.DataFrame, key_index: _Index, wanted: np.ndarray) -> np.ndarray:
+    """``line * keys + key`` for each document (of those ``wanted``) whose number is itself a
+    known key."""
+    numbered = documents.loc[(documents["number"] != "").to_numpy() & wanted, ["line", "number"]]
     if numbered.empty:
         return np.zeros(0, dtype=np.int64)
     keys = key_index.strings
@@ -712,10 +716,10 @@ class ReferencesOfParties:
         """``(cites, near, piece_keys)`` of these lines: their citations of the ``documents``
         of the whole ledger (with their ``source``), their mistyped citations of their own
         third parties' documents, and the keys of their PieceRefs."""
-        cites = _citations(self.lines, self._columns, documents, sources=True)
         parties = np.unique(self.lines["party_id"].to_numpy())
-        theirs = documents[np.isin(documents["party_id"].to_numpy(), parties)]
-        near = _near_citations(self.lines, self._columns["label"], theirs, cites)
+        theirs = np.isin(documents["party_id"].to_numpy(), parties)
+        cites = _citations(self.lines, self._columns, documents, sources=True, theirs=theirs)
+        near = _near_citations(self.lines, self._columns["label"], documents[theirs], cites)
         return cites, near, _piece_keys(self.lines, self._columns)
 
 
