@@ -337,9 +337,9 @@ def _own_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFrame:
 
 
 def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFrame, pa.Array]:
-    """:func:`own_keys` with ``key`` and ``number`` as positions among sorted distinct strings
-    (``large_string``), so that the codes sort as the strings do, and the ``source`` of each row
-    (0 PieceRef, 1 NumFacture, 2 label: rows are in that order, then in line order)."""
+    """:func:`own_keys` with ``key`` and ``number`` as positions among distinct strings
+    (``large_string``, ``""`` first), and the ``source`` of each row (0 PieceRef, 1 NumFacture,
+    2 label: rows are in that order, then in line order)."""
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     invoice_side = (lines["invoice_side"].to_numpy(dtype=bool) if "invoice_side" in lines.columns
                     else np.zeros(len(lines), dtype=bool))
@@ -373,7 +373,8 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
             number = pa.concat_arrays([number, pa.array(more_numbers, type=pa.large_string())])
         keys.append(key)
         numbers.append(number)
-    codes, strings = _sorted_codes(pa.concat_arrays([*keys, *numbers, pa.array([""], type=pa.large_string())]))
+    codes, strings = _encoded(pa.concat_arrays([pa.array([""], type=pa.large_string()), *keys, *numbers]))
+    codes = codes[1:]  # "" is 0
     cut = np.cumsum([len(values) for values in keys + numbers])
     key_codes, number_codes = codes[: cut[len(keys) - 1]], codes[cut[len(keys) - 1] : cut[-1]]
     per_column = [len(values) for values in keys]
@@ -386,7 +387,8 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
     if "label" in lines.columns:
         # a label's distinct pairs in sorted order: the number kept when it gives one key twice
         text, key, number = np.asarray(text, dtype=np.int64), key_codes[-1], number_codes[-1]
-        order = np.lexsort((number, key, text))
+        rank = _ranks_within(strings, text, key, number)
+        order = np.lexsort((rank[number], rank[key], text))
         text, key, number = text[order], key[order], number[order]
         distinct = np.r_[True, (text[1:] != text[:-1]) | (key[1:] != key[:-1])
                          | (number[1:] != number[:-1])] if len(text) else np.zeros(0, dtype=bool)
@@ -401,19 +403,27 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
                         "number": np.concatenate(own_numbers), "source": np.concatenate(sources)})
     first = ~_duplicated(own["line"].to_numpy(), own["key"].to_numpy(), own["number"].to_numpy())
     own, position = own[first].reset_index(drop=True), position[first]
-    own.loc[~invoice_side[position], "number"] = 0  # "" sorts first
+    own.loc[~invoice_side[position], "number"] = 0  # ""
     return own, strings
 
 
-def _sorted_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """``(codes, strings)``: the distinct ``values`` sorted, and the position of each value
-    among them."""
+def _encoded(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """``(codes, strings)``: the distinct ``values`` in order of first appearance, and the
+    position of each value among them."""
     encoded = pc.dictionary_encode(values)
-    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    return rank[codes], encoded.dictionary.take(pa.array(order))
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64), encoded.dictionary
+
+
+def _ranks_within(strings: pa.Array, group: np.ndarray, *codes: np.ndarray) -> np.ndarray:
+    """A rank for each of ``strings`` that sorts as they do, among the strings that ``codes``
+    give in groups of more than one row (``group``: each row's, from 0); 0 for the others —
+    alone in their group, their order does not matter. Fewer strings to sort than all."""
+    shared = np.bincount(group)[group] > 1 if len(group) else np.zeros(0, dtype=bool)
+    used = np.unique(np.concatenate([column[shared] for column in codes]))
+    order = pc.sort_indices(strings.take(pa.array(used))).to_numpy(zero_copy_only=False)
+    rank = np.zeros(len(strings), dtype=np.int64)
+    rank[used[np.asarray(order, dtype=np.int64)]] = np.arange(1, len(used) + 1)
+    return rank
 
 
 def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
@@ -438,7 +448,7 @@ class _PartDocuments:
     """The rows of :func:`_own_codes` of a part of the lines (whole third parties) whose key
     names a document as far as the part sees (:func:`is_document_key`, one third party, at
     most :data:`MAX_LINES_PER_DOCUMENT` lines), in their order; ``key`` and ``number`` index
-    the part's ``strings`` (sorted, ``""`` first). ``keys``: every document key of the part,
+    the part's ``strings`` (``""`` first). ``keys``: every document key of the part,
     there or not, to tell the keys that other parts carry too."""
 
     line: np.ndarray
@@ -477,7 +487,7 @@ def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFr
         at = line_positions(lines["line"].to_numpy(dtype=np.int64), line[kept])
         order = np.flatnonzero(kept)[np.lexsort((at, source[kept]))]  # as one part finds them
         part, line, key, number, party = part[order], line[order], key[order], number[order], party[order]
-    blank = 0  # the code of "" (each part's strings are sorted, "" among them)
+    blank = 0  # the code of "" (first among each part's strings)
     numbered = np.flatnonzero(number != blank)
     if len(numbered):  # a number two keys of a third party give names neither
         shared = pd.factorize(_joined(party[numbered], number[numbered]))[0]
