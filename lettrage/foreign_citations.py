@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz
 
+from lettrage import reference_text as _rt
 from lettrage.ledger import SUPPLIER_PREFIX
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, words
 
@@ -47,20 +48,21 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
     (:func:`_spelling_labels`), each distinct label once.
     """
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
-    keys = documents.loc[documents["key"].str.len() >= MIN_NEAR_KEY, ["key", "party_id"]]
-    key_texts = keys["key"].astype(object).tolist()
+    long_keys = np.flatnonzero((documents["key"].str.len() >= MIN_NEAR_KEY).to_numpy(dtype=bool))
+    key_texts = _key_strings(documents["key"]).take(pa.array(long_keys))
     signatures = _digits_of(key_texts)
     long_enough = np.asarray(pc.utf8_length(signatures).to_numpy(zero_copy_only=False)) >= _MIN_SIGNATURE
     if not long_enough.any():
         return empty
     signatures = signatures.filter(pa.array(long_enough))
-    quiet = lines.loc[~lines["invoice_side"].to_numpy(dtype=bool)
-                      & ~lines["line"].isin(cites["line"]).to_numpy(), ["line", "party_id", "label"]]
-    if quiet["label"].dtype == "str" and not quiet["label"].hasnans:  # no Python string per line
-        label_of, labels = pd.factorize(quiet["label"])
+    quiet = np.flatnonzero(~lines["invoice_side"].to_numpy(dtype=bool)
+                           & ~lines["line"].isin(cites["line"]).to_numpy())
+    quiet_labels = lines["label"].iloc[quiet]
+    if quiet_labels.dtype == "str" and not quiet_labels.hasnans:  # no Python string per line
+        label_of, labels = pd.factorize(quiet_labels)
         labels = np.asarray(labels, dtype=object)
     else:
-        label_of, labels = pd.factorize(np.array([str(label) for label in quiet["label"].tolist()],
+        label_of, labels = pd.factorize(np.array([str(label) for label in quiet_labels.tolist()],
                                                  dtype=object))
     searched = np.flatnonzero(_spelling_labels(labels, signatures))
     if not len(searched):
@@ -68,22 +70,24 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
     # the keys whose digits some run of words of those labels has
     runs = {index: list(_runs(labels[index])) for index in searched.tolist()}
     wanted = {signature for found in runs.values() for _, signature in found}
-    useful = np.asarray(pc.is_in(signatures, value_set=pa.array(sorted(wanted), type=pa.string()))
+    useful = np.asarray(pc.is_in(signatures, value_set=pa.array(sorted(wanted), type=signatures.type))
                         .to_numpy(zero_copy_only=False), dtype=bool)
+    useful_at = np.flatnonzero(long_enough)[useful]
     by_digits: dict[str, set[tuple[str, int]]] = {}
-    parties = keys["party_id"].to_numpy()
-    for at, signature in zip(np.flatnonzero(long_enough)[useful].tolist(),
-                             signatures.filter(pa.array(useful)).to_pylist()):
-        by_digits.setdefault(signature, set()).add((key_texts[at], int(parties[at])))
+    parties = documents["party_id"].to_numpy()[long_keys[useful_at]]
+    for key, party, signature in zip(key_texts.take(pa.array(useful_at)).to_pylist(), parties.tolist(),
+                                     signatures.filter(pa.array(useful)).to_pylist()):
+        by_digits.setdefault(signature, set()).add((key, int(party)))
     hits_of = {index: _named(found, by_digits) for index, found in runs.items()}
     hit = np.zeros(len(labels), dtype=bool)
     hit[[index for index, hits in hits_of.items() if hits]] = True
-    rows = np.flatnonzero(hit[label_of])
-    side = _side_of_parties(lines)
+    rows = quiet[hit[label_of]]
+    line_ids, line_parties = lines["line"].to_numpy()[rows].tolist(), lines["party_id"].to_numpy()[rows].tolist()
+    label_rows = label_of[hit[label_of]].tolist()
+    side = _side_of_parties(lines, {*line_parties, *(owner for index in set(label_rows)
+                                                     for _, owner in hits_of[index])})
     found: list[tuple[int, str]] = []
-    for line, party, label in zip(quiet["line"].to_numpy()[rows].tolist(),
-                                  quiet["party_id"].to_numpy()[rows].tolist(),
-                                  label_of[rows].tolist()):
+    for line, party, label in zip(line_ids, line_parties, label_rows):
         hits = {(key, owner) for key, owner in hits_of[label]
                 if side.get(owner) == side.get(party)}
         named = {key for key, _ in hits}
@@ -94,19 +98,33 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
     return pd.DataFrame(found, columns=["line", "key"]).astype({"line": np.int64, "key": object})
 
 
-def _side_of_parties(lines: pd.DataFrame) -> dict[int, bool]:
-    """Per third party, whether it is a supplier (account 40x); empty without accounts."""
-    if "account" not in lines.columns:
+def _side_of_parties(lines: pd.DataFrame, parties: set[int]) -> dict[int, bool]:
+    """For those of ``parties`` that ``lines`` hold, whether each is a supplier (account
+    40x, on its first line); empty without accounts."""
+    if "account" not in lines.columns or not parties:
         return {}
-    first = np.flatnonzero(~lines["party_id"].duplicated().to_numpy())
-    accounts = pd.Series(lines["account"].iloc[first].to_numpy()).astype(str)
-    return dict(zip(lines["party_id"].to_numpy()[first].tolist(),
-                    accounts.str.startswith(SUPPLIER_PREFIX).tolist()))
+    party_ids = lines["party_id"].to_numpy()
+    rows = np.flatnonzero(np.isin(party_ids, np.array(sorted(parties))))
+    ids, first = np.unique(party_ids[rows], return_index=True)
+    accounts = pd.Series(lines["account"].iloc[rows[first]].to_numpy()).astype(str)
+    return dict(zip(ids.tolist(), accounts.str.startswith(SUPPLIER_PREFIX).tolist()))
 
 
-def _digits_of(texts: list[str]) -> pa.Array:
+def _key_strings(keys: pd.Series) -> pa.Array:
+    """The keys as one pyarrow string array."""
+    array = pa.array(keys, type=pa.string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _digits_of(texts: pa.Array) -> pa.Array:
     """The digits of each text, in a row (``FA2025735`` → ``2025735``)."""
-    return pc.replace_substring_regex(pa.array(texts, type=pa.string()), "[^0-9]+", "")
+    if not pc.all(pc.string_is_ascii(texts)).as_py():
+        return pc.replace_substring_regex(texts, "[^0-9]+", "")
+    data, offsets = _rt._bytes(texts)
+    digit = (data >= 48) & (data <= 57)
+    kept = _rt.counts_before(digit, offsets)
+    return pa.StringArray.from_buffers(len(texts), pa.py_buffer(kept.astype(np.int32)),
+                                       pa.py_buffer(np.ascontiguousarray(data[digit])))
 
 
 def _spelling_labels(labels: np.ndarray, signatures: pa.Array) -> np.ndarray:

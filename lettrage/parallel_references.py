@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: Below this many third-party lines, a worker process costs more than it saves.
 MIN_LINES_FOR_WORKERS = 20_000
+#: The columns the references read (the others are not copied into the parts).
+_READ = ("line", "party_id", "invoice_side", "piece_ref", "invoice_number", "label")
 
 
 def references_in_processes(lines: pd.DataFrame, jobs: int) -> tuple[pd.DataFrame, pd.DataFrame, object]:
@@ -52,7 +54,7 @@ def references_in_processes(lines: pd.DataFrame, jobs: int) -> tuple[pd.DataFram
                 process.start()
                 theirs.close()
                 workers.append((process, ours))
-        mine = ReferencesOfParties(lines.iloc[rows[0]])
+        mine = ReferencesOfParties(_part(lines, rows[0]))
         owns = [mine.own_keys(), *(_answer(connection) for _, connection in workers)]
         documents = documents_of_parts(lines, owns)
         for _, connection in workers:
@@ -78,10 +80,15 @@ def _parts(parties: np.ndarray, count: int) -> list[np.ndarray]:
     return [np.flatnonzero(part_of == k) for k in range(count) if (part_of == k).any()]
 
 
+def _part(lines: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The rows of ``lines`` at ``rows``, with the columns the references read."""
+    return lines.iloc[rows, [lines.columns.get_loc(column) for column in _READ if column in lines.columns]]
+
+
 def _serve(lines: pd.DataFrame, rows: np.ndarray, connection: Connection) -> None:
     """A worker: the own keys of its part, then, given the documents, its citations."""
     try:
-        part = ReferencesOfParties(lines.iloc[rows])
+        part = ReferencesOfParties(_part(lines, rows))
         connection.send(("ok", part.own_keys()))
         documents = connection.recv()
         connection.send(("ok", part.citations(documents)))

@@ -22,6 +22,7 @@ import copy
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -336,9 +337,9 @@ def _own_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFrame:
 
 
 def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFrame, pa.Array]:
-    """:func:`own_keys` with ``key`` and ``number`` as positions among sorted distinct strings
-    (``large_string``), so that the codes sort as the strings do, and the ``source`` of each row
-    (0 PieceRef, 1 NumFacture, 2 label: rows are in that order, then in line order)."""
+    """:func:`own_keys` with ``key`` and ``number`` as positions among distinct strings
+    (``large_string``, ``""`` first), and the ``source`` of each row (0 PieceRef, 1 NumFacture,
+    2 label: rows are in that order, then in line order)."""
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     invoice_side = (lines["invoice_side"].to_numpy(dtype=bool) if "invoice_side" in lines.columns
                     else np.zeros(len(lines), dtype=bool))
@@ -372,7 +373,8 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
             number = pa.concat_arrays([number, pa.array(more_numbers, type=pa.large_string())])
         keys.append(key)
         numbers.append(number)
-    codes, strings = _sorted_codes(pa.concat_arrays([*keys, *numbers, pa.array([""], type=pa.large_string())]))
+    codes, strings = _encoded(pa.concat_arrays([pa.array([""], type=pa.large_string()), *keys, *numbers]))
+    codes = codes[1:]  # "" is 0
     cut = np.cumsum([len(values) for values in keys + numbers])
     key_codes, number_codes = codes[: cut[len(keys) - 1]], codes[cut[len(keys) - 1] : cut[-1]]
     per_column = [len(values) for values in keys]
@@ -385,7 +387,8 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
     if "label" in lines.columns:
         # a label's distinct pairs in sorted order: the number kept when it gives one key twice
         text, key, number = np.asarray(text, dtype=np.int64), key_codes[-1], number_codes[-1]
-        order = np.lexsort((number, key, text))
+        rank = _ranks_within(strings, text, key, number)
+        order = np.lexsort((rank[number], rank[key], text))
         text, key, number = text[order], key[order], number[order]
         distinct = np.r_[True, (text[1:] != text[:-1]) | (key[1:] != key[:-1])
                          | (number[1:] != number[:-1])] if len(text) else np.zeros(0, dtype=bool)
@@ -400,19 +403,27 @@ def _own_codes(lines: pd.DataFrame, columns: _Columns | None) -> tuple[pd.DataFr
                         "number": np.concatenate(own_numbers), "source": np.concatenate(sources)})
     first = ~_duplicated(own["line"].to_numpy(), own["key"].to_numpy(), own["number"].to_numpy())
     own, position = own[first].reset_index(drop=True), position[first]
-    own.loc[~invoice_side[position], "number"] = 0  # "" sorts first
+    own.loc[~invoice_side[position], "number"] = 0  # ""
     return own, strings
 
 
-def _sorted_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """``(codes, strings)``: the distinct ``values`` sorted, and the position of each value
-    among them."""
+def _encoded(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """``(codes, strings)``: the distinct ``values`` in order of first appearance, and the
+    position of each value among them."""
     encoded = pc.dictionary_encode(values)
-    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    return rank[codes], encoded.dictionary.take(pa.array(order))
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64), encoded.dictionary
+
+
+def _ranks_within(strings: pa.Array, group: np.ndarray, *codes: np.ndarray) -> np.ndarray:
+    """A rank for each of ``strings`` that sorts as they do, among the strings that ``codes``
+    give in groups of more than one row (``group``: each row's, from 0); 0 for the others —
+    alone in their group, their order does not matter. Fewer strings to sort than all."""
+    shared = np.bincount(group)[group] > 1 if len(group) else np.zeros(0, dtype=bool)
+    used = np.unique(np.concatenate([column[shared] for column in codes]))
+    order = pc.sort_indices(strings.take(pa.array(used))).to_numpy(zero_copy_only=False)
+    rank = np.zeros(len(strings), dtype=np.int64)
+    rank[used[np.asarray(order, dtype=np.int64)]] = np.arange(1, len(used) + 1)
+    return rank
 
 
 def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
@@ -429,32 +440,75 @@ def document_keys(lines: pd.DataFrame) -> pd.DataFrame:
 def _document_keys(lines: pd.DataFrame, columns: _Columns | None) -> pd.DataFrame:
     """:func:`document_keys`; ``columns``: the texts of the lines when read for other uses
     too. Keys and numbers are codes (see :func:`_own_codes`) until the end."""
-    own, strings = _own_codes(lines, columns)
-    return _documents_of(lines, own, strings)
+    return _documents_of([_PartDocuments.of(lines, *_own_codes(lines, columns))], lines)
 
 
-def _documents_of(lines: pd.DataFrame, own: pd.DataFrame, strings: pa.Array) -> pd.DataFrame:
-    """:func:`document_keys` of ``lines`` from their :func:`_own_codes` (``strings`` sorted,
-    ``""`` among them)."""
-    own = own[_is_document_key(strings)[own["key"].to_numpy()]]
-    rows = line_positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
-    own = own.assign(party_id=lines["party_id"].to_numpy()[rows]).reset_index(drop=True)
-    key = own["key"].to_numpy()
-    parties = _distinct_per(key, own["party_id"].to_numpy(), len(strings))
-    count = _distinct_per(key, own["line"].to_numpy(), len(strings))
-    good = (parties == 1) & (count <= MAX_LINES_PER_DOCUMENT)
-    documents = own.loc[good[key], ["line", "key", "party_id", "number"]]
-    blank = 0  # the code of "" (strings are sorted, "" among them)
-    numbered = documents[documents["number"] != blank]
-    keys_per_number = numbered.groupby(["party_id", "number"])["key"].nunique()
-    shared = keys_per_number[keys_per_number > 1].reset_index()[["party_id", "number"]]
-    clash = documents.merge(shared.assign(_shared=True), on=["party_id", "number"], how="left")
-    documents = documents.assign(number=np.where(clash["_shared"].notna().to_numpy(), blank,
-                                                 documents["number"].to_numpy()))
-    documents = documents[~_duplicated(documents["line"].to_numpy(), documents["key"].to_numpy())]
-    documents = documents.reset_index(drop=True)
-    return documents.assign(key=_str_array(strings, documents["key"].to_numpy()),
-                            number=_str_array(strings, documents["number"].to_numpy()))
+@dataclass(frozen=True)
+class _PartDocuments:
+    """The rows of :func:`_own_codes` of a part of the lines (whole third parties) whose key
+    names a document as far as the part sees (:func:`is_document_key`, one third party, at
+    most :data:`MAX_LINES_PER_DOCUMENT` lines), in their order; ``key`` and ``number`` index
+    the part's ``strings`` (``""`` first). ``keys``: every document key of the part,
+    there or not, to tell the keys that other parts carry too."""
+
+    line: np.ndarray
+    key: np.ndarray
+    number: np.ndarray
+    source: np.ndarray
+    party_id: np.ndarray
+    strings: pa.Array
+    keys: pa.Array
+
+    @classmethod
+    def of(cls, lines: pd.DataFrame, own: pd.DataFrame, strings: pa.Array) -> _PartDocuments:
+        """The candidates among ``own`` (:func:`_own_codes` of ``lines``, with ``strings``)."""
+        named = _is_document_key(strings)
+        key = own["key"].to_numpy()
+        kept = named[key]
+        line, key = own["line"].to_numpy()[kept], key[kept]
+        party = lines["party_id"].to_numpy()[line_positions(lines["line"].to_numpy(dtype=np.int64), line)]
+        parties = _distinct_per(key, party, len(strings))
+        count = _distinct_per(key, line, len(strings))
+        good = ((parties == 1) & (count <= MAX_LINES_PER_DOCUMENT))[key]
+        held = np.flatnonzero(np.bincount(key, minlength=len(strings)) > 0)
+        return cls(line[good], key[good], own["number"].to_numpy()[kept][good],
+                   own["source"].to_numpy()[kept][good], party[good], strings,
+                   strings.take(pa.array(held)))
+
+
+def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFrame:
+    """:func:`document_keys` of ``lines`` from the :class:`_PartDocuments` of parts of them:
+    a key held by two parts (two third parties) names no document."""
+    part = np.repeat(np.arange(len(parts)), [len(found.line) for found in parts])
+    line, key, number, source, party = (np.concatenate([getattr(found, name) for found in parts])
+                                        for name in ("line", "key", "number", "source", "party_id"))
+    if len(parts) > 1:
+        kept = ~np.concatenate([_held_elsewhere(parts, index) for index in range(len(parts))])
+        at = line_positions(lines["line"].to_numpy(dtype=np.int64), line[kept])
+        order = np.flatnonzero(kept)[np.lexsort((at, source[kept]))]  # as one part finds them
+        part, line, key, number, party = part[order], line[order], key[order], number[order], party[order]
+    blank = 0  # the code of "" (first among each part's strings)
+    numbered = np.flatnonzero(number != blank)
+    if len(numbered):  # a number two keys of a third party give names neither
+        shared = pd.factorize(_joined(party[numbered], number[numbered]))[0]
+        first = ~pd.Series(_joined(shared, key[numbered])).duplicated().to_numpy()
+        keys_per_number = np.bincount(shared[first])
+        number = number.copy()
+        number[numbered[keys_per_number[shared] > 1]] = blank
+    first = ~_duplicated(line, key)
+    part, line, key, number, party = part[first], line[first], key[first], number[first], party[first]
+    offsets = np.cumsum([0, *(len(found.strings) for found in parts)])[part]
+    strings = pa.concat_arrays([found.strings for found in parts]) if len(parts) > 1 else parts[0].strings
+    return pd.DataFrame({"line": line.astype(np.int64), "key": _str_array(strings, offsets + key),
+                         "party_id": party, "number": _str_array(strings, offsets + number)})
+
+
+def _held_elsewhere(parts: list[_PartDocuments], index: int) -> np.ndarray:
+    """Whether each candidate key of part ``index`` is a document key of another part."""
+    found = parts[index]
+    others = pa.concat_arrays([other.keys for at, other in enumerate(parts) if at != index])
+    held = pc.is_in(found.strings.take(pa.array(found.key)), value_set=others)
+    return np.asarray(held.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _str_array(strings: pa.Array, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -470,14 +524,21 @@ def _distinct_per(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarra
 
 def _duplicated(*columns: np.ndarray) -> np.ndarray:
     """``DataFrame(columns).duplicated()`` of integer columns: whether each row repeats an
-    earlier one. The columns are joined into one integer key (renumbered when it would
-    overflow)."""
+    earlier one."""
+    if not len(columns[0]):
+        return np.zeros(0, dtype=bool)
+    return pd.Series(_joined(*columns)).duplicated().to_numpy()
+
+
+def _joined(*columns: np.ndarray) -> np.ndarray:
+    """Integer columns joined into one integer key, equal where all columns are (renumbered
+    when it would overflow)."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
     span = 1
     for column in columns:
         column = np.asarray(column, dtype=np.int64)
         if not len(column):
-            return np.zeros(0, dtype=bool)
+            return key
         low = int(column.min())
         width = int(column.max()) - low + 1
         if span * width < 1 << 62:
@@ -490,7 +551,7 @@ def _duplicated(*columns: np.ndarray) -> np.ndarray:
                 span = len(distinct)
         key = key * width + column
         span *= width
-    return pd.Series(key).duplicated().to_numpy()
+    return key
 
 
 def _lengths_and_digits(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -530,11 +591,12 @@ def citations(lines: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
 
 
 def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, *,
-               sources: bool = False) -> pd.DataFrame:
+               sources: bool = False, theirs: np.ndarray | None = None) -> pd.DataFrame:
     """:func:`citations`, ``columns`` the texts of the lines. Keys are handled as their index
     among the document keys until the end. ``sources``: with a column ``source`` saying
     where each citation was found (0 label, 1 PieceRef, 2 a number in the label: rows are in
-    that order, then in line order)."""
+    that order, then in line order). ``theirs``: which ``documents`` are of the lines' third
+    parties (all when not given): only those can be cited by number, or be the lines' own."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
     if sources:
         empty["source"] = pd.Series(dtype=np.int8)
@@ -552,7 +614,9 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
             lambda text: key_index.of(cited_keys(text)))
         found_lines.append(line_ids[position])
         found_keys.append(key)
-    numbered = (documents["number"] != "").to_numpy()
+    if theirs is None:
+        theirs = np.ones(len(documents), dtype=bool)
+    numbered = (documents["number"] != "").to_numpy() & theirs
     if numbered.any():  # numbers in labels only: a PieceRef is the line's own (bank) reference
         number_index, number_of = _Index.encode(documents["number"].iloc[numbered])
         numbers = _rt.Lookup(number_index.strings)
@@ -571,8 +635,8 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
     width = len(known_keys)
     pairs = pd.Series(cited_lines * width + cited)
     first = ~pairs.duplicated().to_numpy()
-    mine = documents["line"].to_numpy(dtype=np.int64) * width + document_key
-    kept = first & ~pairs.isin(np.concatenate([mine, _own_numbers(documents, key_index)])).to_numpy()
+    mine = documents["line"].to_numpy(dtype=np.int64)[theirs] * width + document_key[theirs]
+    kept = first & ~pairs.isin(np.concatenate([mine, _own_numbers(documents, key_index, theirs)])).to_numpy()
     if not first.any():
         return empty
     keys = key_index.objects()[cited[kept]]
@@ -580,9 +644,10 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
     return found.assign(source=found_in[kept]) if sources else found
 
 
-def _own_numbers(documents: pd.DataFrame, key_index: _Index) -> np.ndarray:
-    """``line * keys + key`` for each document whose number is itself a known key."""
-    numbered = documents.loc[(documents["number"] != "").to_numpy(), ["line", "number"]]
+def _own_numbers(documents: pd.DataFrame, key_index: _Index, wanted: np.ndarray) -> np.ndarray:
+    """``line * keys + key`` for each document (of those ``wanted``) whose number is itself a
+    known key."""
+    numbered = documents.loc[(documents["number"] != "").to_numpy() & wanted, ["line", "number"]]
     if numbered.empty:
         return np.zeros(0, dtype=np.int64)
     keys = key_index.strings
@@ -653,35 +718,25 @@ class ReferencesOfParties:
         self.lines = lines
         self._columns = _Columns(lines)
 
-    def own_keys(self) -> tuple[pd.DataFrame, pa.Array]:
-        """What :func:`_own_codes` finds: ``(line, key, number, source)``, keys and numbers
-        as positions among the part's sorted distinct ``strings``."""
-        return _own_codes(self.lines, self._columns)
+    def own_keys(self) -> _PartDocuments:
+        """The rows of :func:`_own_codes` that name a document as far as this part sees."""
+        return _PartDocuments.of(self.lines, *_own_codes(self.lines, self._columns))
 
     def citations(self, documents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, object]:
         """``(cites, near, piece_keys)`` of these lines: their citations of the ``documents``
         of the whole ledger (with their ``source``), their mistyped citations of their own
         third parties' documents, and the keys of their PieceRefs."""
-        cites = _citations(self.lines, self._columns, documents, sources=True)
         parties = np.unique(self.lines["party_id"].to_numpy())
-        theirs = documents[np.isin(documents["party_id"].to_numpy(), parties)]
-        near = _near_citations(self.lines, self._columns["label"], theirs, cites)
+        theirs = np.isin(documents["party_id"].to_numpy(), parties)
+        cites = _citations(self.lines, self._columns, documents, sources=True, theirs=theirs)
+        near = _near_citations(self.lines, self._columns["label"], documents[theirs], cites)
         return cites, near, _piece_keys(self.lines, self._columns)
 
 
-def documents_of_parts(lines: pd.DataFrame, owns: list[tuple[pd.DataFrame, pa.Array]]) -> pd.DataFrame:
+def documents_of_parts(lines: pd.DataFrame, owns: list[_PartDocuments]) -> pd.DataFrame:
     """:func:`document_keys` of ``lines`` from the :meth:`ReferencesOfParties.own_keys` of
     parts of them (whole third parties each): the same rows, in the same order."""
-    # each part's codes as positions among all the parts' strings, sorted
-    offsets = np.cumsum([0, *(len(strings) for _, strings in owns)])
-    codes, strings = _sorted_codes(pa.concat_arrays([*(strings for _, strings in owns),
-                                                     pa.array([""], type=pa.large_string())]))
-    own = pd.concat([part.assign(key=codes[offset + part["key"].to_numpy()],
-                                 number=codes[offset + part["number"].to_numpy()])
-                     for (part, _), offset in zip(owns, offsets)], ignore_index=True)
-    at = line_positions(lines["line"].to_numpy(dtype=np.int64), own["line"].to_numpy(dtype=np.int64))
-    own = own.iloc[np.lexsort((at, own["source"].to_numpy()))]  # (stable) as one part finds them
-    return _documents_of(lines, own.reset_index(drop=True), strings)
+    return _documents_of(owns, lines)
 
 
 def citations_of_parts(lines: pd.DataFrame, found: list[tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
