@@ -10,6 +10,7 @@ window *contested*: no large group through them is lettered.
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,11 +24,11 @@ SMALL_ITEMS = 6
 HALVES_ITEMS = 16
 #: Most (line, line of its window) pairs looked at in one array operation.
 PAIRS_PER_BLOCK = 1 << 21
-#: Up to this many items, the anchors' searches are done together, every subset's sum listed
-#: in one array per number of items.
-ARRAY_ITEMS = 12
-#: Most subset sums listed in one array.
-ARRAY_SUMS = 1 << 22
+#: Up to this many items, the anchors' searches are done together by halves, every subset's
+#: sum of each half listed in one array per number of items.
+ARRAY_ITEMS = 26
+#: Most subset sums of one half listed in one array.
+ARRAY_SUMS = 1 << 16
 
 
 def unique_subset(
@@ -219,40 +220,126 @@ def _one_for_many_block(signs, magnitudes, magnitude_list, firsts, lengths, star
     for offset in np.flatnonzero(search & ~few).tolist():
         anchor, magnitude = start + offset, magnitude_list[start + offset]
         lines = near_list[bound_list[offset]:bound_list[offset + 1]]
-        chosen, several = unique_subset([magnitude_list[j] for j in lines], magnitude, large)
-        if several:
-            contested[anchor] = True
-            contested[lines] = True
-        elif chosen is not None:
-            found.append(tuple(sorted([anchor, *(lines[j] for j in chosen)])))
+        _record(anchor, lines, unique_subset([magnitude_list[j] for j in lines], magnitude, large),
+                found, contested)
 
 
 def _unique_subsets(offsets, count, magnitudes, near, bounds, target, start, large, found,
                     contested):
     """:func:`unique_subset` for the anchors ``start + offsets``, each with ``count`` items
-    (the lines ``near[bounds[o]:bounds[o + 1]]``): every subset's sum listed at once."""
-    subsets = np.arange(1 << count)
-    sizes = np.zeros(1 << count, dtype=np.int64)
-    for j in range(count):  # subset number k holds item j when bit j of k is set
-        sizes += (subsets >> j) & 1
-    step = max(ARRAY_SUMS >> count, 1)
+    (the lines ``near[bounds[o]:bounds[o + 1]]``), all at once by halves: every subset's sum
+    of each half listed, the second half's sorted, and the complement of each sum of the
+    first half looked up in it."""
+    middle = count // 2
+    step = max(ARRAY_SUMS >> (count - middle), 1)
     for first in range(0, len(offsets), step):
         some = offsets[first:first + step]
         lines = near[bounds[some][:, None] + np.arange(count)]
-        sums = np.zeros((len(some), 1), dtype=np.int64)
-        for j in range(count):
-            sums = np.hstack((sums, sums + magnitudes[lines[:, j]][:, None]))
-        hits = sums == target[some][:, None]
-        answers = hits.sum(axis=1)
+        goals = target[some]
+        keys = _SortedHalf(magnitudes[lines[:, middle:]], goals)
+        if not keys.fits:  # amounts too large to pack: one anchor at a time
+            for offset, row in zip(some.tolist(), lines.tolist()):
+                _record(start + offset, row, unique_subset(magnitudes[row].tolist(),
+                                                           int(target[offset]), large),
+                        found, contested)
+            continue
+        needs = goals[:, None] - _subset_sums(magnitudes[lines[:, :middle]])
+        lows, highs = keys.equal_range(needs)
+        answers = (highs - lows).sum(axis=1)
         several = answers >= 2
         if large:  # several answers count only when one of them is large
-            several &= np.where(hits, sizes, -1).max(axis=1) >= large
+            sizes = np.where(highs > lows, _subset_sizes(middle) + keys.size_at(highs - 1), -1)
+            several &= sizes.max(axis=1) >= large
         for row in np.flatnonzero(several).tolist():
             contested[start + some[row]] = True
             contested[lines[row]] = True
         unique = np.flatnonzero(answers == 1)
-        chosen = hits[unique].argmax(axis=1)
-        for anchor, row, subset in zip((start + some[unique]).tolist(), unique.tolist(),
-                                       chosen.tolist()):
-            picked = [int(lines[row, j]) for j in range(count) if subset >> j & 1]
-            found.append(tuple(sorted([anchor, *picked])))
+        left = (highs[unique] > lows[unique]).argmax(axis=1)
+        chosen = left | keys.subset_at(lows[unique, left]) << middle
+        _add_groups(start + some[unique], lines[unique], chosen, found)
+
+
+def _add_groups(anchors: np.ndarray, lines: np.ndarray, chosen: np.ndarray,
+                found: list[tuple[int, ...]]) -> None:
+    """Add to ``found`` each anchor's group: the anchor and the lines of its row of ``lines``
+    whose bit is set in ``chosen`` (one subset number per row), as sorted tuples."""
+    picked = (chosen[:, None] >> np.arange(lines.shape[1])) & 1 == 1
+    sizes = picked.sum(axis=1)
+    for size in np.unique(sizes).tolist():
+        rows = np.flatnonzero(sizes == size)
+        members = lines[rows][picked[rows]].reshape(len(rows), size)
+        groups = np.sort(np.hstack((anchors[rows, None], members)), axis=1)
+        found.extend(map(tuple, groups.tolist()))
+
+
+def _record(anchor, lines, answer, found, contested):
+    """Note :func:`unique_subset`'s ``answer`` for ``anchor`` and the ``lines`` it searched."""
+    chosen, several = answer
+    if several:
+        contested[anchor] = True
+        contested[lines] = True
+    elif chosen is not None:
+        found.append(tuple(sorted([anchor, *(lines[j] for j in chosen)])))
+
+
+def _subset_sums(amounts: np.ndarray) -> np.ndarray:
+    """Per row of ``amounts``, the sum of every subset of its items: subset number ``k``
+    holds item ``j`` when bit ``j`` of ``k`` is set (the empty one first)."""
+    rows, count = amounts.shape
+    sums = np.zeros((rows, 1 << count), dtype=np.int64)
+    for j in range(count):
+        width = 1 << j
+        np.add(sums[:, :width], amounts[:, j:j + 1], out=sums[:, width:2 * width])
+    return sums
+
+
+@lru_cache(maxsize=64)
+def _subset_sizes(count: int) -> np.ndarray:
+    """The number of items of each subset of ``count`` items, numbered as by
+    :func:`_subset_sums` (read-only)."""
+    sizes = np.zeros(1 << count, dtype=np.int64)
+    for j in range(count):
+        width = 1 << j
+        np.add(sizes[:width], 1, out=sizes[width:2 * width])
+    sizes.flags.writeable = False
+    return sizes
+
+
+class _SortedHalf:
+    """The subsets of the items of each row, sorted by (row, sum, size, number), packed in
+    one integer each: the sums clipped one above the row's goal (no answer is larger)."""
+
+    def __init__(self, amounts: np.ndarray, goals: np.ndarray) -> None:
+        rows, count = amounts.shape
+        self._number_bits = count
+        self._size_bits = count.bit_length()
+        self._sum_shift = self._number_bits + self._size_bits
+        self._row_shift = self._sum_shift + (int(goals.max()) + 1).bit_length()
+        self.fits = self._row_shift + max(rows - 1, 1).bit_length() <= 62
+        if not self.fits:
+            return
+        sums = np.minimum(_subset_sums(amounts), goals[:, None] + 1)
+        keys = sums << self._sum_shift
+        keys |= (_subset_sizes(count) << self._number_bits) | np.arange(1 << count)
+        keys |= np.arange(rows, dtype=np.int64)[:, None] << self._row_shift
+        self._keys = np.sort(keys, axis=1).ravel()
+
+    def equal_range(self, needs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per sum needed (one row of ``needs`` per row), the positions ``[low, high)`` of
+        the subsets of its row with that sum (none for a negative need)."""
+        rows = np.broadcast_to(np.arange(len(needs), dtype=np.int64)[:, None], needs.shape)
+        valid = np.flatnonzero(needs >= 0)
+        queries = rows.ravel()[valid] << self._row_shift
+        needs = needs.ravel()[valid] << self._sum_shift
+        lows, highs = np.zeros((2, rows.size), dtype=np.int64)
+        lows[valid] = np.searchsorted(self._keys, queries | needs)
+        highs[valid] = np.searchsorted(self._keys, queries | (needs + (1 << self._sum_shift)))
+        return lows.reshape(rows.shape), highs.reshape(rows.shape)
+
+    def size_at(self, positions: np.ndarray) -> np.ndarray:
+        """The number of items of the subsets at ``positions``."""
+        return (self._keys[positions] >> self._number_bits) & ((1 << self._size_bits) - 1)
+
+    def subset_at(self, positions: np.ndarray) -> np.ndarray:
+        """The subset numbers (see :func:`_subset_sums`) of the subsets at ``positions``."""
+        return self._keys[positions] & ((1 << self._number_bits) - 1)

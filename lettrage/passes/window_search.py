@@ -120,22 +120,24 @@ class _Tuples:
             self._runs = bounds, np.concatenate(([0], np.cumsum(change)))
         return self._runs
 
-    def opposite_range(self, picked: np.ndarray, base: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def opposite_range(self, picked: np.ndarray,
+                       base: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`equal_range` with no spread of the sums that complete the tuples at
         ``picked`` (sorted positions) to zero (with ``base``, to twice their part's base):
-        one binary search per distinct sum, not per tuple."""
+        one binary search per distinct sum, not per tuple. Only for the tuples that some
+        tuple completes: their indices in ``picked``, then their ranges."""
         bounds, rank = self.runs()
         if not len(self.sums):
-            return np.zeros(len(picked), dtype=np.int64), np.zeros(len(picked), dtype=np.int64)
+            return (np.zeros(0, dtype=np.int64),) * 3
         starts = bounds[:-1]
         distinct = self.sums[starts]
         need = -distinct if base is None else 2 * base[self.first[starts]] - distinct
         at = np.searchsorted(distinct, need, side="left")
         exists = distinct[np.minimum(at, len(distinct) - 1)] == need
-        lows = bounds[at]
-        highs = np.where(exists, bounds[np.minimum(at + 1, len(distinct))], lows)
         some = rank[picked]
-        return lows[some], highs[some]
+        completed = np.flatnonzero(exists[some])
+        at = at[some[completed]]
+        return completed, bounds[at], bounds[at + 1]
 
     def keys(self, origin: int, width: int) -> np.ndarray:
         """Per tuple (sorted positions), the rank of its sum among the distinct sums times
@@ -337,14 +339,19 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
     # Matches by sum, per cut; an anchor with too many is left to the caller.
     matched = []
     load = np.zeros(len(values), dtype=np.int64)
+    no_spread = not spreads[chunk].any()
     for head_size, tail_size in cuts:
         head, tail = tuples[head_size], tuples[tail_size]
         picked = heads[head_size]
-        owners = head.first[picked]
-        spread = spreads[owners]
-        if head is tail and not spread.any():
-            lows, highs = tail.opposite_range(picked, base)
+        if head is tail and no_spread:
+            # Only the heads some tail completes: most have none.
+            completed, lows, highs = tail.opposite_range(picked, base)
+            picked = picked[completed]
+            owners = head.first[picked]
+            spread = spreads[owners]
         else:
+            owners = head.first[picked]
+            spread = spreads[owners]
             # head.sums holds the part's base once; the tail's must hold it too.
             need = -head.sums[picked] if base is None else 2 * base[owners] - head.sums[picked]
             lows, highs = tail.equal_range(need, spread)
