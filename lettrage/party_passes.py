@@ -33,6 +33,14 @@ from lettrage.settings import Settings
 PASS_ORDER = ("exact", "piece", "day", "period", "subset", "fifo", "settled", "chronological")
 #: The columns of the lines lettered in the input that the passes read.
 KEPT_COLUMNS = ["party_id", "letter", "date", "piece_ref"]
+#: The columns of the open lines the day batches and FIFO doubts read (``held`` when given).
+_NUMBER_COLUMNS = ("line", "party_id", "amount", "date", "invoice_side", "held")
+#: ... the period batches (the journals of the documents) ...
+_PERIOD_COLUMNS = (*_NUMBER_COLUMNS, "journal")
+#: ... the settled stretches and the walk (twins of the FIFO pairs' lines) ...
+_TWIN_COLUMNS = (*_NUMBER_COLUMNS, "piece_ref", "label")
+#: ... and the exact pass and the piece batches (the subset and review passes read all).
+_EXACT_COLUMNS = (*_TWIN_COLUMNS, "ref_key")
 
 
 @dataclass(frozen=True)
@@ -74,60 +82,89 @@ def letter_parties(
     """
     documents, cites, links = _evidence_of(open_lines["line"].to_numpy(), documents, cites, links)
     foreign = foreign_mask(open_lines, settings.company_currency)
-    company = open_lines[~foreign]
     # Which open lines no pass has lettered yet: the frames each pass reads are filtered
-    # from ``open_lines`` once, not one filter of the last one after each pass.
-    line_ids = open_lines["line"].to_numpy()
-    left = np.ones(len(open_lines), dtype=bool)
+    # from ``open_lines`` once, not one filter of the last one after each pass, and only the
+    # columns that pass reads (a filter copies every column it keeps).
+    left = _OpenLines(open_lines["line"].to_numpy())
+    exacts = _columns(open_lines, _EXACT_COLUMNS)
     # Exact pairs that are sure — references agree, or no other line of that amount competes.
+    company = exacts[~foreign]
     exact = exact_pass(company, documents, cites, sure_only=True, links=links)
-    left &= ~np.isin(line_ids, exact.lines)
+    left.letter(exact)
     history = (_history(kept, open_lines, exact) if settings.learn_window
                else pd.DataFrame(columns=["party_id", "group", "date"]))
-    windows = party_windows(history, open_lines["party_id"].to_numpy()[left],
+    windows = party_windows(history, open_lines["party_id"].to_numpy()[left.mask],
                             settings.window_days, settings.max_window_days)
     # Lines an accountant filed under one PieceRef, settled together.
-    piece = piece_batch_pass(company, line_ids[left], kept[["party_id", "piece_ref"]], windows,
+    piece = piece_batch_pass(company, left.lines, kept[["party_id", "piece_ref"]], windows,
                              documents, cites, max_days_early=MAX_DAYS_EARLY)
-    left &= ~np.isin(line_ids, piece.lines)
+    left.letter(piece)
     # Every open invoice of one day settled by one payment: the answer a person picks among
     # the equally good subsets the subset pass would leave.
-    day = day_batch_pass(open_lines[left & ~foreign], windows,
+    day = day_batch_pass(_columns(open_lines, _NUMBER_COLUMNS)[left.mask & ~foreign], windows,
                          documents, cites, max_days_early=MAX_DAYS_EARLY)
-    left &= ~np.isin(line_ids, day.lines)
+    left.letter(day)
     # Every open invoice of a period (a statement) settled by one payment, when no other run
     # of invoices competes.
-    period = period_batch_pass(open_lines[left & ~foreign],
+    period = period_batch_pass(_columns(open_lines, _PERIOD_COLUMNS)[left.mask & ~foreign],
                                windows, documents, cites, max_days_early=MAX_DAYS_EARLY)
-    left &= ~np.isin(line_ids, period.lines)
-    remaining = open_lines[left]
+    left.letter(period)
+    remaining = open_lines[left.mask]
     subset, proposals, messages = subset_pass(remaining, windows, documents, cites,
                                               subset_settings(settings), settings.company_currency,
                                               cited_elsewhere=cited_elsewhere)
     # Equal amounts that compete (situations 2-3) are paired last, oldest first, so that a
     # FIFO guess never takes a line a unique group needed.
-    left &= ~np.isin(line_ids, subset.lines)
-    fifo = exact_pass(open_lines[left & ~foreign], documents, cites, name="fifo", links=links)
+    left.letter(subset)
+    fifo = exact_pass(exacts[left.mask & ~foreign], documents, cites, name="fifo", links=links)
     # ... unless an open line dated between a pair's two could have taken its older one.
-    still_open = open_lines[left & ~foreign & ~np.isin(line_ids, fifo.lines)]
-    guessed = remaining.merge(fifo.members, on="line")
-    fifo = fifo.without(claimed_earlier(guessed, still_open))
+    twins = _columns(open_lines, _TWIN_COLUMNS)
+    guessed = twins[left.taken_by(fifo)].merge(fifo.members, on="line")
+    fifo = fifo.without(claimed_earlier(guessed, twins[left.mask & ~foreign & ~left.taken_by(fifo)]))
     guessed = guessed[guessed["line"].isin(fifo.lines)]  # (group ids as made: pairs stay apart)
     # A third party whose open remainder nets to zero, with no smaller group inside it.
-    left &= ~np.isin(line_ids, fifo.lines)
-    settled = settled_party_pass(open_lines[left], foreign[left], guessed,
+    left.letter(fifo)
+    settled = settled_party_pass(twins[left.mask], foreign[left.mask], guessed,
                                  documents, cites, max_days=settings.max_window_days)
-    left &= ~np.isin(line_ids, settled.lines)
+    left.letter(settled)
     # Settlements oldest first, each with the one set of earlier open invoices it pays.
-    walked = chronological_pass(open_lines[left], foreign[left], guessed, documents, cites,
+    walked = chronological_pass(twins[left.mask], foreign[left.mask], guessed, documents, cites,
                                 max_days=settings.max_window_days, max_pick=settings.max_group_size)
     proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist())
                                | set(walked.lines.tolist()))
-    left &= ~np.isin(line_ids, walked.lines)
+    left.letter(walked)
     # The review pass's pairs for what is left, here too: they are of one third party each.
-    pairs = pair_proposals(open_lines.assign(left=left), documents, cites, review_settings(settings))
+    pairs = pair_proposals(open_lines.assign(left=left.mask), documents, cites, review_settings(settings))
     return PartyLettering([exact, piece, day, period, subset, fifo, settled, walked], proposals, pairs,
                           messages)
+
+
+class _OpenLines:
+    """Which of some open lines (their numbers, in order) no pass has lettered yet."""
+
+    def __init__(self, line_ids: np.ndarray) -> None:
+        self.line_ids = line_ids
+        self.mask = np.ones(len(line_ids), dtype=bool)
+
+    @property
+    def lines(self) -> np.ndarray:
+        """The numbers of the lines still open."""
+        return self.line_ids[self.mask]
+
+    def taken_by(self, output: PassOutput) -> np.ndarray:
+        """Per line, whether ``output`` letters it."""
+        taken = np.zeros(len(self.line_ids), dtype=bool)
+        taken[line_positions(self.line_ids, output.lines)] = True
+        return taken
+
+    def letter(self, output: PassOutput) -> None:
+        """Mark the lines ``output`` letters as lettered."""
+        self.mask[line_positions(self.line_ids, output.lines)] = False
+
+
+def _columns(lines: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
+    """``lines`` with only those of the columns ``names`` it has (no copy)."""
+    return lines[[name for name in names if name in lines.columns]]
 
 
 def subset_settings(settings: Settings) -> SubsetSettings:

@@ -52,13 +52,18 @@ class PassOutput:
         same ids however the third parties were split between processes."""
         if self.groups.empty:
             return self
-        first = self.members.groupby("group")["line"].min()
-        order = first.reindex(self.groups["group"]).to_numpy()
-        groups = self.groups.iloc[np.argsort(order, kind="stable")]
-        renumber = pd.Series(np.arange(len(groups), dtype=np.int64), index=groups["group"].to_numpy())
-        members = self.members.assign(group=renumber.reindex(self.members["group"]).to_numpy())
-        return PassOutput(groups=groups.assign(group=renumber.to_numpy()).reset_index(drop=True),
-                          members=members.sort_values(["group", "line"], ignore_index=True))
+        at = pd.Index(self.groups["group"].to_numpy()).get_indexer(self.members["group"].to_numpy())
+        line = self.members["line"].to_numpy(dtype=np.int64)
+        first = np.full(len(self.groups), np.iinfo(np.int64).max)  # a group's first line
+        np.minimum.at(first, at, line)
+        order = np.argsort(first, kind="stable")
+        renumber = np.empty(len(order), dtype=np.int64)
+        renumber[order] = np.arange(len(order), dtype=np.int64)
+        group = renumber[at]
+        by_group = np.lexsort((line, group))
+        return PassOutput(
+            groups=self.groups.iloc[order].assign(group=np.arange(len(order), dtype=np.int64)).reset_index(drop=True),
+            members=self.members.iloc[by_group].assign(group=group[by_group]).reset_index(drop=True))
 
     @property
     def lines(self) -> np.ndarray:

@@ -33,25 +33,31 @@ def exact_groups_output(name: str, groups: list[tuple[list[int], str]], document
     """The exact ``groups`` (line numbers, reason), in their order, but for those one of whose
     lines cites documents none of which is in the group; ``documents`` and ``cites`` are the
     reference evidence (see :mod:`lettrage.references`)."""
-    wanted = [line for lines, _ in groups for line in lines]
-    evidence = Evidence(documents[documents["line"].isin(wanted)], cites[cites["line"].isin(wanted)])
-    reasons: list[str] = []
-    members: list[tuple[int, int]] = []
-    for lines, reason in groups:
-        if evidence.judge(lines)[1]:
-            continue  # a line cites a document outside the group
-        members.extend((len(reasons), line) for line in lines)
-        reasons.append(reason)
-    if not reasons:
+    sizes = np.array([len(members) for members, _ in groups], dtype=np.int64)
+    lines = np.array([line for members, _ in groups for line in members], dtype=np.int64)
+    group_of = np.repeat(np.arange(len(groups)), sizes)
+    # Only a group one of whose lines cites a document can cite outside itself.
+    citing = cites["line"].to_numpy()[cites["line"].isin(lines).to_numpy()]
+    judged = np.zeros(len(groups), dtype=bool)
+    judged[group_of[np.isin(lines, citing)]] = True
+    kept = ~judged
+    if judged.any():
+        wanted = lines[judged[group_of]]
+        evidence = Evidence(documents[documents["line"].isin(wanted).to_numpy()],
+                            cites[cites["line"].isin(wanted).to_numpy()])
+        for index in np.flatnonzero(judged).tolist():
+            kept[index] = not evidence.judge(groups[index][0])[1]
+    if not kept.any():
         return PassOutput()
-    count = len(reasons)
+    count = int(kept.sum())
     return PassOutput(
         groups=pd.DataFrame({
             "group": np.arange(count, dtype=np.int64),
             "pass": name,
             "gap": np.zeros(count, dtype=np.int64),
             "currency": "",
-            "reason": reasons,
+            "reason": [reason for (_, reason), keep in zip(groups, kept.tolist()) if keep],
         }),
-        members=pd.DataFrame(members, columns=["group", "line"]).astype(np.int64),
+        members=pd.DataFrame({"group": np.repeat(np.arange(count, dtype=np.int64), sizes[kept]),
+                              "line": lines[kept[group_of]]}),
     )

@@ -112,11 +112,9 @@ def _periods(members: pd.DataFrame, ones: pd.DataFrame, windows: pd.Series, max_
     groups = []
     for one, start, stop, first, last in zip(
             chosen["line"].tolist(), chosen["start"].tolist(), chosen["stop"].tolist(),
-            chosen["first"].tolist(), chosen["last"].tolist()):
+            chosen["first"].dt.strftime("%Y-%m-%d").tolist(), chosen["last"].dt.strftime("%Y-%m-%d").tolist()):
         lines = sorted([one, *member_lines[start:stop + 1].tolist()])
-        reason = (f"{what} from {pd.Timestamp(first):%Y-%m-%d} to {pd.Timestamp(last):%Y-%m-%d} "
-                  f"({len(lines) - 1} lines) {how}")
-        groups.append((lines, reason))
+        groups.append((lines, f"{what} from {first} to {last} ({len(lines) - 1} lines) {how}"))
     return groups
 
 

@@ -21,6 +21,8 @@ references agree but link half of its lines or fewer (as in the subset pass).
 """
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 
@@ -67,19 +69,22 @@ def settled_party_pass(left: pd.DataFrame, foreign: np.ndarray, guessed: pd.Data
     evidence = Evidence(documents[documents["line"].isin(chosen["line"])],
                         cites[cites["line"].isin(chosen["line"])])
     groups: list[tuple[list[int], str]] = []
-    for _, segment in chosen.groupby(["party_id", "segment"], sort=True):
-        amounts = segment["amount"].to_numpy(dtype=np.int64)
+    party, segment = chosen["party_id"].to_numpy(), chosen["segment"].to_numpy()
+    line, amount = chosen["line"].to_numpy(dtype=np.int64), chosen["amount"].to_numpy(dtype=np.int64)
+    dates = chosen["date"].to_numpy()
+    for start, stop in _runs(party, segment):
+        amounts = amount[start:stop]
         if has_smaller_zero_set(amounts):
             continue
-        agree, _, unlinked = evidence.weigh(segment["line"].tolist())
+        agree, _, unlinked = evidence.weigh(line[start:stop].tolist())
         if weakly_linked(agree, min((amounts > 0).sum(), (amounts < 0).sum()) > 1, unlinked,
                          len(amounts)):
             continue
-        reason = (f"the {len(segment)} open lines of this third party from "
-                  f"{pd.Timestamp(segment['date'].iloc[0]):%Y-%m-%d} to "
-                  f"{pd.Timestamp(segment['date'].iloc[-1]):%Y-%m-%d} net to zero and no part "
+        reason = (f"the {len(amounts)} open lines of this third party from "
+                  f"{pd.Timestamp(dates[start]):%Y-%m-%d} to "
+                  f"{pd.Timestamp(dates[stop - 1]):%Y-%m-%d} net to zero and no part "
                   "of them does: they settle each other")
-        groups.append((sorted(segment["line"].tolist()), reason))
+        groups.append((sorted(line[start:stop].tolist()), reason))
     return exact_groups_output("settled", groups, documents, cites)
 
 
@@ -96,6 +101,14 @@ def _segments(lines: pd.DataFrame) -> np.ndarray:
     closed_before = pd.Series(closes).groupby(party).cumsum().to_numpy() - closes
     closings = pd.Series(closes).groupby(party).transform("sum").to_numpy()
     return np.where(closed_before < closings, closed_before, -1)
+
+
+def _runs(party: np.ndarray, segment: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each run of equal ``(party, segment)``, in order."""
+    if not len(party):
+        return []
+    bounds = np.flatnonzero(np.r_[True, (party[1:] != party[:-1]) | (segment[1:] != segment[:-1]), True])
+    return list(pairwise(bounds.tolist()))
 
 
 def resting_on_guesses(lines: pd.DataFrame, guessed: pd.DataFrame) -> np.ndarray:
