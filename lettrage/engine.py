@@ -215,8 +215,12 @@ def _result(
 ) -> MatchResult:
     review = review_frame(proposals, lines)
     all_lines = ledger["line"].to_numpy(dtype=np.int64)
-    rows = line_positions(all_lines, members["line"].to_numpy(dtype=np.int64))
-    selected_rows = line_positions(all_lines, lines["line"].to_numpy(dtype=np.int64))
+    proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
+    proposed_lines = np.unique(np.fromiter(itertools.chain.from_iterable(proposing["lines"]), np.int64))
+    # the rows of the new groups' lines, of the selected lines and of the proposed ones
+    rows, selected_rows, proposed_rows = _positions_of(
+        all_lines, members["line"].to_numpy(dtype=np.int64), lines["line"].to_numpy(dtype=np.int64),
+        proposed_lines)
 
     letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
         if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
@@ -233,9 +237,6 @@ def _result(
     status = np.full(len(ledger), code[OTHER], dtype=np.int8)
     status[selected_rows] = code[OPEN]
     status[selected_rows[(lines["letter"] != "").to_numpy()]] = code[KEPT]
-    proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
-    proposed_lines = np.unique(np.fromiter(itertools.chain.from_iterable(proposing["lines"]), np.int64))
-    proposed_rows = line_positions(all_lines, proposed_lines)
     # kept letters stay kept
     status[proposed_rows[status[proposed_rows] == code[OPEN]]] = code[PROPOSED]
     status[rows] = code[LETTERED]
@@ -260,6 +261,12 @@ def _result(
         ledger=ledger, settings=settings, lines=out_lines, groups=groups,
         review=review, writeoffs=writeoff_entries(groups, lines, settings), issues=issues,
     )
+
+
+def _positions_of(all_lines: np.ndarray, *wanted: np.ndarray) -> list[np.ndarray]:
+    """:func:`line_positions` of each array of ``wanted`` line numbers (one lookup for all)."""
+    found = line_positions(all_lines, np.concatenate(wanted))
+    return np.split(found, np.cumsum([len(numbers) for numbers in wanted])[:-1])
 
 
 def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFrame]:

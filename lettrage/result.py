@@ -41,13 +41,19 @@ def review_frame(proposals: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
         "rank": proposals["rank"].to_numpy(dtype=np.int64),
         "lines": lines_texts(proposals["lines"]),
         "party": party.reindex(proposals["party_id"]).to_numpy(),
-        "kind": proposals["kind"].to_numpy(),
+        "kind": _texts_of(proposals["kind"]),
         "gap": proposals["gap"].to_numpy(dtype=np.int64),
         "score": proposals["score"].to_numpy(dtype=float),
-        "reason": proposals["reason"].to_numpy(),
+        "reason": _texts_of(proposals["reason"]),
     }).sort_values(["party", "for_line", "rank"], ignore_index=True, kind="stable")
     frame.insert(0, "proposal", np.arange(1, len(frame) + 1))
     return frame[REVIEW_COLUMNS]
+
+
+def _texts_of(texts: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """Texts for a new frame: a ``str`` column's own array (no Python string made), else its
+    values (which pandas infers)."""
+    return texts.array if isinstance(texts.dtype, pd.StringDtype) else texts.to_numpy()
 
 
 def lines_texts(groups: Iterable[Collection[int]], *, in_order: bool = True) -> pd.api.extensions.ExtensionArray:

@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
+from lettrage.ledger import positions_or_absent
 from lettrage.money import format_cents, format_cents_array
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, reference_keys
 from lettrage.result import lines_texts
@@ -172,14 +173,6 @@ class _Links:
         return [(str(ref).strip() if here else "") or key or f"line {line}"
                 for ref, here, key, line in zip(refs.tolist(), present.tolist(), keys.tolist(),
                                                 lines.tolist())]
-
-
-def _positions(among: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The position of each ``wanted`` number among ``among`` (distinct), -1 when absent."""
-    if len(among) and (among[1:] > among[:-1]).all():  # in order, as lines are read
-        at = np.minimum(np.searchsorted(among, wanted), len(among) - 1)
-        return np.where(among[at] == wanted, at, -1)
-    return pd.Index(among).get_indexer(wanted)
 
 
 def _arrow_texts(texts: pd.Series) -> pa.Array:
@@ -479,8 +472,8 @@ def _settlements_citing_invoices(lines: pd.DataFrame, links: _Links):
     if cited.empty:
         return None
     numbers = lines["line"].to_numpy(dtype=np.int64)
-    at_citing = _positions(numbers, cited["line"].to_numpy(dtype=np.int64))
-    at_target = _positions(numbers, cited["target"].to_numpy(dtype=np.int64))
+    at_citing = positions_or_absent(numbers, cited["line"].to_numpy(dtype=np.int64))
+    at_target = positions_or_absent(numbers, cited["target"].to_numpy(dtype=np.int64))
     left = lines["left"].to_numpy(dtype=bool)
     invoice_side = lines["invoice_side"].to_numpy(dtype=bool)
     keep = ((at_citing >= 0) & (at_target >= 0) & left[at_citing] & ~invoice_side[at_citing]
