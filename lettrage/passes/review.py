@@ -43,6 +43,7 @@ the ledger.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -139,21 +140,32 @@ class _Links:
                                    ).dictionary_encode(null_encoding="encode")
         code = encoded.indices.to_numpy()
         self._key_texts = encoded.dictionary
-        own = pd.DataFrame({"target": documents["line"].to_numpy(dtype=np.int64),
-                            "code": code[len(cites):]})
-        #: the lines that cite a document, even nearly
-        self.citing_lines = np.unique(cites["line"].to_numpy(dtype=np.int64))
-        near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
-                else np.zeros(len(cites), dtype=bool))
-        citing = pd.DataFrame({"line": cites["line"].to_numpy(dtype=np.int64), "code": code[:len(cites)]})
-        #: (line, target): a mistyped citation — not evidence for, but not against either.
-        self.nearly = citing[near].merge(own, on="code")[["line", "target"]]
+        self._own = pd.DataFrame({"target": documents["line"].to_numpy(dtype=np.int64),
+                                  "code": code[len(cites):]})
+        self._near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
+                      else np.zeros(len(cites), dtype=bool))
+        self._citing = pd.DataFrame({"line": cites["line"].to_numpy(dtype=np.int64),
+                                     "code": code[:len(cites)]})
         #: (citing line, cited line): a line whose label names another line's document.
-        cited = citing[~near].merge(own, on="code")
+        cited = self._citing[~self._near].merge(self._own, on="code")
         self.cited = cited.loc[cited["line"] != cited["target"], ["line", "target"]].reset_index(drop=True)
         self._refs = pd.Series(lines["piece_ref"].array, index=lines["line"].to_numpy(dtype=np.int64))
-        first = own.drop_duplicates("target")  # a line's first document key
-        self._key_codes = pd.Series(first["code"].to_numpy(), index=first["target"].to_numpy(dtype=np.int64))
+
+    @cached_property
+    def citing_lines(self) -> np.ndarray:
+        """The lines that cite a document, even nearly."""
+        return np.unique(self._citing["line"].to_numpy())
+
+    @cached_property
+    def nearly(self) -> pd.DataFrame:
+        """(line, target): a mistyped citation — not evidence for, but not against either."""
+        return self._citing[self._near].merge(self._own, on="code")[["line", "target"]]
+
+    @cached_property
+    def _key_codes(self) -> pd.Series:
+        """A line's first document key (its code), by line."""
+        first = self._own.drop_duplicates("target")
+        return pd.Series(first["code"].to_numpy(), index=first["target"].to_numpy(dtype=np.int64))
 
     def keys_of(self, lines: np.ndarray) -> np.ndarray:
         """Each line's (first) document key, ``""`` when it has none (object array)."""
