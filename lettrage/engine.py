@@ -38,6 +38,7 @@ from lettrage.result import (
     PROPOSED,
     STATUSES,
     MatchResult,
+    large_strings,
     review_frame,
     sparse_texts,
     written_texts,
@@ -106,10 +107,10 @@ _NOT_SEARCHED = ("invoice_number", "letter", "open")
 def _after_lettering(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """The selected lines with their letters after this run: ``letter`` (input or new),
     ``kept`` (lettered in the input) and ``left`` (still open)."""
-    at_group = pd.Index(groups["group"].to_numpy()).get_indexer(members["group"].to_numpy())
-    new_letter = groups["letter"].to_numpy(dtype=object)[at_group]
+    new_letter = _of_members(groups, members, "letter")
     rows = line_positions(selected["line"].to_numpy(dtype=np.int64), members["line"].to_numpy(dtype=np.int64))
-    rows, new_letter = rows[new_letter != ""], new_letter[new_letter != ""]
+    given = pc.not_equal(new_letter, "").to_numpy(zero_copy_only=False)
+    rows, new_letter = rows[given], new_letter.filter(pa.array(given))
     lettered = np.zeros(len(selected), dtype=bool)
     lettered[rows] = True
     return selected.assign(
@@ -225,13 +226,11 @@ def _result(
     letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
         if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
     group_of = np.full(len(ledger), -1, dtype=np.int64)
-    by_group = groups.set_index("group")
-    member_groups = members["group"].to_numpy()
-    letter = written_texts(ledger["letter"], rows,
-                           by_group["letter"].reindex(member_groups).to_numpy(dtype=object))
-    letter_date[rows] = by_group["letter_date"].reindex(member_groups).to_numpy(dtype="datetime64[s]")
-    group_of[rows] = member_groups
-    pass_of = sparse_texts(len(ledger), rows, by_group["pass"].reindex(member_groups).to_numpy(dtype=object))
+    group_rows = _group_rows(groups, members)
+    letter = written_texts(ledger["letter"], rows, _of_members(groups, members, "letter"))
+    letter_date[rows] = groups["letter_date"].to_numpy(dtype="datetime64[s]")[group_rows]
+    group_of[rows] = members["group"].to_numpy()
+    pass_of = sparse_texts(len(ledger), rows, groups["pass"].to_numpy(dtype=object)[group_rows])
 
     code = {name: number for number, name in enumerate(STATUSES)}
     status = np.full(len(ledger), code[OTHER], dtype=np.int8)
@@ -261,6 +260,16 @@ def _result(
         ledger=ledger, settings=settings, lines=out_lines, groups=groups,
         review=review, writeoffs=writeoff_entries(groups, lines, settings), issues=issues,
     )
+
+
+def _group_rows(groups: pd.DataFrame, members: pd.DataFrame) -> np.ndarray:
+    """The row of ``groups`` of each member's group."""
+    return line_positions(groups["group"].to_numpy(dtype=np.int64), members["group"].to_numpy(dtype=np.int64))
+
+
+def _of_members(groups: pd.DataFrame, members: pd.DataFrame, column: str) -> pa.Array:
+    """A text column of ``groups`` for each member (its group's), as pyarrow strings."""
+    return large_strings(groups[column].array).take(pa.array(_group_rows(groups, members)))
 
 
 def _positions_of(all_lines: np.ndarray, *wanted: np.ndarray) -> list[np.ndarray]:
