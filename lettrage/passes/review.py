@@ -135,17 +135,22 @@ class _Links:
     """Which document each line carries and cites, and who carries each key."""
 
     def __init__(self, lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
-        # keys as integer codes (one per distinct key) for the joins, strings kept aside
-        encoded = pa.concat_arrays([_arrow_texts(cites["key"]), _arrow_texts(documents["key"])]
-                                   ).dictionary_encode(null_encoding="encode")
-        code = encoded.indices.to_numpy()
-        self._key_texts = encoded.dictionary
-        self._own = pd.DataFrame({"target": documents["line"].to_numpy(dtype=np.int64),
-                                  "code": code[len(cites):]})
+        # Every proposal starts from a line still open: only their citations are read.
+        still_open = lines["line"].to_numpy(dtype=np.int64)[lines["left"].to_numpy(dtype=bool)]
+        cites = cites[np.isin(cites["line"].to_numpy(dtype=np.int64), still_open)]
+        # the cited keys as integer codes (one per distinct key) for the joins; the
+        # documents' keys looked up among them (not all hashed together)
+        encoded = _arrow_texts(cites["key"]).dictionary_encode(null_encoding="encode")
+        own_code = pc.index_in(_arrow_texts(documents["key"]), value_set=encoded.dictionary,
+                               skip_nulls=False)
+        cited_key = own_code.is_valid().to_numpy(zero_copy_only=False)
+        self._documents = documents
+        self._own = pd.DataFrame({"target": documents["line"].to_numpy(dtype=np.int64)[cited_key],
+                                  "code": own_code.drop_null().to_numpy().astype(np.int64)})
         self._near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
                       else np.zeros(len(cites), dtype=bool))
         self._citing = pd.DataFrame({"line": cites["line"].to_numpy(dtype=np.int64),
-                                     "code": code[:len(cites)]})
+                                     "code": encoded.indices.to_numpy().astype(np.int64)})
         #: (citing line, cited line): a line whose label names another line's document.
         cited = self._citing[~self._near].merge(self._own, on="code")
         self.cited = cited.loc[cited["line"] != cited["target"], ["line", "target"]].reset_index(drop=True)
@@ -162,18 +167,18 @@ class _Links:
         return self._citing[self._near].merge(self._own, on="code")[["line", "target"]]
 
     @cached_property
-    def _key_codes(self) -> pd.Series:
-        """A line's first document key (its code), by line."""
-        first = self._own.drop_duplicates("target")
-        return pd.Series(first["code"].to_numpy(), index=first["target"].to_numpy(dtype=np.int64))
+    def _first_keys(self) -> tuple[pd.Index, pa.Array]:
+        """The lines that carry a document, and the first key of each."""
+        lines, first = np.unique(self._documents["line"].to_numpy(dtype=np.int64), return_index=True)
+        return pd.Index(lines), _arrow_texts(self._documents["key"]).take(pa.array(first))
 
     def keys_of(self, lines: np.ndarray) -> np.ndarray:
         """Each line's (first) document key, ``""`` when it has none (object array)."""
-        at = self._key_codes.index.get_indexer(np.asarray(lines, dtype=np.int64))
+        carriers, texts = self._first_keys
+        at = carriers.get_indexer(np.asarray(lines, dtype=np.int64))
         keys = np.full(len(at), "", dtype=object)
         found = at >= 0
-        codes = pa.array(self._key_codes.to_numpy()[at[found]])
-        keys[found] = pc.fill_null(self._key_texts.take(codes), "").to_numpy(zero_copy_only=False)
+        keys[found] = pc.fill_null(texts.take(pa.array(at[found])), "").to_numpy(zero_copy_only=False)
         return keys
 
     def names(self, lines: np.ndarray) -> list[str]:
