@@ -134,8 +134,7 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     rows = np.flatnonzero(selected)
     account = account.iloc[rows]
     aux = _aux(ledger, rows, account)
-    party_id = pd.DataFrame({"account": account, "aux": aux}).groupby(
-        ["account", "aux"], sort=True).ngroup().to_numpy(dtype=np.int64)
+    party_id = _party_ids(account, aux)
     amount = ledger["amount"].to_numpy(dtype=np.int64)[rows]
     supplier = account.str.startswith(SUPPLIER_PREFIX).to_numpy()
     letters, unlettered = _stripped(_text(ledger, "letter", rows))
@@ -166,6 +165,20 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     frame["held"] = (aggregated_openings(frame) if settings.opening_balances == "review"
                      else np.zeros(len(frame), dtype=bool))
     return frame
+
+
+def _party_ids(account: pd.Series, aux: pd.Series) -> np.ndarray:
+    """Each line's third party: the rank of its ``(account, aux)`` among the distinct pairs
+    in order (``groupby(sort=True).ngroup()``)."""
+    account_rank, accounts = pd.factorize(account, sort=True)
+    aux_rank, auxes = pd.factorize(aux, sort=True)
+    pair = account_rank.astype(np.int64) * len(auxes) + aux_rank
+    pairs = len(accounts) * len(auxes)
+    if pairs > 4 * len(pair) + 1024:  # too many to mark in a table
+        return np.unique(pair, return_inverse=True)[1].astype(np.int64)
+    used = np.zeros(pairs, dtype=bool)
+    used[pair] = True
+    return (np.cumsum(used) - 1)[pair]
 
 
 def _aux(ledger: pd.DataFrame, rows: np.ndarray, account: pd.Series) -> pd.Series:
