@@ -43,8 +43,8 @@ the ledger.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -132,7 +132,8 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 class _Links:
-    """Which document each line carries and cites, and who carries each key."""
+    """Which document each line carries, which ones the lines still open cite, and who
+    carries each key."""
 
     def __init__(self, lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
         # Every proposal starts from a line still open: only their citations are read.
@@ -158,7 +159,7 @@ class _Links:
 
     @cached_property
     def citing_lines(self) -> np.ndarray:
-        """The lines that cite a document, even nearly."""
+        """The lines still open that cite a document, even nearly."""
         return np.unique(self._citing["line"].to_numpy())
 
     @cached_property
