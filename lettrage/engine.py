@@ -38,6 +38,7 @@ from lettrage.result import (
     PROPOSED,
     STATUSES,
     MatchResult,
+    large_strings,
     review_frame,
     sparse_texts,
     written_texts,
@@ -106,10 +107,10 @@ _NOT_SEARCHED = ("invoice_number", "letter", "open")
 def _after_lettering(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """The selected lines with their letters after this run: ``letter`` (input or new),
     ``kept`` (lettered in the input) and ``left`` (still open)."""
-    at_group = pd.Index(groups["group"].to_numpy()).get_indexer(members["group"].to_numpy())
-    new_letter = groups["letter"].to_numpy(dtype=object)[at_group]
+    new_letter = _of_members(groups, members, "letter")
     rows = line_positions(selected["line"].to_numpy(dtype=np.int64), members["line"].to_numpy(dtype=np.int64))
-    rows, new_letter = rows[new_letter != ""], new_letter[new_letter != ""]
+    given = pc.not_equal(new_letter, "").to_numpy(zero_copy_only=False)
+    rows, new_letter = rows[given], new_letter.filter(pa.array(given))
     lettered = np.zeros(len(selected), dtype=bool)
     lettered[rows] = True
     return selected.assign(
@@ -133,8 +134,7 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     rows = np.flatnonzero(selected)
     account = account.iloc[rows]
     aux = _aux(ledger, rows, account)
-    party_id = pd.DataFrame({"account": account, "aux": aux}).groupby(
-        ["account", "aux"], sort=True).ngroup().to_numpy(dtype=np.int64)
+    party_id = _party_ids(account, aux)
     amount = ledger["amount"].to_numpy(dtype=np.int64)[rows]
     supplier = account.str.startswith(SUPPLIER_PREFIX).to_numpy()
     letters, unlettered = _stripped(_text(ledger, "letter", rows))
@@ -165,6 +165,20 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     frame["held"] = (aggregated_openings(frame) if settings.opening_balances == "review"
                      else np.zeros(len(frame), dtype=bool))
     return frame
+
+
+def _party_ids(account: pd.Series, aux: pd.Series) -> np.ndarray:
+    """Each line's third party: the rank of its ``(account, aux)`` among the distinct pairs
+    in order (``groupby(sort=True).ngroup()``)."""
+    account_rank, accounts = pd.factorize(account, sort=True)
+    aux_rank, auxes = pd.factorize(aux, sort=True)
+    pair = account_rank.astype(np.int64) * len(auxes) + aux_rank
+    pairs = len(accounts) * len(auxes)
+    if pairs > 4 * len(pair) + 1024:  # too many to mark in a table
+        return np.unique(pair, return_inverse=True)[1].astype(np.int64)
+    used = np.zeros(pairs, dtype=bool)
+    used[pair] = True
+    return (np.cumsum(used) - 1)[pair]
 
 
 def _aux(ledger: pd.DataFrame, rows: np.ndarray, account: pd.Series) -> pd.Series:
@@ -215,27 +229,26 @@ def _result(
 ) -> MatchResult:
     review = review_frame(proposals, lines)
     all_lines = ledger["line"].to_numpy(dtype=np.int64)
-    rows = line_positions(all_lines, members["line"].to_numpy(dtype=np.int64))
-    selected_rows = line_positions(all_lines, lines["line"].to_numpy(dtype=np.int64))
+    proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
+    proposed_lines = np.unique(np.fromiter(itertools.chain.from_iterable(proposing["lines"]), np.int64))
+    # the rows of the new groups' lines, of the selected lines and of the proposed ones
+    rows, selected_rows, proposed_rows = _positions_of(
+        all_lines, members["line"].to_numpy(dtype=np.int64), lines["line"].to_numpy(dtype=np.int64),
+        proposed_lines)
 
     letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
         if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
     group_of = np.full(len(ledger), -1, dtype=np.int64)
-    by_group = groups.set_index("group")
-    member_groups = members["group"].to_numpy()
-    letter = written_texts(ledger["letter"], rows,
-                           by_group["letter"].reindex(member_groups).to_numpy(dtype=object))
-    letter_date[rows] = by_group["letter_date"].reindex(member_groups).to_numpy(dtype="datetime64[s]")
-    group_of[rows] = member_groups
-    pass_of = sparse_texts(len(ledger), rows, by_group["pass"].reindex(member_groups).to_numpy(dtype=object))
+    group_rows = _group_rows(groups, members)
+    letter = written_texts(ledger["letter"], rows, _of_members(groups, members, "letter"))
+    letter_date[rows] = groups["letter_date"].to_numpy(dtype="datetime64[s]")[group_rows]
+    group_of[rows] = members["group"].to_numpy()
+    pass_of = sparse_texts(len(ledger), rows, groups["pass"].to_numpy(dtype=object)[group_rows])
 
     code = {name: number for number, name in enumerate(STATUSES)}
     status = np.full(len(ledger), code[OTHER], dtype=np.int8)
     status[selected_rows] = code[OPEN]
     status[selected_rows[(lines["letter"] != "").to_numpy()]] = code[KEPT]
-    proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
-    proposed_lines = np.unique(np.fromiter(itertools.chain.from_iterable(proposing["lines"]), np.int64))
-    proposed_rows = line_positions(all_lines, proposed_lines)
     # kept letters stay kept
     status[proposed_rows[status[proposed_rows] == code[OPEN]]] = code[PROPOSED]
     status[rows] = code[LETTERED]
@@ -260,6 +273,22 @@ def _result(
         ledger=ledger, settings=settings, lines=out_lines, groups=groups,
         review=review, writeoffs=writeoff_entries(groups, lines, settings), issues=issues,
     )
+
+
+def _group_rows(groups: pd.DataFrame, members: pd.DataFrame) -> np.ndarray:
+    """The row of ``groups`` of each member's group."""
+    return line_positions(groups["group"].to_numpy(dtype=np.int64), members["group"].to_numpy(dtype=np.int64))
+
+
+def _of_members(groups: pd.DataFrame, members: pd.DataFrame, column: str) -> pa.Array:
+    """A text column of ``groups`` for each member (its group's), as pyarrow strings."""
+    return large_strings(groups[column].array).take(pa.array(_group_rows(groups, members)))
+
+
+def _positions_of(all_lines: np.ndarray, *wanted: np.ndarray) -> list[np.ndarray]:
+    """:func:`line_positions` of each array of ``wanted`` line numbers (one lookup for all)."""
+    found = line_positions(all_lines, np.concatenate(wanted))
+    return np.split(found, np.cumsum([len(numbers) for numbers in wanted])[:-1])
 
 
 def _number_groups(outputs: list[PassOutput]) -> tuple[pd.DataFrame, pd.DataFrame]:

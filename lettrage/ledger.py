@@ -104,3 +104,12 @@ def line_positions(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():
         return np.searchsorted(all_lines, wanted)
     return pd.Index(all_lines).get_indexer(wanted)
+
+
+def positions_or_absent(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The positions of the ``wanted`` line numbers among ``all_lines`` (unique), -1 for
+    those absent: a binary search when ``all_lines`` are in order, as read."""
+    if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():
+        at = np.minimum(np.searchsorted(all_lines, wanted), len(all_lines) - 1)
+        return np.where(all_lines[at] == wanted, at, -1)
+    return pd.Index(all_lines).get_indexer(wanted)

@@ -41,13 +41,19 @@ def review_frame(proposals: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
         "rank": proposals["rank"].to_numpy(dtype=np.int64),
         "lines": lines_texts(proposals["lines"]),
         "party": party.reindex(proposals["party_id"]).to_numpy(),
-        "kind": proposals["kind"].to_numpy(),
+        "kind": _texts_of(proposals["kind"]),
         "gap": proposals["gap"].to_numpy(dtype=np.int64),
         "score": proposals["score"].to_numpy(dtype=float),
-        "reason": proposals["reason"].to_numpy(),
+        "reason": _texts_of(proposals["reason"]),
     }).sort_values(["party", "for_line", "rank"], ignore_index=True, kind="stable")
     frame.insert(0, "proposal", np.arange(1, len(frame) + 1))
     return frame[REVIEW_COLUMNS]
+
+
+def _texts_of(texts: pd.Series) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """Texts for a new frame: a ``str`` column's own array (no Python string made), else its
+    values (which pandas infers)."""
+    return texts.array if isinstance(texts.dtype, pd.StringDtype) else texts.to_numpy()
 
 
 def lines_texts(groups: Iterable[Collection[int]], *, in_order: bool = True) -> pd.api.extensions.ExtensionArray:
@@ -65,25 +71,28 @@ def lines_texts(groups: Iterable[Collection[int]], *, in_order: bool = True) -> 
     return pd.array(joined, dtype="str")
 
 
+#: Texts given to :func:`written_texts`.
+Texts = np.ndarray | pd.api.extensions.ExtensionArray | pa.Array
+
+
 def written_texts(texts: pd.Series, rows: np.ndarray,
-                  values: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+                  values: Texts) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """A text column (a missing text as ``""``, others through ``str``) with ``values``
-    written at the positions ``rows`` (the last one wins), as a ``str`` array (an empty
-    object array when there is no text, as pandas infers it)."""
+    (strings) written at the positions ``rows`` (the last one wins), as a ``str`` array (an
+    empty object array when there is no text, as pandas infers it)."""
     if not len(texts):
         return np.array([], dtype=object)
     at = np.full(len(texts), -1, dtype=np.int64)
     at[rows] = np.arange(len(rows))
+    values = large_strings(values)
     array = _arrow_strings(texts)
     if array is None:  # not all strings: through Python
         out = texts.fillna("").astype(str).to_numpy(dtype=object).copy()
-        out[rows] = values
+        out[rows] = values.to_numpy(zero_copy_only=False)
         return pd.array(out, dtype="str")
     written = at >= 0
     if written.any():
-        array = pc.replace_with_mask(array, pa.array(written),
-                                     pa.array(np.asarray(values, dtype=object)[at[written]],
-                                              type=pa.large_string()))
+        array = pc.replace_with_mask(array, pa.array(written), values.take(pa.array(at[written])))
     return pd.array(array, dtype="str")
 
 
@@ -98,6 +107,16 @@ def sparse_texts(size: int, rows: np.ndarray,
     at[rows] = codes
     names = pa.array(np.asarray(names, dtype=object), type=pa.large_string())
     return pd.array(names.take(pa.array(at, mask=at < 0)), dtype="str")
+
+
+def large_strings(values: Texts) -> pa.Array:
+    """Strings as a pyarrow large string array (not copied when pyarrow holds them)."""
+    if isinstance(values, np.ndarray):
+        return pa.array(values, type=pa.large_string())
+    array = values if isinstance(values, pa.Array) else pa.array(values)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
 
 
 def _arrow_strings(texts: pd.Series) -> pa.Array | None:

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from lettrage.ledger import positions_or_absent
 from lettrage.money import format_cents
 from lettrage.settings import Settings
 
@@ -61,32 +62,38 @@ def writeoff_entries(groups: pd.DataFrame, lines: pd.DataFrame, settings: Settin
     ``groups`` has ``group``, ``letter``, ``letter_date``, ``account``, ``aux``, ``gap``,
     ``currency`` and ``lines``; ``lines`` maps ``line`` to ``label``.
     """
-    with_gap = groups[groups["gap"] != 0]
+    read = ["group", "letter", "letter_date", "account", "aux", "gap", "currency"]
+    with_gap = groups.loc[(groups["gap"] != 0).to_numpy(dtype=bool), [*read, "lines"]]
     if with_gap.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in WRITEOFF_COLUMNS})
-    members = [[int(x) for x in str(text).split()] for text in with_gap["lines"]]
+    members = [[int(x) for x in str(text).split()] for text in with_gap["lines"].tolist()]
     # By account, third party and first line: as an accountant reads them, and the same
     # order however the groups were numbered.
     accounts, auxes = with_gap["account"].astype(str).tolist(), with_gap["aux"].astype(str).tolist()
     order = sorted(range(len(members)), key=lambda i: (accounts[i], auxes[i], members[i][0]))
     with_gap, members = with_gap.iloc[order], [members[i] for i in order]
-    wanted = sorted({line for group in members for line in group})
-    labels = lines.set_index("line")["label"].reindex(wanted).fillna("").astype(str)
-    label_of = dict(zip(wanted, labels.tolist()))
+    label_of = _labels_of(lines, sorted({line for group in members for line in group}))
     rows = []
-    for number, (group, group_lines) in enumerate(
-            zip(with_gap.itertuples(index=False), members), start=1):
+    for number, (group, letter, letter_date, account, aux, gap, currency, group_lines) in enumerate(
+            zip(*(with_gap[column].tolist() for column in read), members), start=1):
         text = " ".join(label_of[line] for line in group_lines)
-        nature = nature_of(int(group.gap), bool(group.currency), text)
+        nature = nature_of(int(gap), bool(currency), text)
         entry = f"LET{number:06d}"
-        label = f"Lettrage {group.letter} {nature.replace('_', ' ')} {format_cents(abs(int(group.gap)))}"
-        common = {"group": group.group, "letter": group.letter, "journal": settings.writeoff_journal,
-                      "entry": entry, "date": group.letter_date, "label": label, "piece_ref": entry,
-                      "nature": nature}
-        rows.append({**common, "account": group.account, "aux": group.aux,
-                     "amount": -int(group.gap)})
+        label = f"Lettrage {letter} {nature.replace('_', ' ')} {format_cents(abs(int(gap)))}"
+        common = {"group": group, "letter": letter, "journal": settings.writeoff_journal,
+                  "entry": entry, "date": letter_date, "label": label, "piece_ref": entry,
+                  "nature": nature}
+        rows.append({**common, "account": account, "aux": aux, "amount": -int(gap)})
         rows.append({**common, "account": settings.writeoff_accounts[nature], "aux": "",
-                     "amount": int(group.gap), "letter": ""})
+                     "amount": int(gap), "letter": ""})
     frame = pd.DataFrame(rows, columns=WRITEOFF_COLUMNS)
     frame["amount"] = frame["amount"].astype(np.int64)
     return frame
+
+
+def _labels_of(lines: pd.DataFrame, wanted: list[int]) -> dict[int, str]:
+    """The label of each wanted line (``""`` when missing or not among ``lines``)."""
+    at = positions_or_absent(lines["line"].to_numpy(dtype=np.int64), np.array(wanted, dtype=np.int64))
+    labels = np.full(len(wanted), "", dtype=object)
+    labels[at >= 0] = lines["label"].iloc[at[at >= 0]].fillna("").astype(str).tolist()
+    return dict(zip(wanted, labels.tolist()))

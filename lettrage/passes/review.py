@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -52,6 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
+from lettrage.ledger import positions_or_absent
 from lettrage.money import format_cents, format_cents_array
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, reference_keys
 from lettrage.result import lines_texts
@@ -116,7 +118,8 @@ def review_pass(
     covered = {line for group in proposals["lines"] for line in group}
     reports = [_unsure(tied, covered), _unapplied(lines, covered), _supplier_debits(lines),
                _opening_balances(lines)]
-    proposals = pd.concat([proposals, *reports], ignore_index=True)
+    proposals = pd.concat([proposals, *(report for report in reports if not report.empty)],
+                          ignore_index=True)
     return _ranked(proposals, settings.top)
 
 
@@ -129,37 +132,54 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 class _Links:
-    """Which document each line carries and cites, and who carries each key."""
+    """Which document each line carries, which ones the lines still open cite, and who
+    carries each key."""
 
     def __init__(self, lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
-        # keys as integer codes (one per distinct key) for the joins, strings kept aside
-        encoded = pa.concat_arrays([_arrow_texts(cites["key"]), _arrow_texts(documents["key"])]
-                                   ).dictionary_encode(null_encoding="encode")
-        code = encoded.indices.to_numpy()
-        self._key_texts = encoded.dictionary
-        own = pd.DataFrame({"target": documents["line"].to_numpy(dtype=np.int64),
-                            "code": code[len(cites):]})
-        #: the lines that cite a document, even nearly
-        self.citing_lines = np.unique(cites["line"].to_numpy(dtype=np.int64))
-        near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
-                else np.zeros(len(cites), dtype=bool))
-        citing = pd.DataFrame({"line": cites["line"].to_numpy(dtype=np.int64), "code": code[:len(cites)]})
-        #: (line, target): a mistyped citation — not evidence for, but not against either.
-        self.nearly = citing[near].merge(own, on="code")[["line", "target"]]
+        # Every proposal starts from a line still open: only their citations are read.
+        still_open = lines["line"].to_numpy(dtype=np.int64)[lines["left"].to_numpy(dtype=bool)]
+        cites = cites[np.isin(cites["line"].to_numpy(dtype=np.int64), still_open)]
+        # the cited keys as integer codes (one per distinct key) for the joins; the
+        # documents' keys looked up among them (not all hashed together)
+        encoded = _arrow_texts(cites["key"]).dictionary_encode(null_encoding="encode")
+        own_code = pc.index_in(_arrow_texts(documents["key"]), value_set=encoded.dictionary,
+                               skip_nulls=False)
+        cited_key = own_code.is_valid().to_numpy(zero_copy_only=False)
+        self._documents = documents
+        self._own = pd.DataFrame({"target": documents["line"].to_numpy(dtype=np.int64)[cited_key],
+                                  "code": own_code.drop_null().to_numpy().astype(np.int64)})
+        self._near = (cites["near"].to_numpy(dtype=bool) if "near" in cites.columns
+                      else np.zeros(len(cites), dtype=bool))
+        self._citing = pd.DataFrame({"line": cites["line"].to_numpy(dtype=np.int64),
+                                     "code": encoded.indices.to_numpy().astype(np.int64)})
         #: (citing line, cited line): a line whose label names another line's document.
-        cited = citing[~near].merge(own, on="code")
+        cited = self._citing[~self._near].merge(self._own, on="code")
         self.cited = cited.loc[cited["line"] != cited["target"], ["line", "target"]].reset_index(drop=True)
         self._refs = pd.Series(lines["piece_ref"].array, index=lines["line"].to_numpy(dtype=np.int64))
-        first = own.drop_duplicates("target")  # a line's first document key
-        self._key_codes = pd.Series(first["code"].to_numpy(), index=first["target"].to_numpy(dtype=np.int64))
+
+    @cached_property
+    def citing_lines(self) -> np.ndarray:
+        """The lines still open that cite a document, even nearly."""
+        return np.unique(self._citing["line"].to_numpy())
+
+    @cached_property
+    def nearly(self) -> pd.DataFrame:
+        """(line, target): a mistyped citation — not evidence for, but not against either."""
+        return self._citing[self._near].merge(self._own, on="code")[["line", "target"]]
+
+    @cached_property
+    def _first_keys(self) -> tuple[pd.Index, pa.Array]:
+        """The lines that carry a document, and the first key of each."""
+        lines, first = np.unique(self._documents["line"].to_numpy(dtype=np.int64), return_index=True)
+        return pd.Index(lines), _arrow_texts(self._documents["key"]).take(pa.array(first))
 
     def keys_of(self, lines: np.ndarray) -> np.ndarray:
         """Each line's (first) document key, ``""`` when it has none (object array)."""
-        at = self._key_codes.index.get_indexer(np.asarray(lines, dtype=np.int64))
+        carriers, texts = self._first_keys
+        at = carriers.get_indexer(np.asarray(lines, dtype=np.int64))
         keys = np.full(len(at), "", dtype=object)
         found = at >= 0
-        codes = pa.array(self._key_codes.to_numpy()[at[found]])
-        keys[found] = pc.fill_null(self._key_texts.take(codes), "").to_numpy(zero_copy_only=False)
+        keys[found] = pc.fill_null(texts.take(pa.array(at[found])), "").to_numpy(zero_copy_only=False)
         return keys
 
     def names(self, lines: np.ndarray) -> list[str]:
@@ -445,37 +465,40 @@ def _tied_groups(tied: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     tied_lines = lines.loc[lines["line"].isin(list(counts)).to_numpy(), ["line", "invoice_side"]]
     invoice_side = dict(zip(tied_lines["line"].tolist(), tied_lines["invoice_side"].tolist()))
     rows = []
-    for row in ambiguous.itertuples(index=False):
-        group = tuple(sorted(int(x) for x in row.lines))
+    for lines_of, party, gap in zip(ambiguous["lines"].tolist(), ambiguous["party_id"].tolist(),
+                                    ambiguous["gap"].tolist()):
+        group = tuple(sorted(int(x) for x in lines_of))
         settlements = [x for x in group if not invoice_side.get(x, True)]
         shared = max(group, key=lambda x: (counts[x], -x))
         anchor = settlements[0] if len(settlements) == 1 else shared
         rivals = counts[anchor] - 1
-        nets = f"{len(group)} lines net to {'zero' if row.gap == 0 else format_cents(int(row.gap))}"
+        nets = f"{len(group)} lines net to {'zero' if gap == 0 else format_cents(int(gap))}"
         # Without a rival listed, the search around the group could not be finished (too many
         # candidates, or a rival beyond the largest group searched): it is not proved alone.
         doubt = (f"but {rivals} other group(s) through line {anchor} are as good: pick one" if rivals
                  else f"but the search around line {anchor} could not prove it the only group: check it")
-        rows.append((anchor, "ambiguous", group, int(row.party_id), int(row.gap), 0.6,
+        rows.append((anchor, "ambiguous", group, int(party), int(gap), 0.6,
                      f"{nets}, {doubt}"))
     return _frame(rows)
 
 
 def _settlements_citing_invoices(lines: pd.DataFrame, links: _Links):
-    """``(info, citing, target)`` for each exact citation of an invoice-side line by a
-    settlement still open: ``info`` indexes ``lines`` by line; ``citing`` and ``target``
-    are its rows for both ends, aligned. ``None`` when there is no such citation."""
+    """``(citing, target)`` for each exact citation of an invoice-side line by a settlement
+    still open: the rows of ``lines`` (indexed by line) for both ends, aligned. ``None``
+    when there is no such citation."""
     cited = links.cited
     if cited.empty:
         return None
+    numbers = lines["line"].to_numpy(dtype=np.int64)
+    at_citing = positions_or_absent(numbers, cited["line"].to_numpy(dtype=np.int64))
+    at_target = positions_or_absent(numbers, cited["target"].to_numpy(dtype=np.int64))
+    left = lines["left"].to_numpy(dtype=bool)
+    invoice_side = lines["invoice_side"].to_numpy(dtype=bool)
+    keep = ((at_citing >= 0) & (at_target >= 0) & left[at_citing] & ~invoice_side[at_citing]
+            & invoice_side[at_target])
     info = lines[["line", "left", "invoice_side", "party_id", "amount", "account", "aux",
                   "letter"]].set_index("line")
-    citing = info.reindex(cited["line"])
-    target = info.reindex(cited["target"])
-    keep = (citing["left"].fillna(False).to_numpy(dtype=bool)
-            & ~citing["invoice_side"].fillna(True).to_numpy(dtype=bool)
-            & target["invoice_side"].fillna(False).to_numpy(dtype=bool))
-    return info, citing[keep], target[keep]
+    return info.iloc[at_citing[keep]], info.iloc[at_target[keep]]
 
 
 def _misallocated(found: tuple | None, links: _Links) -> pd.DataFrame:
@@ -483,7 +506,7 @@ def _misallocated(found: tuple | None, links: _Links) -> pd.DataFrame:
     ``found``: :func:`_settlements_citing_invoices`."""
     if found is None:
         return _empty()
-    _, citing, target = found
+    citing, target = found
     other = citing["party_id"].to_numpy() != target["party_id"].to_numpy()
     citing, target = citing[other], target[other]
     rows = []
@@ -508,7 +531,7 @@ def _double_payments(found: tuple | None, links: _Links) -> pd.DataFrame:
     ``found``: :func:`_settlements_citing_invoices`."""
     if found is None:
         return _empty()
-    _, citing, target = found
+    citing, target = found
     settled = (~target["left"].fillna(True).to_numpy(dtype=bool)
                & (target["letter"].fillna("").to_numpy() != "")
                & (citing["party_id"].to_numpy() == target["party_id"].to_numpy()))
@@ -533,16 +556,10 @@ def _existing_groups(lines: pd.DataFrame, links: _Links, settings: ReviewSetting
     kept = lines.loc[lines["kept"].to_numpy(dtype=bool), ["line", "party_id", "amount", "letter"]]
     if kept.empty:
         return _empty()
-    kept = kept.assign(_letter=kept["letter"].str.upper())
-    keys = ["party_id", "_letter"]
-    nets = kept.groupby(keys)["amount"].agg(net="sum", size="size").reset_index()
-    nets = nets[nets["net"] != 0]
+    nets = _unbalanced_letters(kept)
     left = lines.loc[lines["left"], ["line", "party_id", "amount"]]
     if nets.empty or left.empty:
         return _empty()
-    unbalanced = pd.MultiIndex.from_frame(kept[keys]).isin(pd.MultiIndex.from_frame(nets[keys]))
-    members = kept[unbalanced].groupby(keys)["line"].agg(tuple).rename("members")
-    nets = nets.join(members, on=keys)
     pairs = left.merge(nets, on="party_id")
     pairs = pairs[(np.sign(pairs["amount"]) == -np.sign(pairs["net"]))
                   & (pairs["amount"].abs() <= pairs["net"].abs() + settings.review_gap)]
@@ -565,12 +582,41 @@ def _existing_groups(lines: pd.DataFrame, links: _Links, settings: ReviewSetting
     return _frame(rows)
 
 
+def _unbalanced_letters(kept: pd.DataFrame) -> pd.DataFrame:
+    """The letters of the input (case ignored) whose lines do not balance, by third party and
+    letter: ``party_id``, ``_letter``, ``net``, ``size`` and ``members`` (their lines, in
+    the order of ``kept``)."""
+    letter, letters = pd.factorize(kept["letter"].str.upper(), sort=True)
+    known = letter >= 0  # a missing letter is no letter
+    party = kept["party_id"].to_numpy(dtype=np.int64)[known]
+    letter = letter[known]
+    order = np.lexsort((letter, party))  # stable: each letter's lines in their order
+    party, letter = party[order], letter[order]
+    if not len(party):
+        return pd.DataFrame(columns=["party_id", "_letter", "net", "size", "members"])
+    line = kept["line"].to_numpy(dtype=np.int64)[known][order]
+    starts = np.flatnonzero(np.r_[True, (party[1:] != party[:-1]) | (letter[1:] != letter[:-1])])
+    ends = np.r_[starts[1:], len(party)]
+    net = np.add.reduceat(kept["amount"].to_numpy(dtype=np.int64)[known][order], starts)
+    unbalanced = net != 0
+    starts, ends = starts[unbalanced], ends[unbalanced]
+    return pd.DataFrame({
+        "party_id": party[starts],
+        "_letter": letters.take(letter[starts]),
+        "net": net[unbalanced],
+        "size": ends - starts,
+        "members": _object_array([tuple(line[a:b].tolist()) for a, b in zip(starts, ends)]),
+    })
+
+
 # --- reports --------------------------------------------------------------------------
 
 def _unsure(tied: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
     unsure = tied[tied["kind"] == "unsure"] if not tied.empty else tied
-    rows = [(int(row.lines[0]), "unsure", tuple(row.lines), int(row.party_id), int(row.gap), 0.0,
-             row.reason) for row in unsure.itertuples(index=False) if row.lines[0] not in covered]
+    rows = [(int(group[0]), "unsure", tuple(group), int(party), int(gap), 0.0, reason)
+            for group, party, gap, reason in zip(unsure["lines"].tolist(), unsure["party_id"].tolist(),
+                                                 unsure["gap"].tolist(), unsure["reason"].tolist())
+            if group[0] not in covered]
     return _frame(rows)
 
 
@@ -645,7 +691,9 @@ def _text_ranks(texts: pd.api.extensions.ExtensionArray) -> np.ndarray:
     """Each text's rank among the distinct texts in code point order (equal texts, equal ranks)."""
     codes, distinct = pd.factorize(texts)
     ranks = np.empty(len(distinct), dtype=np.int64)
-    ranks[np.argsort(np.asarray(distinct, dtype=object), kind="stable")] = np.arange(len(distinct))
+    # pyarrow sorts by UTF-8 bytes, whose order is the code points'
+    in_order = pc.array_sort_indices(pa.array(distinct, type=pa.large_string())).to_numpy()
+    ranks[in_order] = np.arange(len(distinct))
     return ranks[codes]
 
 
