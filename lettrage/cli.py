@@ -6,8 +6,8 @@ naming file, line and field), 1 for an internal error.
 from __future__ import annotations
 
 import argparse
-import os
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -110,7 +110,7 @@ def run_match(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_issues(issues) -> None:  # noqa: ANN001 - a faults DataFrame
+def _report_issues(issues) -> None:
     if issues is None or issues.empty:
         return
     for message, rows in issues.groupby("message", sort=False):
@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lettrage: interrupted; no output written", file=sys.stderr)
         return 130
-    except Exception as exc:  # an internal bug: say so plainly, without a traceback
+    except Exception as exc:  # noqa: BLE001 - an internal bug: said plainly, no traceback
         print(f"lettrage: internal error: {type(exc).__name__}: {exc} "
               "(please report it with the command you ran)", file=sys.stderr)
         return 1

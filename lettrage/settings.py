@@ -13,7 +13,6 @@ from lettrage.errors import SettingsError
 from lettrage.ledger import DEFAULT_ACCOUNTS
 from lettrage.money import to_cents
 
-
 #: Write-off nature -> default account (French chart of accounts).
 WRITEOFF_ACCOUNTS: dict[str, str] = {
     "bank_fees": "627000",
@@ -111,11 +110,11 @@ class Settings:
             raise SettingsError("max_solutions and solve_time_limit: must be positive")
         unknown = set(self.writeoff_accounts) - set(WRITEOFF_ACCOUNTS)
         if unknown:
-            raise SettingsError(f"writeoff_accounts: unknown nature {sorted(unknown)[0]!r} "
+            raise SettingsError(f"writeoff_accounts: unknown nature {min(unknown)!r} "
                                 f"(known: {sorted(WRITEOFF_ACCOUNTS)})")
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, object], *, source: str = "settings") -> "Settings":
+    def from_mapping(cls, values: Mapping[str, object], *, source: str = "settings") -> Settings:
         """Settings from keyword arguments or a TOML table; unknown names are refused."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
