@@ -163,7 +163,8 @@ class _OpenLines:
 
 
 def _columns(lines: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
-    """``lines`` with only those of the columns ``names`` it has (no copy)."""
+    """``lines`` with only those of the columns ``names`` it has (under pandas 3's
+    copy-on-write, nothing is copied until a filter takes rows)."""
     return lines[[name for name in names if name in lines.columns]]
 
 
