@@ -116,17 +116,27 @@ def _letter_chunk(inputs: tuple, parties: np.ndarray) -> PartyLettering:
 
 
 def _chunks(open_lines: pd.DataFrame, count: int) -> list[np.ndarray]:
-    """Third parties split into ``count`` chunks of similar line counts (deterministic): the
-    largest first, each to the least loaded chunk (the first of equally loaded ones)."""
+    """Third parties split into ``count`` chunks of similar line counts (see
+    :func:`balanced_parts`), each chunk's third parties in order."""
     sizes = open_lines.groupby("party_id").size().sort_index()
-    order = np.argsort(-sizes.to_numpy(), kind="stable")
-    loads = [(0, target) for target in range(count)]  # a heap: least load, then first chunk
-    members: list[list[int]] = [[] for _ in range(count)]
-    for size, party in zip(sizes.to_numpy()[order].tolist(), sizes.index.to_numpy()[order].tolist()):
+    part = balanced_parts(sizes.to_numpy(), count)
+    parties = sizes.index.to_numpy(dtype=np.int64)
+    return [parties[part == target] for target in range(count) if (part == target).any()]
+
+
+def balanced_parts(sizes: np.ndarray, count: int) -> np.ndarray:
+    """The part (0 to ``count - 1``) of each of some third parties of ``sizes`` lines, for
+    parts of similar line counts (deterministic): the largest first, each to the least
+    loaded part (the first of equally loaded ones). Customers and suppliers, large and small
+    third parties, so end up mixed in every part."""
+    order = np.argsort(-np.asarray(sizes), kind="stable")
+    loads = [(0, target) for target in range(count)]  # a heap: least load, then first part
+    part = np.empty(len(order), dtype=np.int64)
+    for size, index in zip(np.asarray(sizes)[order].tolist(), order.tolist()):
         load, target = loads[0]
         heapq.heapreplace(loads, (load + size, target))
-        members[target].append(int(party))
-    return [np.array(sorted(m), dtype=np.int64) for m in members if m]
+        part[index] = target
+    return part
 
 
 def _merge(found: list[PartyLettering]) -> PartyLettering:

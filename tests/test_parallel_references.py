@@ -58,7 +58,8 @@ def _assert_same(found, expected) -> None:
 def test_parts_split_whole_third_parties_in_line_order():
     parties = np.array([0, 0, 1, 2, 2, 2, 3, 4, 4, 5])
     rows = _parts(parties, 3)
-    assert np.concatenate(rows).tolist() == list(range(10))
+    assert sorted(np.concatenate(rows).tolist()) == list(range(10))
+    assert all((np.diff(part) > 0).all() for part in rows)  # line order within a part
     for part in rows:  # no third party in two parts
         assert not set(parties[part]) & set(np.concatenate([parties[r] for r in rows if r is not part]))
     assert len(_parts(parties, 20)) == 6  # never an empty part
