@@ -107,3 +107,51 @@ def test_helpers_on_a_mapped_file_as_on_bytes(tmp_path: Path, data: bytes) -> No
     assert _is_ascii(mapped) == held.isascii()
     for at in range(len(held) + 1):
         assert opens_with(mapped, b"\xef\xbb\xbf", at) == held.startswith(b"\xef\xbb\xbf", at)
+
+
+def _lettered_sample(tmp_path: Path) -> tuple[Path, object]:
+    """A sample FEC on disk, read (mapped) and lettered."""
+    import lettrage
+
+    path = tmp_path / NAME
+    path.write_bytes(fec_bytes(sample_rows()))
+    result = lettrage.match(read_fec(path))
+    assert (result.lines["letter"] != "").any()
+    return path, result
+
+
+def _rewrite_in_place(path: Path, data: bytes) -> None:
+    """Overwrite the file's content without replacing the file (the same inode)."""
+    with path.open("r+b") as handle:
+        handle.truncate(0)
+        handle.write(data)
+
+
+@pytest.mark.parametrize("change", ["same size", "shorter", "empty"])
+def test_an_input_changed_in_place_is_refused_not_read(tmp_path: Path, change: str) -> None:
+    path, result = _lettered_sample(tmp_path)
+    data = path.read_bytes()
+    changed = {"same size": data.replace(b"Dupont", b"Durand"), "shorter": data[: len(data) // 2],
+               "empty": b""}[change]
+    _rewrite_in_place(path, changed)
+    out = tmp_path / "lettered.txt"
+    with pytest.raises(FecError, match="changed while lettrage used it") as raised:
+        write_fec(result, out)
+    assert raised.value.file == str(path)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("change", ["replaced", "deleted"])
+def test_an_input_replaced_or_deleted_still_writes_what_was_read(tmp_path: Path, change: str) -> None:
+    path, result = _lettered_sample(tmp_path)
+    expected = tmp_path / "expected.txt"
+    write_fec(result, expected)
+    if change == "replaced":
+        other = tmp_path / "other.txt"
+        other.write_bytes(b"not a FEC at all\n")
+        other.replace(path)  # a rename: the mapping keeps the file read
+    else:
+        path.unlink()
+    out = tmp_path / "lettered.txt"
+    write_fec(result, out)
+    assert out.read_bytes() == expected.read_bytes()

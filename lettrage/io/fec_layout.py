@@ -9,6 +9,7 @@ import codecs
 import dataclasses
 import itertools
 import mmap
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -102,6 +103,8 @@ class FecLayout:
     letter_spans : where EcritureLet and DateLet start and end on each data line, in bytes
         back from the line's end (rows: letter start, letter end, date start, date end), when
         the reader measured them; ``None``: the writer finds them by the separators.
+    mapped_stamp : ``(inode, size, modification time in ns)`` of the file when ``data`` maps
+        it, so that the writer can refuse a file changed in place since (:meth:`check_mapped`).
     """
 
     path: str
@@ -119,6 +122,7 @@ class FecLayout:
     letter_date_width: int = 0
     blank_after: bool = True
     letter_spans: np.ndarray | None = None
+    mapped_stamp: tuple[int, int, int] | None = None
 
     def __deepcopy__(self, memo: dict) -> FecLayout:
         # Immutable: pandas copies DataFrame.attrs deeply; sharing is safe and cheap.
@@ -133,6 +137,21 @@ class FecLayout:
         return FecLayout, tuple(bytes(value) if isinstance(value, mmap.mmap) else value
                                 for value in values)
 
+    def check_mapped(self) -> None:
+        """Raise :class:`FecError` when ``data`` maps a file that was changed in place since it
+        was read (its bytes would no longer be those read; a file cut shorter would crash the
+        process on reading them). A file replaced by another (a rename) or deleted is fine:
+        the mapping keeps the old one."""
+        if self.mapped_stamp is None or not isinstance(self.data, mmap.mmap):
+            return
+        try:
+            now = file_stamp(os.stat(self.path))
+        except OSError:
+            return  # gone: the mapping keeps the file's bytes
+        if now[0] == self.mapped_stamp[0] and now != self.mapped_stamp:
+            raise FecError("the input file was changed while lettrage used it; read it again",
+                           file=self.path)
+
     @cached_property
     def _terminator_ends(self) -> np.ndarray:
         return terminator_ends(self.data)
@@ -144,6 +163,11 @@ class FecLayout:
     def file_lines(self, data_lines: np.ndarray | int) -> np.ndarray | int:
         """Physical line numbers of 1-based data line numbers."""
         return self.physical_line(self.starts[np.asarray(data_lines) - 1])
+
+
+def file_stamp(status: os.stat_result) -> tuple[int, int, int]:
+    """``(inode, size, modification time in ns)``: what tells a file changed in place."""
+    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def opens_with(data: FileBytes, prefix: bytes, at: int = 0) -> bool:

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from lettrage.errors import Fault, FecError
 from lettrage.io.fec_fields import field_texts
-from lettrage.io.fec_layout import FecLayout, FileBytes, detect_layout
+from lettrage.io.fec_layout import FecLayout, FileBytes, detect_layout, file_stamp
 from lettrage.io.fec_values import parse_amounts, parse_dates
 from lettrage.ledger import (
     ATTR_DATE_FORMAT,
@@ -60,21 +60,25 @@ def read_fec(
     """
     name = os.fspath(path)
     try:
-        data = _file_bytes(name)
+        data, stamp = _file_bytes(name)
     except OSError as exc:
         raise FecError(f"cannot read the file: {exc.strerror}", file=name) from None
     layout = detect_layout(data, name, encoding)
+    if stamp is not None:
+        layout = dataclasses.replace(layout, mapped_stamp=stamp)
     return _build_frame(layout, accounts)
 
 
-def _file_bytes(name: str) -> FileBytes:
-    """The file mapped read-only: its bytes are read where the system caches them, and no
-    memory is filled with a copy first. A file that cannot be mapped (empty, a pipe) is read."""
+def _file_bytes(name: str) -> tuple[FileBytes, tuple[int, int, int] | None]:
+    """The file mapped read-only, with its :func:`file_stamp`: its bytes are read where the
+    system caches them, and no memory is filled with a copy first. A file that cannot be
+    mapped (empty, a pipe) is read (no stamp)."""
     with open(name, "rb") as handle:
         try:
-            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):
-            return handle.read()
+            return handle.read(), None
+        return mapped, file_stamp(os.fstat(handle.fileno()))
 
 
 class _FaultLog:

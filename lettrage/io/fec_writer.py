@@ -36,6 +36,12 @@ def write_fec(lettered: object, path: str | os.PathLike[str]) -> int:
     Returns
     -------
     The number of lines whose ``EcritureLet`` or ``DateLet`` changed.
+
+    Raises
+    ------
+    FecError
+        when the output is the input file, or when the input file, mapped by
+        :func:`lettrage.read_fec`, was changed in place since it was read.
     """
     frame = getattr(lettered, "lines", lettered)
     ledger = getattr(lettered, "ledger", frame)
@@ -48,6 +54,7 @@ def write_fec(lettered: object, path: str | os.PathLike[str]) -> int:
         raise FecError("the output would overwrite the input file", file=str(target))
     if len(frame) != len(layout.starts):
         raise ValueError("the frame does not have one row per line of the file it came from")
+    layout.check_mapped()
     frame = _in_file_order(frame)
 
     letters = _letter_texts(frame["letter"])
