@@ -107,9 +107,14 @@ def line_positions(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def positions_or_absent(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The positions of the ``wanted`` line numbers among ``all_lines`` (unique), -1 for
-    those absent: a binary search when ``all_lines`` are in order, as read."""
-    if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():
-        at = np.minimum(np.searchsorted(all_lines, wanted), len(all_lines) - 1)
-        return np.where(all_lines[at] == wanted, at, -1)
-    return pd.Index(all_lines).get_indexer(wanted)
+    """:func:`line_positions` of ``wanted`` line numbers that may be absent from
+    ``all_lines`` (unique): -1 for those."""
+    at = np.full(len(wanted), -1, dtype=np.intp)
+    if not len(all_lines):
+        return at
+    inside = np.flatnonzero((wanted >= all_lines.min()) & (wanted <= all_lines.max()))
+    found = line_positions(all_lines, wanted[inside])
+    known = found >= 0
+    known[known] = all_lines[found[known]] == wanted[inside[known]]
+    at[inside[known]] = found[known]
+    return at

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lettrage.engine import _by_group_then_line
-from lettrage.ledger import line_positions
+from lettrage.ledger import line_positions, positions_or_absent
 from lettrage.money import format_cents, format_cents_array
 from lettrage.passes.review import (
     _KIND_ORDER,
@@ -93,6 +93,15 @@ def test_line_positions_as_get_indexer(numbers, data):
     all_lines = np.array(data.draw(st.permutations(sorted(numbers))), dtype=np.int64)
     wanted = np.array(data.draw(st.lists(st.sampled_from(sorted(numbers)), max_size=20)), dtype=np.int64)
     assert line_positions(all_lines, wanted).tolist() == pd.Index(all_lines).get_indexer(wanted).tolist()
+
+
+@given(st.sets(st.integers(0, 200), max_size=30), st.booleans(), st.data())
+def test_positions_or_absent_as_get_indexer(numbers, in_order, data):
+    ordered = sorted(numbers)
+    all_lines = np.array(ordered if in_order else data.draw(st.permutations(ordered)), dtype=np.int64)
+    wanted = np.array(data.draw(st.lists(st.integers(-5, 210), max_size=20)), dtype=np.int64)
+    assert (positions_or_absent(all_lines, wanted).tolist()
+            == pd.Index(all_lines).get_indexer(wanted).tolist())
 
 
 @given(st.lists(st.tuples(st.integers(0, 5), st.integers(-3, 10**6)), min_size=1, max_size=30, unique=True))
