@@ -18,7 +18,10 @@ in its own process, so that peaks do not mix:
 
 A step's peak memory is the largest sum of the proportional set sizes (``Pss``) of its process
 and all its children (worker processes included), sampled every 20 ms from ``/proc``, or the kernel's
-``ru_maxrss`` of the process (``os.wait4``) if larger. Every step is checked: the floor writes the input back
+``ru_maxrss`` of the process (``os.wait4``) if larger. The sampling costs CPU (the kernel walks the
+page tables of each process at each sample: 4.3-4.7 s of CPU in a 10 s run of 10^6 lines), so
+the timed runs are not sampled: the steps that may fork (the library run, the command line) are
+run once more, sampled, for their peak; a single process's peak is its ``ru_maxrss``. Every step is checked: the floor writes the input back
 byte for byte; the letters of the library's lettered file, read back in another process,
 score against the generator's truth (precision, recall); the lettered file equals the input but for EcritureLet and DateLet; the command line
 writes the same bytes as the library. ``--compare-jobs`` also runs the command line with
@@ -87,23 +90,29 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def run_measured(command: list[str], *, interval: float = 0.02, env: dict | None = None) -> Measured:
+def run_measured(command: list[str], *, sample: bool = False, interval: float = 0.02,
+                 env: dict | None = None) -> Measured:
     """Run ``command``; its wall time, its peak memory, the JSON of its last stdout line.
 
-    The peak is the larger of the sampled sum over the process tree and the kernel's
-    ``ru_maxrss`` of this child (``wait4``: its largest process, workers included).
+    The peak is the kernel's ``ru_maxrss`` of this child (``wait4``: its largest process,
+    workers included); with ``sample``, the larger of that and the sum over the process tree
+    sampled every ``interval`` seconds. Sampling is not free: reading ``smaps_rollup`` walks
+    the page tables of every process, about 20 ms for a process of 1 GB, so sampling every
+    20 ms took 4.3-4.7 s of CPU during a 10 s run of 10^6 lines, on a machine of 2 cores.
+    Timed runs are therefore not sampled, and peaks of process trees come from runs of their own.
     """
     import tempfile
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
         peak = 0
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            peak = max(peak, _tree_rss(process.pid))
-            time.sleep(interval)
+        if sample:
+            while not (waited := os.wait4(process.pid, os.WNOHANG))[0]:
+                peak = max(peak, _tree_rss(process.pid))
+                time.sleep(interval)
+        else:
+            waited = os.wait4(process.pid, 0)
+        _, status, usage = waited
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0), err.seek(0)
@@ -280,6 +289,18 @@ def _python(*arguments: str) -> list[str]:
     return [sys.executable, *arguments]
 
 
+def _cli_command(ledger: Path, out: Path, jobs: int) -> list[str]:
+    return _python("-m", "lettrage", "match", str(ledger), "-o", str(out), "-q", "--jobs", str(jobs))
+
+
+def peak_of(what: str, command: list[str]) -> int:
+    """The peak memory of ``command``'s process tree, from a run of its own whose memory is
+    sampled (its time is not reported: the sampling slows it)."""
+    measured = run_measured(command, sample=True)
+    _fail(what, measured)
+    return measured.peak_bytes
+
+
 def _fail(what: str, measured: Measured) -> None:
     if measured.returncode != 0:
         raise SystemExit(f"{what} failed ({measured.returncode}):\n{measured.stderr[-3000:]}")
@@ -322,8 +343,7 @@ def measure_size(lines: int, seed: int, jobs: int, work: Path, repeat: int = 1) 
     cli_out = work / "cli.txt"
     floors, clis = alternated({
         "I/O floor": _python(me, "--step", "floor", "--ledger", str(ledger), "--out", str(work / "floor.txt")),
-        "lettrage match": _python("-m", "lettrage", "match", str(ledger), "-o", str(cli_out), "-q",
-                                  "--jobs", str(jobs)),
+        "lettrage match": _cli_command(ledger, cli_out, jobs),
     }, repeat)
     floor_seconds = [floor.report["seconds"] for floor in floors]
     base, base_peak = median(floor_seconds), max(floor.peak_bytes for floor in floors)
@@ -335,10 +355,12 @@ def measure_size(lines: int, seed: int, jobs: int, work: Path, repeat: int = 1) 
     _fail("read", read)
     rows.append({"step": "read_fec", "seconds": read.report["seconds"], "peak": read.peak_bytes,
                  "check": f"{read.report['rows']} rows"})
-    library = run_measured(_python(me, "--step", "library", "--ledger", str(ledger),
-                                   "--out", str(work / "library.txt"), "--truth", str(truth),
-                                   "--jobs", str(jobs)))
+    library_command = _python(me, "--step", "library", "--ledger", str(ledger),
+                              "--out", str(work / "library.txt"), "--truth", str(truth),
+                              "--jobs", str(jobs))
+    library = run_measured(library_command)
     _fail("library run", library)
+    library_peak = peak_of("library run", library_command)
     r = library.report
     check = run_measured(_python(me, "--step", "check", "--ledger", str(ledger),
                                  "--out", str(work / "library.txt"), "--truth", str(truth)))
@@ -360,12 +382,14 @@ def measure_size(lines: int, seed: int, jobs: int, work: Path, repeat: int = 1) 
                  "check": f"{r['changed']} lines changed; "
                           + ("only EcritureLet/DateLet differ" if r["only_letters_changed"] else "OTHER FIELDS DIFFER")})
     rows.append({"step": "read + match + write (library, one process)",
-                 "seconds": r["read"] + r["match"] + r["write"], "peak": library.peak_bytes,
+                 "seconds": r["read"] + r["match"] + r["write"], "peak": library_peak,
                  "check": ""})
     same = cli_out.read_bytes() == (work / "library.txt").read_bytes()
     cli_seconds = [cli.seconds for cli in clis]
+    cli_peak = max([cli.peak_bytes for cli in clis]
+                   + [peak_of("lettrage match", _cli_command(ledger, work / "cli_peak.txt", jobs))])
     rows.append({"step": f"**`lettrage match --jobs {jobs}`** (whole process)", "seconds": median(cli_seconds),
-                 "peak": max(cli.peak_bytes for cli in clis),
+                 "peak": cli_peak,
                  "check": "; ".join(filter(None, [
                      "same bytes as the library" if same else "DIFFERS FROM THE LIBRARY",
                      spread(cli_seconds)]))})
@@ -382,11 +406,12 @@ def compare_jobs(lines: int, work: Path) -> list[dict]:
     rows, outputs = [], []
     for jobs in (1, 2):
         out = work / f"cli_jobs{jobs}.txt"
-        measured = run_measured(_python("-m", "lettrage", "match", str(ledger), "-o", str(out),
-                                        "-q", "--jobs", str(jobs)))
+        command = _cli_command(ledger, out, jobs)
+        measured = run_measured(command)
         _fail(f"lettrage match --jobs {jobs}", measured)
         outputs.append(out.read_bytes())
-        rows.append({"jobs": jobs, "seconds": measured.seconds, "peak": measured.peak_bytes})
+        peak = max(measured.peak_bytes, peak_of(f"lettrage match --jobs {jobs}", command))
+        rows.append({"jobs": jobs, "seconds": measured.seconds, "peak": peak})
     for row in rows:
         row["identical"] = outputs[0] == outputs[1]
     return rows

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from speed_report import alternated, median, spread
+from speed_report import alternated, median, run_measured, spread
 
 
 def _appender(path, word):
@@ -33,3 +33,23 @@ def test_median_and_spread():
     assert median([7.0]) == 7.0
     assert spread([1.5, 1.25, 2.0]) == "3 runs: 1.25–2.00 s"
     assert spread([1.5]) == ""
+
+
+_TWO_PROCESSES_HOLDING_MEMORY = """
+import os, time
+child = os.fork()
+block = bytearray(160 * 2**20)
+block[::4096] = b"x" * len(block[::4096])  # each process touches 160 MiB of its own
+time.sleep(0.6)
+os._exit(0) if child == 0 else os.wait()
+"""
+
+
+def test_a_sampled_run_sees_the_memory_of_the_whole_process_tree():
+    command = [sys.executable, "-c", _TWO_PROCESSES_HOLDING_MEMORY]
+    sampled = run_measured(command, sample=True)
+    timed = run_measured(command)
+    assert sampled.returncode == timed.returncode == 0
+    assert sampled.peak_bytes >= 300 * 2**20  # both processes' 160 MiB at once
+    # unsampled: the kernel's high-water mark of the largest process only
+    assert 160 * 2**20 <= timed.peak_bytes < 300 * 2**20
