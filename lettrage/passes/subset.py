@@ -313,15 +313,18 @@ def _enumerate_parts(values, days, part, windows, foreign, settings):
     # with more solutions than the limit reports the same first ones as the one-by-one
     # search would, and leaves its lines unsure.
     limit = settings.max_solutions
-    # An anchor searched directly reports its smaller groups first: beyond ``limit`` of them,
-    # its larger ones are not needed (see _first_solutions).
-    enough = np.where(room <= _largest_direct(pick), limit, np.iinfo(np.int64).max)
+    # An anchor searched directly reports its smaller groups first, then in order: the window
+    # search lists only its first ``limit`` (see first_solutions).
+    direct = room <= _largest_direct(pick)
+    enough = np.where(direct, limit, np.iinfo(np.int64).max)
     handled, counts, blocks = window_groups(values, ends, np.flatnonzero(exact), spread,
                                             settings.max_group_size, parts=part, enough=enough)
     over = counts > limit
-    found += [block[~over[block[:, 0]]] for block in blocks]
+    by_halves = over & ~direct
+    found += [block[~by_halves[block[:, 0]]] for block in blocks]
+    if by_halves.any():
+        _first_by_halves(values, ends, blocks, by_halves, limit, found)
     if over.any():
-        _first_solutions(values, ends, blocks, over, pick, limit, found)
         # Each crowded anchor's window is unsure.
         marks = np.zeros(size + 1, dtype=np.int64)
         np.add.at(marks, np.flatnonzero(over), 1)
@@ -361,63 +364,25 @@ def _enumerate_parts(values, days, part, windows, foreign, settings):
     return found, unsure, timeouts
 
 
-def _first_solutions(values, ends, blocks, over, pick, limit, found):
-    """Add to ``found`` (as blocks) the ``limit`` groups the one-by-one search reports for
-    each anchor in ``over``, every group of which is in ``blocks``: the first in its order
+def _first_by_halves(values, ends, blocks, anchored, limit, found):
+    """Add to ``found`` (as blocks) the ``limit`` groups a search by halves reports for each
+    anchor of ``anchored``, every group of which is in ``blocks``: the first in its order
     (see :func:`first_solutions`)."""
-    over_rows = np.flatnonzero(over)
-    direct = np.zeros(len(values), dtype=bool)
-    direct[over_rows] = ends[over_rows] - over_rows - 1 <= _largest_direct(pick)
     widest = max(block.shape[1] for block in blocks)
-    # A direct search reports the smaller groups first: an anchor's groups wider than those
-    # that make up its first ``limit`` are not needed.
-    needed = np.where(direct, 0, widest)
-    reached = np.zeros(len(values), dtype=np.int64)
-    for width in sorted({block.shape[1] for block in blocks}):
-        for block in blocks:
-            if block.shape[1] == width:
-                reached += np.bincount(block[:, 0], minlength=len(values))
-        needed[direct & (needed == 0) & (reached >= limit)] = width
-    needed[needed == 0] = widest
     padded = []
     for block in blocks:
-        some = block[over[block[:, 0]] & (needed[block[:, 0]] >= block.shape[1])]
+        some = block[anchored[block[:, 0]]]
         if len(some):
             padded.append(np.pad(some, ((0, 0), (0, widest - some.shape[1])), constant_values=-1))
     rows = np.concatenate(padded)
-    at_once = direct[rows[:, 0]]
-    ordered = []
-    if at_once.any():
-        some = rows[at_once]
-        ordered.append(some[_direct_order(some, values, ends)])
-    if not at_once.all():
-        some = rows[~at_once]
-        ordered.append(some[_halves_order(some, values, ends, limit)])
-    for some in ordered:
-        anchors, sizes = some[:, 0], (some[:, 1:] >= 0).sum(axis=1)
-        positions = np.arange(len(some))
-        starts = np.maximum.accumulate(
-            np.where(np.concatenate(([True], anchors[1:] != anchors[:-1])), positions, 0))
-        keep = positions - starts < limit
-        for size in np.unique(sizes[keep]).tolist():
-            found.append(some[keep & (sizes == size), :size + 1])
-
-
-def _direct_order(rows, values, ends):
-    """The order of ``rows`` (groups, anchor first, padded with -1) by anchor, then as a
-    direct search reports them: by size, then in order."""
-    anchors, members = rows[:, 0], rows[:, 1:]
-    sizes = (members >= 0).sum(axis=1)
-    # One integer per row when it fits: anchor, size, then each line after the anchor.
-    relative = np.where(members >= 0, members - anchors[:, None], 0)
-    line_bits = int(relative.max()).bit_length()
-    size_bits = members.shape[1].bit_length()
-    if int(anchors.max()).bit_length() + size_bits + line_bits * members.shape[1] <= 62:
-        key = (anchors << size_bits) | sizes
-        for column in relative.T:
-            key = (key << line_bits) | column
-        return np.argsort(key)
-    return np.lexsort([*members.T[::-1], sizes, anchors])
+    rows = rows[_halves_order(rows, values, ends, limit)]
+    anchors, sizes = rows[:, 0], (rows[:, 1:] >= 0).sum(axis=1)
+    positions = np.arange(len(rows))
+    starts = np.maximum.accumulate(
+        np.where(np.concatenate(([True], anchors[1:] != anchors[:-1])), positions, 0))
+    keep = positions - starts < limit
+    for size in np.unique(sizes[keep]).tolist():
+        found.append(rows[keep & (sizes == size), :size + 1])
 
 
 def _halves_order(rows, values, ends, limit):

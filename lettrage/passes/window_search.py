@@ -219,9 +219,10 @@ def window_groups(
     """:func:`window_subsets`, the groups as blocks: arrays of one row per group (sorted
     positions, anchor first), every row of a block of the same length.
 
-    ``enough`` (one number per line): an anchor with more than ``enough[anchor]`` groups of
-    some sizes may have its larger groups left out, and uncounted (its count then is still
-    more than ``enough[anchor]``)."""
+    ``enough`` (one number per line): of an anchor with more than ``enough[anchor]`` groups,
+    only the first ``enough[anchor]`` in the order of a direct search (smaller groups first,
+    then in order) are listed, and its larger groups may be left uncounted (its count then
+    is still more than ``enough[anchor]``)."""
     size = len(values)
     values = np.asarray(values, dtype=np.int64)
     room = np.maximum(ends - np.arange(size) - 1, 0)
@@ -236,7 +237,7 @@ def window_groups(
         if len(anchors) <= LISTED_SUBSETS else LISTED_SUBSETS + 1
     if subsets <= LISTED_SUBSETS:
         groups: list[tuple[int, ...]] = []
-        _list_subsets(values, ends, anchors, spreads, max_size, handled, counts, groups)
+        _list_subsets(values, ends, anchors, spreads, max_size, handled, counts, groups, enough)
         by_length: dict[int, list[tuple[int, ...]]] = {}
         for group in groups:
             by_length.setdefault(len(group), []).append(group)
@@ -298,12 +299,15 @@ def _subset_count(size: int, max_pick: int) -> int:
     return sum(comb(size, k) for k in range(1, max_pick + 1))
 
 
-def _list_subsets(values, ends, anchors, spreads, max_size, handled, counts, groups):
+def _list_subsets(values, ends, anchors, spreads, max_size, handled, counts, groups,
+                  enough=None):
     """Few subsets in all: every one of them, summed in plain Python (each from the one a
-    line shorter)."""
+    line shorter), by size, then in order; of an anchor's, the first ``enough[anchor]``
+    listed (all counted)."""
     amounts = values.tolist()
     for anchor in anchors.tolist():
         need, end, spread = -amounts[anchor], int(ends[anchor]), int(spreads[anchor])
+        listed = int(enough[anchor]) if enough is not None else 1 << 62
         level = [((anchor,), 0)]
         for _ in range(max_size - 1):
             level = [(lines + (j,), total + amounts[j])
@@ -312,8 +316,9 @@ def _list_subsets(values, ends, anchors, spreads, max_size, handled, counts, gro
                 break
             for lines, total in level:
                 if abs(total - need) <= spread:
-                    groups.append(lines)
                     counts[anchor] += 1
+                    if counts[anchor] <= listed:
+                        groups.append(lines)
         handled[anchor] = True
 
 
@@ -385,9 +390,53 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
                                                 tail.first, tail.lasts())
         pair_heads = picked[pair_heads]
         if len(pair_heads):
-            head_part, tail_part = head.rows(pair_heads), tail.rows(pair_tails)
-            counts += np.bincount(head_part[:, 0], minlength=len(values))
-            blocks.append(np.hstack((head_part, tail_part)))
+            rows = np.hstack((head.rows(pair_heads), tail.rows(pair_tails)))
+            found = np.bincount(rows[:, 0], minlength=len(values))
+            if enough is not None:
+                rows = _first_rows(rows, found, enough - counts)
+            counts += found
+            blocks.append(rows)
+
+
+def _first_rows(rows: np.ndarray, found: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """``rows`` (groups of one size, anchor first, ``found[a]`` of anchor ``a``) less those
+    after the first ``room[a]`` of their anchor in order (all kept where there is room)."""
+    anchors = rows[:, 0]
+    over = found[anchors] > room[anchors]
+    if not over.any():
+        return rows
+    first = _lex_sorted(rows[over])
+    first = first[_rank_in_run(first[:, 0]) < room[first[:, 0]]]
+    return np.concatenate((rows[~over], first))
+
+
+def _lex_sorted(rows: np.ndarray) -> np.ndarray:
+    """``rows`` (groups, anchor first, then the lines after it in order) sorted: by anchor,
+    then by lines (one sort of integers packing each row, when they fit)."""
+    anchors = rows[:, 0]
+    relative = rows[:, 1:] - anchors[:, None]
+    line_bits = max(int(relative.max()), 1).bit_length()
+    shift = line_bits * relative.shape[1]
+    if int(anchors.max()).bit_length() + shift > 62:
+        return rows[np.lexsort(rows.T[::-1])]
+    key = anchors << shift
+    for at, column in enumerate(relative.T, start=1):
+        key |= column << (shift - line_bits * at)
+    key.sort()
+    out = np.empty_like(rows)
+    out[:, 0] = key >> shift
+    mask = (1 << line_bits) - 1
+    for at in range(1, rows.shape[1]):
+        out[:, at] = out[:, 0] + ((key >> (shift - line_bits * at)) & mask)
+    return out
+
+
+def _rank_in_run(keys: np.ndarray) -> np.ndarray:
+    """Per element of ``keys`` (equal ones together), how many equal ones come before it."""
+    positions = np.arange(len(keys))
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = keys[1:] != keys[:-1]
+    return positions - np.maximum.accumulate(np.where(new, positions, 0))
 
 
 def _fitting_pairs(head_last: np.ndarray, head_end: np.ndarray, lows: np.ndarray,
