@@ -23,8 +23,10 @@ from math import comb
 
 import numpy as np
 
-#: Most windowed tuples built for one chunk of anchors (heads and tails of every size).
-CHUNK_BUDGET = 400_000
+#: Most windowed tuples built for one chunk of anchors (heads and tails of every size): few
+#: enough that a chunk's arrays stay in the processor's caches (at 10^6 lines, chunks of
+#: 150 000 took 10-20 % less time than of 400 000, and touched less new memory).
+CHUNK_BUDGET = 150_000
 #: Up to this many subsets in all, the anchors' subsets are simply listed, one by one.
 LISTED_SUBSETS = 600
 #: Most head-tail pairs with the right sum examined for one anchor; beyond, the anchor is
