@@ -625,7 +625,7 @@ def _citations_and_own(lines: pd.DataFrame, columns: _Columns, documents: pd.Dat
         found_keys.append(key)
     if theirs is None:
         theirs = np.ones(len(documents), dtype=bool)
-    numbered = (documents["number"] != "").to_numpy() & theirs
+    numbered = has_number = (documents["number"] != "").to_numpy() & theirs
     if numbered.any():  # numbers in labels only: a PieceRef is the line's own (bank) reference
         number_index, number_of = _Index.encode(documents["number"].iloc[numbered])
         numbers = _rt.Lookup(number_index.strings)
@@ -645,11 +645,11 @@ def _citations_and_own(lines: pd.DataFrame, columns: _Columns, documents: pd.Dat
     pairs = pd.Series(cited_lines * width + cited)
     first = ~pairs.duplicated().to_numpy()
     mine = documents["line"].to_numpy(dtype=np.int64)[theirs] * width + document_key[theirs]
-    kept = first & ~pairs.isin(np.concatenate([mine, _own_numbers(documents, key_index, theirs)])).to_numpy()
+    kept = first & ~pairs.isin(np.concatenate([mine, _own_numbers(documents, has_number, lookup)])).to_numpy()
     named_own = _naming_their_own(pairs.to_numpy()[: len(found_lines[0])], mine, width, known_keys)
     if not first.any():
         return empty, named_own
-    keys = key_index.objects()[cited[kept]]
+    keys = _rt._objects(known_keys.take(pa.array(cited[kept])))
     found = pd.DataFrame({"line": cited_lines[kept], "key": pd.Series(keys, dtype=object)})
     return (found.assign(source=found_in[kept]) if sources else found), named_own
 
@@ -663,17 +663,18 @@ def _naming_their_own(in_labels: np.ndarray, mine: np.ndarray, width: int, keys:
     return np.unique(own[long_keys[own % width]] // width)
 
 
-def _own_numbers(documents: pd.DataFrame, key_index: _Index, wanted: np.ndarray) -> np.ndarray:
-    """``line * keys + key`` for each document (of those ``wanted``) whose number is itself a
-    known key."""
-    numbered = documents.loc[(documents["number"] != "").to_numpy() & wanted, ["line", "number"]]
-    if numbered.empty:
+def _own_numbers(documents: pd.DataFrame, wanted: np.ndarray, keys: _rt.Lookup) -> np.ndarray:
+    """``line * len(keys.strings) + key`` for each document (of those ``wanted``, a mask)
+    whose number is itself one of the known ``keys``."""
+    rows = np.flatnonzero(wanted)
+    if not len(rows):
         return np.zeros(0, dtype=np.int64)
-    keys = key_index.strings
-    position = pc.index_in(_key_strings(numbered["number"]), value_set=keys.cast(pa.large_string()))
-    position = np.asarray(position.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    known = position >= 0
-    return numbered["line"].to_numpy(dtype=np.int64)[known] * len(keys) + position[known]
+    numbers = _key_strings(documents["number"]).take(pa.array(rows))
+    position = keys.positions(_rt._string_hashes(numbers))
+    hashed = np.flatnonzero(position >= 0)
+    index = keys.index(numbers.take(pa.array(hashed)), position[hashed])
+    known = index >= 0
+    return documents["line"].to_numpy(dtype=np.int64)[rows[hashed[known]]] * len(keys.strings) + index[known]
 
 
 class _Index:
@@ -695,9 +696,6 @@ class _Index:
         if self._of is None:
             self._of = {text: index for index, text in enumerate(self.strings.to_pylist())}
         return [self._of[value] for value in values if value in self._of]
-
-    def objects(self) -> np.ndarray:
-        return np.asarray(self.strings.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def document_references(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
