@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz
 
 from lettrage import reference_text as _rt
-from lettrage.ledger import SUPPLIER_PREFIX
+from lettrage.ledger import SUPPLIER_PREFIX, positions_or_absent
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, words
 
 #: Runs of this many consecutive words at most are compared with document keys
@@ -56,7 +56,7 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
         return empty
     signatures = signatures.filter(pa.array(long_enough))
     quiet = np.flatnonzero(~lines["invoice_side"].to_numpy(dtype=bool)
-                           & ~lines["line"].isin(cites["line"]).to_numpy())
+                           & ~_among(lines["line"], cites["line"]))
     quiet_labels = lines["label"].iloc[quiet]
     if quiet_labels.dtype == "str" and not quiet_labels.hasnans:  # no Python string per line
         label_of, labels = pd.factorize(quiet_labels)
@@ -98,6 +98,14 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
     return pd.DataFrame(found, columns=["line", "key"]).astype({"line": np.int64, "key": object})
 
 
+def _among(lines: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Whether each of ``lines`` (line numbers, unique) is among ``wanted``."""
+    at = positions_or_absent(lines.to_numpy(dtype=np.int64), wanted.to_numpy(dtype=np.int64))
+    found = np.zeros(len(lines), dtype=bool)
+    found[at[at >= 0]] = True
+    return found
+
+
 def _side_of_parties(lines: pd.DataFrame, parties: set[int]) -> dict[int, bool]:
     """For those of ``parties`` that ``lines`` hold, whether each is a supplier (account
     40x, on its first line); empty without accounts."""
@@ -131,28 +139,43 @@ def _spelling_labels(labels: np.ndarray, signatures: pa.Array) -> np.ndarray:
     """Which labels have consecutive digit groups (at most :data:`_SPAN`, leading zeros
     off, as :func:`lettrage.references.words` folds them) that spell one of ``signatures``:
     a cheap test before the runs of words."""
-    spaced = pc.utf8_trim(pc.replace_substring_regex(pa.array(labels, type=pa.string()),
-                                                     "[^0-9]+", " "), " ")
-    split = pc.split_pattern(spaced, " ")
-    parent = np.asarray(pc.list_parent_indices(split).to_numpy(zero_copy_only=False), dtype=np.int64)
-    groups = pc.list_flatten(split)
-    present = np.asarray(pc.utf8_length(groups).to_numpy(zero_copy_only=False)) > 0
-    groups, parent = groups.filter(pa.array(present)), parent[present]
-    groups = pc.replace_substring_regex(groups, "^0+", "")
-    groups = pc.if_else(pc.equal(groups, ""), "0", groups)
-    start = np.arange(len(groups))
-    joined, owners = [groups], [parent]
-    for extra in range(1, _SPAN):
-        more = start + extra < len(groups)
-        more[more] = parent[start[more] + extra] == parent[start[more]]
-        start = start[more]
-        joined.append(pc.binary_join_element_wise(joined[-1].filter(pa.array(more)),
-                                                  groups.take(pa.array(start + extra)), ""))
-        owners.append(parent[start])
-    found = pc.is_in(pa.concat_arrays(joined), value_set=signatures)
+    digits, ends, label = _digit_groups(pa.array(labels, type=pa.string()))
+    first, last = _consecutive(label, _SPAN)
+    joined = _rt._strings(digits, ends[first], ends[last + 1]).cast(signatures.type)
+    # the signatures spelt (the few labels' strings hashed, not the many keys')
+    spelt = signatures.filter(pc.is_in(signatures, value_set=pc.unique(joined)))
+    found = np.asarray(pc.is_in(joined, value_set=spelt).to_numpy(zero_copy_only=False), dtype=bool)
     spelling = np.zeros(len(labels), dtype=bool)
-    spelling[np.concatenate(owners)[np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)]] = True
+    spelling[label[first[found]]] = True
     return spelling
+
+
+def _digit_groups(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(digits, ends, text)``: the runs of digits of the texts, leading zeros off but the
+    last digit, one after the other: group ``g`` is ``digits[ends[g]:ends[g + 1]]``, of
+    text ``text[g]``."""
+    data, offsets = _rt._bytes(texts)
+    digit = (data >= 48) & (data <= 57)  # no byte of another character is one
+    first = np.zeros(len(data) + 1, dtype=bool)  # a text starts here (and the end)
+    first[offsets] = True
+    starts, stops = _rt._run_starts(digit, first), _rt._run_stops(digit, first)
+    nonzero = np.flatnonzero(digit & (data != 48))
+    starts = np.minimum(np.r_[nonzero, len(data)][np.searchsorted(nonzero, starts)], stops - 1)
+    groups = _rt._strings(data, starts, stops)
+    ends = np.frombuffer(groups.buffers()[1], dtype=np.int64)[: len(groups) + 1]
+    digits = np.frombuffer(groups.buffers()[2], dtype=np.uint8) if len(groups) else data[:0]
+    return digits, ends, np.searchsorted(offsets, starts, side="right") - 1
+
+
+def _consecutive(owner: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, last)``: every run of 1 to ``most`` consecutive items of one ``owner``."""
+    firsts = [np.arange(len(owner))]
+    for extra in range(1, most):
+        first = firsts[-1][firsts[-1] + extra < len(owner)]
+        firsts.append(first[owner[first + extra] == owner[first]])
+    lengths = np.repeat(np.arange(most), [len(first) for first in firsts])
+    first = np.concatenate(firsts)
+    return first, first + lengths
 
 
 def _runs(label: str) -> Iterator[tuple[str, str]]:

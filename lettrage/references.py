@@ -597,11 +597,20 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
     where each citation was found (0 label, 1 PieceRef, 2 a number in the label: rows are in
     that order, then in line order). ``theirs``: which ``documents`` are of the lines' third
     parties (all when not given): only those can be cited by number, or be the lines' own."""
+    return _citations_and_own(lines, columns, documents, sources=sources, theirs=theirs)[0]
+
+
+def _citations_and_own(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, *,
+                       sources: bool = False, theirs: np.ndarray | None = None
+                       ) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`_citations`, and the lines whose label holds their own document's key (a run of
+    its words) of :data:`MIN_NEAR_KEY` characters or more: what :func:`_near_citations` may
+    leave out."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
     if sources:
         empty["source"] = pd.Series(dtype=np.int8)
     if documents.empty:
-        return empty
+        return empty, np.zeros(0, dtype=np.int64)
     key_index, document_key = _Index.encode(documents["key"])
     known_keys = key_index.strings
     line_ids = lines["line"].to_numpy(dtype=np.int64)
@@ -616,7 +625,7 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
         found_keys.append(key)
     if theirs is None:
         theirs = np.ones(len(documents), dtype=bool)
-    numbered = (documents["number"] != "").to_numpy() & theirs
+    numbered = has_number = (documents["number"] != "").to_numpy() & theirs
     if numbered.any():  # numbers in labels only: a PieceRef is the line's own (bank) reference
         number_index, number_of = _Index.encode(documents["number"].iloc[numbered])
         numbers = _rt.Lookup(number_index.strings)
@@ -636,25 +645,36 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
     pairs = pd.Series(cited_lines * width + cited)
     first = ~pairs.duplicated().to_numpy()
     mine = documents["line"].to_numpy(dtype=np.int64)[theirs] * width + document_key[theirs]
-    kept = first & ~pairs.isin(np.concatenate([mine, _own_numbers(documents, key_index, theirs)])).to_numpy()
+    kept = first & ~pairs.isin(np.concatenate([mine, _own_numbers(documents, has_number, lookup)])).to_numpy()
+    named_own = _naming_their_own(pairs.to_numpy()[: len(found_lines[0])], mine, width, known_keys)
     if not first.any():
-        return empty
-    keys = key_index.objects()[cited[kept]]
+        return empty, named_own
+    keys = _rt._objects(known_keys.take(pa.array(cited[kept])))
     found = pd.DataFrame({"line": cited_lines[kept], "key": pd.Series(keys, dtype=object)})
-    return found.assign(source=found_in[kept]) if sources else found
+    return (found.assign(source=found_in[kept]) if sources else found), named_own
 
 
-def _own_numbers(documents: pd.DataFrame, key_index: _Index, wanted: np.ndarray) -> np.ndarray:
-    """``line * keys + key`` for each document (of those ``wanted``) whose number is itself a
-    known key."""
-    numbered = documents.loc[(documents["number"] != "").to_numpy() & wanted, ["line", "number"]]
-    if numbered.empty:
+def _naming_their_own(in_labels: np.ndarray, mine: np.ndarray, width: int, keys: pa.Array) -> np.ndarray:
+    """The lines (sorted) of the ``line · width + key`` codes ``in_labels`` (keys found in
+    labels) that are among ``mine`` (each document's) with a key of :data:`MIN_NEAR_KEY`
+    characters or more."""
+    own = in_labels[pd.Series(in_labels).isin(mine).to_numpy()]
+    long_keys = np.asarray(pc.utf8_length(keys).to_numpy(zero_copy_only=False)) >= MIN_NEAR_KEY
+    return np.unique(own[long_keys[own % width]] // width)
+
+
+def _own_numbers(documents: pd.DataFrame, wanted: np.ndarray, keys: _rt.Lookup) -> np.ndarray:
+    """``line * len(keys.strings) + key`` for each document (of those ``wanted``, a mask)
+    whose number is itself one of the known ``keys``."""
+    rows = np.flatnonzero(wanted)
+    if not len(rows):
         return np.zeros(0, dtype=np.int64)
-    keys = key_index.strings
-    position = pc.index_in(_key_strings(numbered["number"]), value_set=keys.cast(pa.large_string()))
-    position = np.asarray(position.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    known = position >= 0
-    return numbered["line"].to_numpy(dtype=np.int64)[known] * len(keys) + position[known]
+    numbers = _key_strings(documents["number"]).take(pa.array(rows))
+    position = keys.positions(_rt._string_hashes(numbers))
+    hashed = np.flatnonzero(position >= 0)
+    index = keys.index(numbers.take(pa.array(hashed)), position[hashed])
+    known = index >= 0
+    return documents["line"].to_numpy(dtype=np.int64)[rows[hashed[known]]] * len(keys.strings) + index[known]
 
 
 class _Index:
@@ -676,9 +696,6 @@ class _Index:
         if self._of is None:
             self._of = {text: index for index, text in enumerate(self.strings.to_pylist())}
         return [self._of[value] for value in values if value in self._of]
-
-    def objects(self) -> np.ndarray:
-        return np.asarray(self.strings.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def document_references(lines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -728,8 +745,10 @@ class ReferencesOfParties:
         third parties' documents, and the keys of their PieceRefs."""
         parties = np.unique(self.lines["party_id"].to_numpy())
         theirs = np.isin(documents["party_id"].to_numpy(), parties)
-        cites = _citations(self.lines, self._columns, documents, sources=True, theirs=theirs)
-        near = _near_citations(self.lines, self._columns["label"], documents[theirs], cites)
+        cites, named_own = _citations_and_own(self.lines, self._columns, documents, sources=True,
+                                              theirs=theirs)
+        near = _near_citations(self.lines, self._columns["label"], documents[theirs], cites,
+                               named_own=named_own)
         return cites, near, _piece_keys(self.lines, self._columns)
 
 
@@ -765,8 +784,8 @@ def piece_keys_of_parts(lines: pd.DataFrame, rows: list[np.ndarray], keys: list)
 def _references(lines: pd.DataFrame, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`document_references`, ``columns`` the texts of the lines."""
     documents = _document_keys(lines, columns)
-    cites = _citations(lines, columns, documents)
-    near = _near_citations(lines, columns["label"], documents, cites)
+    cites, named_own = _citations_and_own(lines, columns, documents)
+    near = _near_citations(lines, columns["label"], documents, cites, named_own=named_own)
     return documents, pd.concat([cites.assign(near=False), near.assign(near=True)], ignore_index=True)
 
 
@@ -780,16 +799,21 @@ def near_citations(lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataF
 
 
 def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame,
-                    cites: pd.DataFrame) -> pd.DataFrame:
+                    cites: pd.DataFrame, *, named_own: np.ndarray | None = None) -> pd.DataFrame:
     """:func:`near_citations`, ``labels`` the lines' labels. One label of one third party is
-    searched once, however many lines carry it."""
+    searched once, however many lines carry it.
+
+    ``named_own``: lines whose label holds their own document's key, of :data:`MIN_NEAR_KEY`
+    characters or more (:func:`_citations_and_own`), left out: such a label nearly names that
+    document, so a line of it nearly cites either two documents (none) or its own (none)."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
     keys = documents.loc[documents["key"].str.len() >= MIN_NEAR_KEY, ["party_id", "key"]]
     if keys.empty:
         return empty
     digits = np.asarray(pc.match_substring_regex(labels.array, _DIGIT_RUN.pattern)
                         .to_numpy(zero_copy_only=False), dtype=bool)[labels.codes]
-    quiet = np.flatnonzero(digits & ~lines["line"].isin(cites["line"]).to_numpy()
+    unsearched = cites["line"] if named_own is None else np.concatenate([cites["line"].to_numpy(), named_own])
+    quiet = np.flatnonzero(digits & ~lines["line"].isin(unsearched).to_numpy()
                            & lines["party_id"].isin(keys["party_id"]).to_numpy())
     if not len(quiet):
         return empty
