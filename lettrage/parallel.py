@@ -110,9 +110,9 @@ def _run(parties: np.ndarray) -> PartyLettering:
 def _letter_chunk(inputs: tuple, parties: np.ndarray) -> PartyLettering:
     """The passes on the lines of ``parties`` (a chunk) of ``inputs``."""
     open_lines, kept, documents, cites, links, settings, cited_elsewhere = inputs
-    return letter_parties(open_lines[open_lines["party_id"].isin(parties)],
-                          kept[kept["party_id"].isin(parties)], documents, cites, links, settings,
-                          cited_elsewhere=cited_elsewhere)
+    return letter_parties(open_lines[np.isin(open_lines["party_id"].to_numpy(), parties)],
+                          kept[np.isin(kept["party_id"].to_numpy(), parties)], documents, cites, links,
+                          settings, cited_elsewhere=cited_elsewhere)
 
 
 def _chunks(open_lines: pd.DataFrame, count: int) -> list[np.ndarray]:
