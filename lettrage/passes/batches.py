@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lettrage.passes.base import PassOutput
-from lettrage.passes.subset import Evidence
+from lettrage.passes.base import PassOutput, numbers_in
 
 _DAY = np.timedelta64(1, "D")
 
@@ -61,10 +60,15 @@ def pair_keys(party: np.ndarray, amount: np.ndarray, *others: np.ndarray) -> lis
 def joined_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rows of an inner join on keys ``left`` and ``right``, in the order of
     ``DataFrame.merge``: each left row in turn with its matches in right order."""
+    if not len(left) or not len(right):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     order = np.argsort(right, kind="stable")
     ordered = right[order]
-    start = np.searchsorted(ordered, left, "left")
-    counts = np.searchsorted(ordered, left, "right") - start
+    firsts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.append(firsts, len(ordered)))
+    key = pd.Index(ordered[firsts]).get_indexer(left)  # a hash lookup: faster than two binary searches
+    counts = np.where(key >= 0, sizes[key], 0)
+    start = firsts[key]
     left_rows = np.repeat(np.arange(len(left)), counts)
     within = np.arange(len(left_rows)) - np.repeat(np.cumsum(counts) - counts, counts)
     return left_rows, order[np.repeat(start, counts) + within]
@@ -78,17 +82,7 @@ def exact_groups_output(name: str, groups: list[tuple[list[int], str]], document
     sizes = np.array([len(members) for members, _ in groups], dtype=np.int64)
     lines = np.array([line for members, _ in groups for line in members], dtype=np.int64)
     group_of = np.repeat(np.arange(len(groups)), sizes)
-    # Only a group one of whose lines cites a document can cite outside itself.
-    citing = cites["line"].to_numpy()[cites["line"].isin(lines).to_numpy()]
-    judged = np.zeros(len(groups), dtype=bool)
-    judged[group_of[np.isin(lines, citing)]] = True
-    kept = ~judged
-    if judged.any():
-        wanted = lines[judged[group_of]]
-        evidence = Evidence(documents[documents["line"].isin(wanted).to_numpy()],
-                            cites[cites["line"].isin(wanted).to_numpy()])
-        for index in np.flatnonzero(judged).tolist():
-            kept[index] = not evidence.judge(groups[index][0])[1]
+    kept = ~_citing_outside(group_of, lines, documents, cites, len(groups))
     if not kept.any():
         return PassOutput()
     count = int(kept.sum())
@@ -103,3 +97,42 @@ def exact_groups_output(name: str, groups: list[tuple[list[int], str]], document
         members=pd.DataFrame({"group": np.repeat(np.arange(count, dtype=np.int64), sizes[kept]),
                               "line": lines[kept[group_of]]}),
     )
+
+
+def _citing_outside(group_of: np.ndarray, lines: np.ndarray, documents: pd.DataFrame, cites: pd.DataFrame,
+                    count: int) -> np.ndarray:
+    """Per group (``count`` of them, of ``lines``, member by member in ``group_of``), whether a
+    line of it cites documents none of which is in it: :meth:`lettrage.passes.subset.Evidence.judge`
+    for all the groups at once. A line's citations (its mistyped ones, when it has no other)
+    must name a key a line of its group carries."""
+    against = np.zeros(count, dtype=bool)
+    citing = numbers_in(cites["line"], lines)
+    if not citing.any():
+        return against
+    # Only a group one of whose lines cites a document can cite outside itself.
+    judged = np.zeros(count, dtype=bool)
+    judged[group_of[numbers_in(lines, cites["line"].to_numpy()[citing])]] = True
+    members = np.flatnonzero(judged[group_of])
+    cites = cites[citing]
+    documents = documents[numbers_in(documents["line"], lines[members])]
+    doc_member, doc_row = joined_rows(lines[members], documents["line"].to_numpy(dtype=np.int64))
+    cite_member, cite_row = joined_rows(lines[members], cites["line"].to_numpy(dtype=np.int64))
+    keys = pd.factorize(np.concatenate([documents["key"].to_numpy(dtype=object)[doc_row],
+                                        cites["key"].to_numpy(dtype=object)[cite_row]]))[0]
+    own, cited = keys[:len(doc_row)], keys[len(doc_row):]
+    width = int(keys.max()) + 1 if len(keys) else 1
+    # (group, key) of the documents carried in each group, and of each citation
+    carried = np.sort(group_of[members[doc_member]][own >= 0] * width + own[own >= 0])
+    wanted = group_of[members[cite_member]] * width + cited
+    at = np.minimum(np.searchsorted(carried, wanted), max(len(carried) - 1, 0))
+    found = (carried[at] == wanted) & (cited >= 0) if len(carried) else np.zeros(len(wanted), dtype=bool)
+    near = (cites["near"].to_numpy(dtype=bool)[cite_row] if "near" in cites.columns
+            else np.zeros(len(cite_row), dtype=bool))
+    size = len(members)
+    named = np.bincount(cite_member[~near], minlength=size) > 0  # per member line
+    named_inside = np.bincount(cite_member[found & ~near], minlength=size) > 0
+    nearly = np.bincount(cite_member[near], minlength=size) > 0
+    nearly_inside = np.bincount(cite_member[found & near], minlength=size) > 0
+    outside = np.where(named, ~named_inside, nearly & ~nearly_inside)
+    against[group_of[members[outside]]] = True
+    return against
