@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lettrage.passes.base import PassOutput
+from lettrage.passes.base import PassOutput, numbers_in
 from lettrage.passes.batches import (
     exact_groups_output,
     joined_rows,
@@ -83,10 +83,10 @@ def period_batch_pass(
     # Settlements (and the refunds among them), each run settling one invoice: a monthly
     # statement paid by the direct debits of the month after it.
     taken = [line for lines, _ in groups for line in lines]
-    paid = ~in_document_journal & ~open_lines["line"].isin(taken).to_numpy()
+    paid = ~in_document_journal & ~numbers_in(open_lines["line"], taken)
     payments = open_lines.loc[paid, columns].assign(held=held[paid], invoice=~invoice_side[paid])
     statements = open_lines.loc[invoice_side & ~held & in_document_journal
-                                & ~open_lines["line"].isin(taken).to_numpy(), columns]
+                                & ~numbers_in(open_lines["line"], taken), columns]
     groups += _periods(payments, statements, windows, max_days_early, "every open payment",
                        "settling one invoice", after=True)
     return exact_groups_output("period", groups, documents, cites)

@@ -26,7 +26,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from lettrage.passes.base import PassOutput
+from lettrage.passes.base import PassOutput, numbers_in
 from lettrage.passes.batches import exact_groups_output
 from lettrage.passes.subset import Evidence, weakly_linked
 
@@ -66,8 +66,8 @@ def settled_party_pass(left: pd.DataFrame, foreign: np.ndarray, guessed: pd.Data
                        & (span <= max_days)]
     chosen = lines[pd.MultiIndex.from_frame(lines[["party_id", "segment"]]).isin(good.index)]
     chosen = chosen[~chosen["party_id"].isin(resting_on_guesses(chosen, guessed))]
-    evidence = Evidence(documents[documents["line"].isin(chosen["line"])],
-                        cites[cites["line"].isin(chosen["line"])])
+    evidence = Evidence(documents[numbers_in(documents["line"], chosen["line"])],
+                        cites[numbers_in(cites["line"], chosen["line"])])
     groups: list[tuple[list[int], str]] = []
     party, segment = chosen["party_id"].to_numpy(), chosen["segment"].to_numpy()
     line, amount = chosen["line"].to_numpy(dtype=np.int64), chosen["amount"].to_numpy(dtype=np.int64)
