@@ -1,6 +1,7 @@
-"""The batch passes' shared helpers against slow, obviously correct twins (hypothesis):
-the vectorised judging of exact groups against ``Evidence.judge`` one group at a time, the
-join of keys against ``DataFrame.merge``, ``numbers_in`` against ``np.isin``."""
+"""Helpers of the batch passes and the settled stretches against slow, obviously correct twins
+(hypothesis): exact groups judged all at once against ``Evidence.judge`` one group at a time,
+the join of keys against ``DataFrame.merge``, ``numbers_in`` against ``np.isin``, the third
+parties resting on FIFO guesses against the pandas merge they were found by."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from lettrage.passes.base import numbers_in
 from lettrage.passes.batches import exact_groups_output, joined_rows, pair_keys
+from lettrage.passes.settled_parties import resting_on_guesses
 from lettrage.passes.subset import Evidence
 
 KEYS = ["F1", "F2", "F3", "C9"]
@@ -73,3 +75,51 @@ def test_numbers_in_is_isin(values, wanted):
 def test_numbers_in_wide_ranges():
     values = np.array([0, 1 << 40, 7], dtype=np.int64)
     assert numbers_in(values, np.array([1 << 40, 0], dtype=np.int64)).tolist() == [True, True, False]
+
+
+def _resting_on_guesses_twin(lines: pd.DataFrame, guessed: pd.DataFrame) -> set[int]:
+    """The pandas version of ``resting_on_guesses`` (a merge of every line with every guessed
+    line of its third party and amount)."""
+    if guessed.empty:
+        return set()
+    twin = ["party_id", "amount", "date", "piece_ref", "label"]
+    dates = guessed.groupby("group")["date"]
+    partner = dates.transform("min") + (dates.transform("max") - guessed["date"])
+    guessed = guessed.assign(partner=partner.where(dates.transform("size") == 2))
+    same = lines[twin].merge(guessed[[*twin, "partner"]], on=["party_id", "amount"], suffixes=("", "_g"))
+    other = np.zeros(len(same), dtype=bool)
+    for column in ("date", "piece_ref", "label"):
+        other |= (same[column].astype(str) != same[f"{column}_g"].astype(str)).to_numpy()
+    day = np.timedelta64(1, "D")
+    mine = ((same["date"] - same["partner"]).abs() // day).to_numpy()
+    theirs = ((same["date_g"] - same["partner"]).abs() // day).to_numpy()
+    return set(same.loc[other & ~(mine > theirs), "party_id"].tolist())
+
+
+@st.composite
+def lines_and_guesses(draw):
+    """Open lines and FIFO groups (pairs, and a group of one) of two third parties."""
+    def line():
+        return (draw(st.integers(0, 1)), draw(st.sampled_from([-100, 100, 250])), draw(st.integers(0, 5)),
+                draw(st.sampled_from(["", "F1"])), draw(st.sampled_from(["", "VIR"])))
+    open_rows = draw(st.lists(st.builds(line), max_size=8))
+    guessed_rows = [(group, *line()) for group in range(draw(st.integers(0, 4)))
+                    for _ in range(draw(st.sampled_from([1, 2, 2])))]
+    start = pd.Timestamp("2025-01-01")
+    columns = ["party_id", "amount", "day", "piece_ref", "label"]
+    frames = [pd.DataFrame(open_rows, columns=columns),
+              pd.DataFrame(guessed_rows, columns=["group", *columns])]
+    for frame in frames:
+        frame["date"] = (start + pd.to_timedelta(frame["day"], unit="D")).astype("datetime64[s]")
+        frame["party_id"] = frame["party_id"].astype(np.int64)
+        frame["amount"] = frame["amount"].astype(np.int64)
+        for column in ("piece_ref", "label"):
+            frame[column] = frame[column].astype("str")
+    return frames[0].drop(columns="day"), frames[1].drop(columns="day")
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines_and_guesses())
+def test_resting_on_guesses_is_its_pandas_twin(drawn):
+    lines, guessed = drawn
+    assert set(resting_on_guesses(lines, guessed).tolist()) == _resting_on_guesses_twin(lines, guessed)
