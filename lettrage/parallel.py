@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lettrage.party_passes import PASS_ORDER, PartyLettering, letter_parties
-from lettrage.passes.base import PassOutput
+from lettrage.passes.base import PassOutput, in_line_order
 from lettrage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -110,9 +110,9 @@ def _run(parties: np.ndarray) -> PartyLettering:
 def _letter_chunk(inputs: tuple, parties: np.ndarray) -> PartyLettering:
     """The passes on the lines of ``parties`` (a chunk) of ``inputs``."""
     open_lines, kept, documents, cites, links, settings, cited_elsewhere = inputs
-    return letter_parties(open_lines[open_lines["party_id"].isin(parties)],
-                          kept[kept["party_id"].isin(parties)], documents, cites, links, settings,
-                          cited_elsewhere=cited_elsewhere)
+    return letter_parties(open_lines[np.isin(open_lines["party_id"].to_numpy(), parties)],
+                          kept[np.isin(kept["party_id"].to_numpy(), parties)], documents, cites, links,
+                          settings, cited_elsewhere=cited_elsewhere)
 
 
 def _chunks(open_lines: pd.DataFrame, count: int) -> list[np.ndarray]:
@@ -142,21 +142,27 @@ def balanced_parts(sizes: np.ndarray, count: int) -> np.ndarray:
 def _merge(found: list[PartyLettering]) -> PartyLettering:
     """The chunks' findings as one, pass by pass, groups in the order of their first lines;
     proposals in the order of their first lines too."""
-    outputs = []
-    for index in range(len(PASS_ORDER)):
-        groups, members, offset = [], [], 0
-        for part in found:
-            output = part.outputs[index]
-            groups.append(output.groups.assign(group=output.groups["group"] + offset))
-            members.append(output.members.assign(group=output.members["group"] + offset))
-            offset += len(output.groups)
-        outputs.append(PassOutput(groups=pd.concat(groups, ignore_index=True),
-                                  members=pd.concat(members, ignore_index=True)).in_line_order())
+    outputs = [_merged([part.outputs[index] for part in found]) for index in range(len(PASS_ORDER))]
     proposals = pd.concat([part.proposals for part in found], ignore_index=True)
     if len(proposals):
         first = np.array([min(lines) for lines in proposals["lines"]], dtype=np.int64)
-        proposals = proposals.iloc[np.argsort(first, kind="stable")].reset_index(drop=True)
+        proposals = proposals.take(np.argsort(first, kind="stable")).reset_index(drop=True)
     pairs = pd.concat([part.pairs for part in found], ignore_index=True)
     if len(pairs):  # each part's are in anchor order: so are all of them
-        pairs = pairs.sort_values("anchor", kind="stable", ignore_index=True)
+        pairs = pairs.take(np.argsort(pairs["anchor"].to_numpy(), kind="stable")).reset_index(drop=True)
     return PartyLettering(outputs, proposals, pairs, [m for part in found for m in part.messages])
+
+
+def _merged(outputs: list[PassOutput]) -> PassOutput:
+    """One pass's outputs of the chunks as one, its groups in the order of their first lines
+    (each output's group ids shifted past the previous ones')."""
+    groups = pd.concat([output.groups for output in outputs], ignore_index=True)
+    members = pd.concat([output.members for output in outputs], ignore_index=True)
+    if groups.empty:
+        return PassOutput(groups=groups, members=members)
+    offsets = np.cumsum([0] + [len(output.groups) for output in outputs[:-1]]).tolist()
+    return in_line_order(
+        groups, np.concatenate([output.groups["group"].to_numpy(dtype=np.int64) + offset
+                                for output, offset in zip(outputs, offsets)]),
+        members, np.concatenate([output.members["group"].to_numpy(dtype=np.int64) + offset
+                                 for output, offset in zip(outputs, offsets)]))

@@ -199,17 +199,19 @@ def _evidence_of(
 
 
 def _history(kept: pd.DataFrame, open_lines: pd.DataFrame, exact: PassOutput) -> pd.DataFrame:
-    """``(party_id, group, date)`` of the groups already made: input letters, exact pairs."""
-    existing = pd.DataFrame({"party_id": kept["party_id"], "group": "in:" + kept["letter"].str.upper(),
-                             "date": kept["date"]})
+    """``(party_id, group, date)`` of the groups already made: input letters (one group per
+    letter, whatever its case), exact pairs; ``group`` a number (only which rows share one
+    counts)."""
+    letter, letters = pd.factorize(kept["letter"].str.upper())
+    known = np.flatnonzero(letter >= 0)
     rows = line_positions(open_lines["line"].to_numpy(dtype=np.int64),
                           exact.members["line"].to_numpy(dtype=np.int64))
-    made = pd.DataFrame({
-        "party_id": open_lines["party_id"].to_numpy()[rows],
-        "group": "exact:" + exact.members["group"].astype(str).to_numpy(),
-        "date": open_lines["date"].to_numpy()[rows],
-    })
-    return pd.concat([existing, made], ignore_index=True)
+    columns = [(kept["party_id"].to_numpy()[known], letter[known], kept["date"].to_numpy()[known])] if len(known) else []
+    columns.append((open_lines["party_id"].to_numpy()[rows],
+                    exact.members["group"].to_numpy(dtype=np.int64) + len(letters),
+                    open_lines["date"].to_numpy()[rows]))
+    party, group, date = (np.concatenate(parts) for parts in zip(*columns))
+    return pd.DataFrame({"party_id": party, "group": group, "date": date})
 
 
 def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:

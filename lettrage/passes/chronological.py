@@ -22,7 +22,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from lettrage.passes.base import PassOutput
+from lettrage.passes.base import PassOutput, numbers_in
 from lettrage.passes.batches import exact_groups_output
 from lettrage.passes.settled_parties import resting_on_guesses
 from lettrage.passes.subset import Evidence
@@ -55,8 +55,8 @@ def chronological_pass(left: pd.DataFrame, foreign: np.ndarray, guessed: pd.Data
     if lines.empty:
         return PassOutput()
     lines = lines[_can_start(lines)]
-    evidence = Evidence(documents[documents["line"].isin(lines["line"])],
-                        cites[cites["line"].isin(lines["line"])])
+    evidence = Evidence(documents[numbers_in(documents["line"], lines["line"])],
+                        cites[numbers_in(cites["line"], lines["line"])])
     line = lines["line"].to_numpy(dtype=np.int64)
     amount = lines["amount"].to_numpy(dtype=np.int64)
     day = lines["date"].to_numpy().astype("datetime64[D]").astype(np.int64)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lettrage.passes.base import PassOutput
-from lettrage.passes.batches import exact_groups_output
+from lettrage.passes.batches import exact_groups_output, joined_rows, pair_keys
 
 _DAY = np.timedelta64(1, "D")
 #: The fewest invoices a day batch holds: two invoices of one day match a payment by chance
@@ -47,33 +47,30 @@ def day_batch_pass(
     held = (open_lines["held"].to_numpy(dtype=bool) if "held" in open_lines.columns
             else np.zeros(len(open_lines), dtype=bool))
     invoice_side = open_lines["invoice_side"].to_numpy(dtype=bool)
-    invoices = open_lines.loc[invoice_side, ["line", "party_id", "amount", "date"]].assign(
-        held=held[invoice_side])
-    days = invoices.groupby(["party_id", "date"]).agg(
-        total=("amount", "sum"), count=("line", "size"), held=("held", "any")).reset_index()
-    days = days[(days["count"] >= MIN_INVOICES) & ~days["held"]]
-    settlements = open_lines.loc[~invoice_side & ~held, ["line", "party_id", "amount", "date"]]
-    if days.empty or settlements.empty:
+    invoices = _Lines(open_lines, invoice_side)
+    days = _Days(invoices, held[invoice_side])
+    settlements = _Lines(open_lines, ~invoice_side & ~held)
+    if not days.batches.any() or not len(settlements.line):
         return PassOutput()
-    pairs = settlements.assign(total=-settlements["amount"]).merge(
-        days[["party_id", "date", "total"]], on=["party_id", "total"], suffixes=("", "_day"))
+    owed = -settlements.amount
+    rows, day_rows = joined_rows(*pair_keys(settlements.party, owed, days.party[days.batches],
+                                            days.total[days.batches]))
+    day_rows = np.flatnonzero(days.batches)[day_rows]
+    pairs = pd.DataFrame({"line": settlements.line[rows], "party_id": settlements.party[rows],
+                          "amount": settlements.amount[rows], "date": settlements.date[rows],
+                          "total": owed[rows], "date_day": days.date[day_rows], "day": day_rows})
     pairs = pairs[_in_reach(pairs, windows, max_days_early)]
     # Unique both ways: one day for the settlement, one settlement for the day; and no single
     # invoice of the settlement's amount within reach (as good an answer).
-    single = settlements.assign(total=-settlements["amount"]).merge(
-        invoices[["party_id", "date", "amount"]].rename(columns={"amount": "total"}),
-        on=["party_id", "total"], suffixes=("", "_day"))
-    single = single[_in_reach(single, windows, max_days_early)]
-    pairs = _in_order(pairs[~pairs["line"].isin(single["line"])])
-    keys = ["party_id", "date"]
-    wanted = pd.MultiIndex.from_frame(invoices[keys]).isin(
-        pd.MultiIndex.from_arrays([pairs["party_id"], pairs["date_day"]]))
-    members_of = invoices[wanted].groupby(keys)["line"].agg(list)
+    rows, invoice_rows = joined_rows(*pair_keys(settlements.party, owed, invoices.party, invoices.amount))
+    single = settlements.line[rows][_within_reach(
+        settlements.party[rows], settlements.date[rows], invoices.date[invoice_rows], windows, max_days_early)]
+    pairs = _in_order(pairs[~pairs["line"].isin(single)])
     groups = []
-    for settlement, party, day in zip(pairs["line"].tolist(), pairs["party_id"].tolist(),
-                                      pairs["date_day"].tolist()):
-        lines = sorted([settlement, *members_of[(party, day)]])
-        reason = (f"every open invoice of {pd.Timestamp(day):%Y-%m-%d} "
+    for settlement, day, date in zip(pairs["line"].tolist(), pairs["day"].tolist(),
+                                     pairs["date_day"].tolist()):
+        lines = sorted([settlement, *days.lines(day)])
+        reason = (f"every open invoice of {pd.Timestamp(date):%Y-%m-%d} "
                   f"({len(lines) - 1} lines) settled by one payment")
         groups.append((lines, reason))
     return exact_groups_output("day", groups, documents, cites)
@@ -105,6 +102,52 @@ def _in_order(pairs: pd.DataFrame) -> pd.DataFrame:
 
 def _in_reach(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int) -> np.ndarray:
     """Whether each settlement (``date``) is dated within reach of its day (``date_day``)."""
-    delay = ((pairs["date"] - pairs["date_day"]) // _DAY).to_numpy()
-    window = windows.reindex(pairs["party_id"]).to_numpy(dtype=np.int64)
-    return (delay >= -max_days_early) & (delay <= window)
+    return _within_reach(pairs["party_id"], pairs["date"].to_numpy(), pairs["date_day"].to_numpy(),
+                         windows, max_days_early)
+
+
+def _within_reach(party: np.ndarray | pd.Series, date: np.ndarray, day: np.ndarray, windows: pd.Series,
+                  max_days_early: int) -> np.ndarray:
+    """Whether each settlement of third party ``party``, dated ``date``, is within reach of
+    invoices of ``day`` (never when a date is missing)."""
+    dated = ~(np.isnat(date) | np.isnat(day))
+    delay = np.zeros(len(dated), dtype=np.int64)
+    delay[dated] = (date[dated] - day[dated]) // _DAY
+    window = windows.reindex(party).to_numpy(dtype=np.int64)
+    return dated & (delay >= -max_days_early) & (delay <= window)
+
+
+class _Lines:
+    """Some open lines' columns, as arrays."""
+
+    def __init__(self, open_lines: pd.DataFrame, rows: np.ndarray) -> None:
+        self.line = open_lines["line"].to_numpy(dtype=np.int64)[rows]
+        self.party = open_lines["party_id"].to_numpy(dtype=np.int64)[rows]
+        self.amount = open_lines["amount"].to_numpy(dtype=np.int64)[rows]
+        self.date = open_lines["date"].to_numpy()[rows]
+
+
+class _Days:
+    """The days of some invoices (per third party and date): ``party``, ``date``, ``total``,
+    their lines, and whether each is a possible batch (:data:`MIN_INVOICES` or more
+    invoices, none held back)."""
+
+    def __init__(self, invoices: _Lines, held: np.ndarray) -> None:
+        dated = np.flatnonzero(~np.isnat(invoices.date))
+        order = dated[np.lexsort((invoices.date[dated], invoices.party[dated]))]
+        party, date = invoices.party[order], invoices.date[order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (party[1:] != party[:-1]) | (date[1:] != date[:-1])
+        starts = np.flatnonzero(new)
+        self._bounds = np.append(starts, len(order))
+        self._lines = invoices.line[order]
+        self.party, self.date = party[starts], date[starts]
+        self.total = (np.add.reduceat(invoices.amount[order], starts) if len(starts)
+                      else np.zeros(0, dtype=np.int64))
+        count = np.diff(self._bounds)
+        none_held = ~np.logical_or.reduceat(held[order], starts) if len(starts) else np.zeros(0, bool)
+        self.batches = (count >= MIN_INVOICES) & none_held
+
+    def lines(self, day: int) -> list[int]:
+        """The lines of day ``day`` (a position in these days)."""
+        return self._lines[self._bounds[day]:self._bounds[day + 1]].tolist()

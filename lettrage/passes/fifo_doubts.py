@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lettrage.passes.batches import joined_rows, pair_keys
+
 
 def claimed_earlier(pairs: pd.DataFrame, still_open: pd.DataFrame) -> np.ndarray:
     """The groups of ``pairs`` (two lines each: ``group``, ``line``, ``party_id``,
@@ -20,17 +22,20 @@ def claimed_earlier(pairs: pd.DataFrame, still_open: pd.DataFrame) -> np.ndarray
     settled with one more open line ``w`` of ``x``'s sign: ``x + w + z = 0``."""
     if pairs.empty or still_open.empty:
         return np.zeros(0, dtype=np.int64)
-    ordered = pairs.sort_values(["group", "date", "line"])
-    older = ordered.drop_duplicates("group", keep="first")
-    younger_date = ordered.drop_duplicates("group", keep="last").set_index("group")["date"]
-    older = older.assign(until=younger_date.reindex(older["group"]).to_numpy())
-    columns = ["party_id", "amount", "date"]
-    settling = older[["group", "amount", "date", "until", "party_id"]].merge(
-        still_open[columns], on="party_id", suffixes=("", "_z"))
-    between = ((settling["date_z"] >= settling["date"]) & (settling["date_z"] < settling["until"])
-               & (np.sign(settling["amount_z"]) == -np.sign(settling["amount"]))
-               & (settling["amount_z"].abs() > settling["amount"].abs()))
-    settling = settling[between]
-    needed = settling.assign(amount=-(settling["amount"] + settling["amount_z"]))[["group", "party_id", "amount"]]
-    completed = needed.merge(still_open[["party_id", "amount"]].drop_duplicates(), on=["party_id", "amount"])
-    return np.unique(completed["group"].to_numpy(dtype=np.int64))
+    group = pairs["group"].to_numpy(dtype=np.int64)
+    date = pairs["date"].to_numpy()
+    order = np.lexsort((pairs["line"].to_numpy(), date, group))
+    starts = np.r_[True, group[order][1:] != group[order][:-1]]
+    ends = np.r_[starts[1:], True]
+    older, until = order[starts], date[order[ends]]  # each pair's older line, the younger's date
+    party, amount = pairs["party_id"].to_numpy(dtype=np.int64), pairs["amount"].to_numpy(dtype=np.int64)
+    open_party = still_open["party_id"].to_numpy(dtype=np.int64)
+    open_amount = still_open["amount"].to_numpy(dtype=np.int64)
+    open_date = still_open["date"].to_numpy()
+    x, z = joined_rows(party[older], open_party)
+    x_amount, z_amount = amount[older][x], open_amount[z]
+    between = ((open_date[z] >= date[older][x]) & (open_date[z] < until[x])
+               & (np.sign(z_amount) == -np.sign(x_amount)) & (np.abs(z_amount) > np.abs(x_amount)))
+    x, needed = x[between], -(x_amount[between] + z_amount[between])
+    wanted, available = pair_keys(party[older][x], needed, open_party, open_amount)
+    return np.unique(group[older][x][np.isin(wanted, available)])

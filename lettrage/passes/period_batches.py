@@ -30,8 +30,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lettrage.passes.base import PassOutput
-from lettrage.passes.batches import exact_groups_output, in_reach
+from lettrage.passes.base import PassOutput, numbers_in
+from lettrage.passes.batches import (
+    exact_groups_output,
+    joined_rows,
+    pair_keys,
+    within_reach,
+)
 
 #: The fewest invoices a period holds: two invoices that match a payment are chance too often
 #: (situation 16).
@@ -78,10 +83,10 @@ def period_batch_pass(
     # Settlements (and the refunds among them), each run settling one invoice: a monthly
     # statement paid by the direct debits of the month after it.
     taken = [line for lines, _ in groups for line in lines]
-    paid = ~in_document_journal & ~open_lines["line"].isin(taken).to_numpy()
+    paid = ~in_document_journal & ~numbers_in(open_lines["line"], taken)
     payments = open_lines.loc[paid, columns].assign(held=held[paid], invoice=~invoice_side[paid])
     statements = open_lines.loc[invoice_side & ~held & in_document_journal
-                                & ~open_lines["line"].isin(taken).to_numpy(), columns]
+                                & ~numbers_in(open_lines["line"], taken), columns]
     groups += _periods(payments, statements, windows, max_days_early, "every open payment",
                        "settling one invoice", after=True)
     return exact_groups_output("period", groups, documents, cites)
@@ -93,29 +98,42 @@ def _periods(members: pd.DataFrame, ones: pd.DataFrame, windows: pd.Series, max_
     the others deducted) from one day to another of its third party (see the module's
     docstring). ``after``: the run follows the one line (a statement and the payments that
     settle it) instead of preceding it."""
-    members = members.sort_values(["party_id", "date", "line"], kind="stable")
-    ones = ones.assign(total=ones["amount"].abs())
-    ones = ones[ones["total"] > 0]
-    if members.empty or ones.empty:
+    members = members.take(np.lexsort((members["line"].to_numpy(), members["date"].to_numpy(),
+                                       members["party_id"].to_numpy())))
+    total = np.abs(ones["amount"].to_numpy(dtype=np.int64))
+    ones = _rows({"line": ones["line"].to_numpy(), "party_id": ones["party_id"].to_numpy(dtype=np.int64),
+                  "date": ones["date"].to_numpy(), "total": total}, total > 0)
+    if members.empty or not len(ones["line"]):
         return []
-    runs, crowded = _runs(members, ones)
-    if runs.empty:
-        return []
-    runs = runs[~runs["party_id"].isin(crowded)]
-    pairs = ones.merge(runs, on=["party_id", "total"])
-    pairs = pairs[in_reach(pairs, windows, max_days_early, after=after)]
-    chosen = pairs[~pairs["line"].duplicated(keep=False) & pairs["whole_days"]
-                   & (pairs["count"] >= MIN_INVOICES) & ~pairs["held"]
-                   & (pairs["first"] != pairs["last"])]
-    chosen = chosen[~_overlapped(chosen, pairs)]
+    runs, crowded = _runs(members, ones["party_id"], ones["total"])
+    runs = _rows(runs, ~np.isin(runs["party_id"], crowded))
+    at, run_at = joined_rows(*pair_keys(ones["party_id"], ones["total"], runs["party_id"], runs["total"]))
+    pairs = {**_rows(ones, at), **_rows(runs, run_at)}
+    pairs = _rows(pairs, within_reach(pairs["party_id"], pairs["date"], pairs["first"], pairs["last"],
+                                      windows, max_days_early, after=after))
+    chosen = (_once(pairs["line"]) & pairs["whole_days"] & (pairs["count"] >= MIN_INVOICES)
+              & ~pairs["held"] & (pairs["first"] != pairs["last"]))
+    chosen = _rows(pairs, _not_overlapped(np.flatnonzero(chosen), pairs))
     member_lines = members["line"].to_numpy()
     groups = []
     for one, start, stop, first, last in zip(
             chosen["line"].tolist(), chosen["start"].tolist(), chosen["stop"].tolist(),
-            chosen["first"].dt.strftime("%Y-%m-%d").tolist(), chosen["last"].dt.strftime("%Y-%m-%d").tolist()):
+            pd.Series(chosen["first"]).dt.strftime("%Y-%m-%d").tolist(),
+            pd.Series(chosen["last"]).dt.strftime("%Y-%m-%d").tolist()):
         lines = sorted([one, *member_lines[start:stop + 1].tolist()])
         groups.append((lines, f"{what} from {first} to {last} ({len(lines) - 1} lines) {how}"))
     return groups
+
+
+def _rows(table: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The ``rows`` (a mask or positions) of each column of ``table``."""
+    return {name: column[rows] for name, column in table.items()}
+
+
+def _once(values: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` occurs only once."""
+    _, at, counts = np.unique(values, return_inverse=True, return_counts=True)
+    return counts[at] == 1
 
 
 def _in_document_journal(open_lines: pd.DataFrame, invoice_side: np.ndarray) -> np.ndarray:
@@ -128,13 +146,15 @@ def _in_document_journal(open_lines: pd.DataFrame, invoice_side: np.ndarray) -> 
     return invoice_side | (known & pairs.isin(pairs[invoice_side & known]))
 
 
-def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def _runs(documents: pd.DataFrame, party_of: np.ndarray, amount_of: np.ndarray) -> tuple[dict[str, np.ndarray],
+                                                                                      np.ndarray]:
     """Every run of consecutive ``documents`` (rows ``start`` to ``stop`` of one third party,
     in their order, spanning at most :data:`MAX_SPAN_DAYS`) whose total is the amount of an
-    open settlement of that third party: ``party_id``, ``start``, ``stop``, ``first`` and
-    ``last`` day, ``total`` (invoices less credit notes), ``count`` (invoices), ``held`` (a
-    line held back), ``whole_days`` (every document of its first and last days); and the
-    third parties whose runs grew past :data:`MAX_RUN_DOCUMENTS` unexplored."""
+    open settlement of that third party (``party_of``, ``amount_of``: the settlements'):
+    ``party_id``, ``start``, ``stop``, ``first`` and ``last`` day, ``total`` (invoices less
+    credit notes), ``count`` (invoices), ``held`` (a line held back), ``whole_days`` (every
+    document of its first and last days); and the third parties whose runs grew past
+    :data:`MAX_RUN_DOCUMENTS` unexplored."""
     party = documents["party_id"].to_numpy(dtype=np.int64)
     dates = documents["date"].to_numpy()
     day = dates.astype("datetime64[D]").astype(np.int64)
@@ -148,13 +168,11 @@ def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> tuple[pd.DataFr
     day_ends = np.append(new_day[1:], True)
     # Settlement amounts per third party, as one sorted key. A run whose total exceeds the
     # largest by more than all the third party's credit notes can only grow past it.
-    stride = int(settlements["total"].max()) + 1
-    targets = np.unique(settlements["party_id"].to_numpy(dtype=np.int64) * stride
-                        + settlements["total"].to_numpy(dtype=np.int64))
-    largest = settlements.groupby("party_id")["total"].max().reindex(party).fillna(0).to_numpy(
-        dtype=np.int64)
-    credits = pd.Series(np.where(invoice, 0, -amounts)).groupby(party).sum()
-    ceiling = largest + credits.reindex(party).to_numpy(dtype=np.int64)
+    stride = int(amount_of.max()) + 1
+    targets = np.sort(party_of * stride + amount_of)  # (np.unique would hash: 20 times slower)
+    targets = targets[np.r_[True, targets[1:] != targets[:-1]]]
+    largest = _largest(party_of, amount_of, party)
+    ceiling = largest + _party_sums(party, np.where(invoice, 0, -amounts))
     start = np.arange(size)
     stop = start.copy()
     total = amounts.copy()
@@ -168,12 +186,7 @@ def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> tuple[pd.DataFr
         hit = (total > 0) & (total <= largest[start])
         hit[hit] = _among(party[start[hit]] * stride + total[hit], targets)
         if hit.any():
-            a, b = start[hit], stop[hit]
-            found.append(pd.DataFrame({
-                "party_id": party[a], "start": a, "stop": b, "first": dates[a], "last": dates[b],
-                "total": total[hit], "count": invoices[b + 1] - invoices[a],
-                "held": held[b + 1] > held[a], "whole_days": new_day[a] & day_ends[b],
-            }))
+            found.append((start[hit], stop[hit], total[hit]))
         more = stop + 1 < size
         start, stop, total = start[more], stop[more] + 1, total[more]
         grows = (party[stop] == party[start]) & (day[stop] - day[start] <= MAX_SPAN_DAYS)
@@ -181,7 +194,28 @@ def _runs(documents: pd.DataFrame, settlements: pd.DataFrame) -> tuple[pd.DataFr
         total = total[grows] + amounts[stop]
     else:
         crowded = np.zeros(0, dtype=np.int64)
-    return (pd.concat(found, ignore_index=True) if found else pd.DataFrame()), crowded
+    a, b, total = (np.concatenate(parts) for parts in zip(*found)) if found else (np.zeros(0, dtype=np.int64),) * 3
+    return {"party_id": party[a], "start": a, "stop": b, "first": dates[a], "last": dates[b], "total": total,
+            "count": invoices[b + 1] - invoices[a], "held": held[b + 1] > held[a],
+            "whole_days": new_day[a] & day_ends[b]}, crowded
+
+
+def _largest(party_of: np.ndarray, amount_of: np.ndarray, party: np.ndarray) -> np.ndarray:
+    """For each of ``party``, the largest of ``amount_of`` (all positive) of its third party
+    in ``party_of``, 0 for none."""
+    parties, at = np.unique(party_of, return_inverse=True)
+    largest = np.zeros(len(parties) + 1, dtype=np.int64)  # (the last for none)
+    np.maximum.at(largest, at, amount_of)
+    where = np.searchsorted(parties, party)
+    where[parties[np.minimum(where, len(parties) - 1)] != party] = len(parties)
+    return largest[where]
+
+
+def _party_sums(party: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each row (``party`` in runs of equal third parties), the sum of ``values`` over
+    its third party's rows."""
+    starts = np.flatnonzero(np.r_[True, party[1:] != party[:-1]])
+    return np.repeat(np.add.reduceat(values, starts), np.diff(np.append(starts, len(party))))
 
 
 def _among(values: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -192,12 +226,13 @@ def _among(values: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return targets[at] == values
 
 
-def _overlapped(chosen: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
-    """Whether each chosen pair's run overlaps a run another settlement matches."""
-    if chosen.empty:
-        return np.zeros(0, dtype=bool)
-    both = chosen[["line", "party_id", "start", "stop"]].reset_index(names="at").merge(
-        pairs[["line", "party_id", "start", "stop"]], on="party_id", suffixes=("", "_other"))
-    clash = ((both["line"] != both["line_other"]) & (both["start_other"] <= both["stop"])
-             & (both["start"] <= both["stop_other"]))
-    return chosen.index.isin(both.loc[clash, "at"])
+def _not_overlapped(chosen: np.ndarray, pairs: dict[str, np.ndarray]) -> np.ndarray:
+    """The ``chosen`` pairs (positions in ``pairs``) whose run overlaps no run another
+    settlement matches."""
+    mine, other = joined_rows(pairs["party_id"][chosen], pairs["party_id"])
+    mine_at = chosen[mine]
+    clash = ((pairs["line"][mine_at] != pairs["line"][other]) & (pairs["start"][other] <= pairs["stop"][mine_at])
+             & (pairs["start"][mine_at] <= pairs["stop"][other]))
+    kept = np.ones(len(chosen), dtype=bool)
+    kept[mine[clash]] = False
+    return chosen[kept]

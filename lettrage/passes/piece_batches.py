@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lettrage.passes.base import PassOutput
+from lettrage.passes.base import PassOutput, numbers_in
 from lettrage.passes.batches import exact_groups_output, in_reach
 from lettrage.references import is_document_key, reference_keys
 
@@ -109,8 +109,8 @@ def _all_still_open(batch_lines: pd.DataFrame, batch_id: np.ndarray, remaining: 
     """Whether each line's batch (``batch_id``: its third party and reference) has all its
     lines still open: none taken by an earlier pass of this run, none lettered in the input."""
     spent = np.zeros(int(batch_id.max()) + 1, dtype=bool)
-    spent[batch_id[~batch_lines["line"].isin(remaining).to_numpy()]] = True
-    kept = kept[kept["party_id"].isin(batch_lines["party_id"]).to_numpy()]
+    spent[batch_id[~numbers_in(batch_lines["line"], remaining)]] = True
+    kept = kept[numbers_in(kept["party_id"], batch_lines["party_id"])]
     if len(kept):
         table = pd.DataFrame({"party_id": batch_lines["party_id"].to_numpy(),
                               "ref_key": batch_lines["ref_key"].to_numpy(), "batch": batch_id})
@@ -129,8 +129,8 @@ def _settlements(batches: pd.DataFrame, batch_lines: pd.DataFrame, open_lines: p
     if batches.empty:
         return pd.DataFrame({"batch": np.zeros(0, dtype=np.int64), "party_id": [], "ref_key": [],
                              "line": []})
-    others = open_lines[open_lines["line"].isin(remaining).to_numpy()
-                        & ~open_lines["line"].isin(batch_lines["line"]).to_numpy()
+    others = open_lines[numbers_in(open_lines["line"], remaining)
+                        & ~numbers_in(open_lines["line"], batch_lines["line"])
                         & ~open_lines["invoice_side"].to_numpy(dtype=bool)]
     if "held" in others.columns:
         others = others[~others["held"].to_numpy(dtype=bool)]

@@ -26,8 +26,8 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from lettrage.passes.base import PassOutput
-from lettrage.passes.batches import exact_groups_output
+from lettrage.passes.base import PassOutput, numbers_in
+from lettrage.passes.batches import exact_groups_output, joined_rows, pair_keys
 from lettrage.passes.subset import Evidence, weakly_linked
 
 #: At least this many lines (two opposite amounts are the exact and FIFO passes' to pair).
@@ -66,8 +66,8 @@ def settled_party_pass(left: pd.DataFrame, foreign: np.ndarray, guessed: pd.Data
                        & (span <= max_days)]
     chosen = lines[pd.MultiIndex.from_frame(lines[["party_id", "segment"]]).isin(good.index)]
     chosen = chosen[~chosen["party_id"].isin(resting_on_guesses(chosen, guessed))]
-    evidence = Evidence(documents[documents["line"].isin(chosen["line"])],
-                        cites[cites["line"].isin(chosen["line"])])
+    evidence = Evidence(documents[numbers_in(documents["line"], chosen["line"])],
+                        cites[numbers_in(cites["line"], chosen["line"])])
     groups: list[tuple[list[int], str]] = []
     party, segment = chosen["party_id"].to_numpy(), chosen["segment"].to_numpy()
     line, amount = chosen["line"].to_numpy(dtype=np.int64), chosen["amount"].to_numpy(dtype=np.int64)
@@ -117,20 +117,40 @@ def resting_on_guesses(lines: pd.DataFrame, guessed: pd.DataFrame) -> np.ndarray
     the partner, and not its twin (same date, PieceRef and label)."""
     if guessed.empty:
         return np.zeros(0, dtype=np.int64)
-    twin = ["party_id", "amount", "date", "piece_ref", "label"]
+    partner, paired = _partners(guessed)
+    party = lines["party_id"].to_numpy(dtype=np.int64)
+    mine_at, theirs_at = joined_rows(*pair_keys(
+        party, lines["amount"].to_numpy(dtype=np.int64),
+        guessed["party_id"].to_numpy(dtype=np.int64), guessed["amount"].to_numpy(dtype=np.int64)))
+    date, guessed_date = lines["date"].to_numpy()[mine_at], guessed["date"].to_numpy()[theirs_at]
+    other = ~((date == guessed_date) | (np.isnat(date) & np.isnat(guessed_date)))
+    same_day = np.flatnonzero(~other)  # twins only if they share their texts too
+    for column in ("piece_ref", "label"):
+        mine = np.asarray(lines[column].array.take(mine_at[same_day]), dtype=object)
+        theirs = np.asarray(guessed[column].array.take(theirs_at[same_day]), dtype=object)
+        other[same_day] |= mine != theirs
+    partner, paired = partner[theirs_at], paired[theirs_at]
     day = np.timedelta64(1, "D")
-    dates = guessed.groupby("group")["date"]
-    partner = dates.transform("min") + (dates.transform("max") - guessed["date"])
-    guessed = guessed.assign(partner=partner.where(dates.transform("size") == 2))
-    same_amount = lines[twin].merge(guessed[[*twin, "partner"]], on=["party_id", "amount"],
-                                    suffixes=("", "_guessed"))
-    other = np.zeros(len(same_amount), dtype=bool)
-    for column in ("date", "piece_ref", "label"):
-        other |= (same_amount[column].astype(str) != same_amount[f"{column}_guessed"].astype(str)).to_numpy()
-    mine = ((same_amount["date"] - same_amount["partner"]).abs() // day).to_numpy()
-    theirs = ((same_amount["date_guessed"] - same_amount["partner"]).abs() // day).to_numpy()
-    doubtful = other & ~(mine > theirs)  # an unknown partner (not a pair) is doubtful too
-    return same_amount.loc[doubtful, "party_id"].unique()
+    closer = np.zeros(len(other), dtype=bool)  # than the guessed line to its partner
+    closer[paired] = (np.abs(date[paired] - partner[paired]) // day
+                      > np.abs(guessed_date[paired] - partner[paired]) // day)
+    doubtful = other & ~closer  # an unknown partner (not a pair) is doubtful too
+    return pd.unique(party[mine_at][doubtful])
+
+
+def _partners(guessed: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per line of ``guessed`` (``group``, ``date``), the date of its partner, and whether
+    its group is a pair (else that date means nothing)."""
+    group = pd.factorize(guessed["group"])[0]
+    dates = guessed["date"].to_numpy()
+    ticks = dates.view(np.int64)
+    first = np.full(group.max() + 1, np.iinfo(np.int64).max)
+    last = np.full(group.max() + 1, np.iinfo(np.int64).min)
+    np.minimum.at(first, group, ticks)
+    np.maximum.at(last, group, ticks)
+    paired = (np.bincount(group) == 2)[group]
+    partner = np.where(paired, first[group] + (last[group] - ticks), 0).view(dates.dtype)
+    return partner, paired & ~np.isnat(dates)
 
 
 def has_smaller_zero_set(amounts: np.ndarray) -> bool:
