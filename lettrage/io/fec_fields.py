@@ -76,8 +76,14 @@ def field_texts(layout: FecLayout, *, fast: bool = True) -> FieldTexts:
 
 
 def _empty_column(size: int) -> pd.Series:
-    """The column of a field the file lacks: '' on every line."""
-    return pd.Series("", index=pd.RangeIndex(size), dtype="str")
+    """The column of a field the file lacks: '' on every line (held by pyarrow, its offsets
+    all 0, when pandas keeps text so: not a million copies of '' taken one by one)."""
+    text_dtype = pd.api.types.pandas_dtype("str")
+    if getattr(text_dtype, "storage", None) != "pyarrow" or not size:
+        return pd.Series("", index=pd.RangeIndex(size), dtype="str")
+    offsets = pa.py_buffer(np.zeros(size + 1, dtype=np.int64))
+    empty = pa.LargeStringArray.from_buffers(size, offsets, pa.py_buffer(b""))
+    return pd.Series(pd.array(empty, dtype=text_dtype))
 
 
 # --- The reference: one line at a time, in Python ------------------------------------------
