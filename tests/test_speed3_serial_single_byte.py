@@ -1,9 +1,10 @@
 """Single-byte encodings read without Python's codec: the numpy transcoding and checks
-against what the codec gives."""
+against what the codec gives; amounts' non-digits counted in a byte."""
 from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from lettrage.io.fec_fields import _utf8_column
 from lettrage.io.fec_layout import _BLOCK, _has_c1_bytes, _single_byte_maps_all
+from lettrage.io.fec_values import parse_amounts, reference_parse_amounts
 
 CODECS = ["cp1252", "iso8859-15", "iso8859-1"]
 
@@ -72,3 +74,14 @@ def test_single_byte_maps_all_as_the_codec_decodes(codec: str, byte: int) -> Non
     except UnicodeDecodeError:
         decodes = False
     assert _single_byte_maps_all(data, codec) == decodes
+
+
+@pytest.mark.parametrize("filler", [255, 256, 257, 511, 512])
+def test_long_amounts_whose_non_digits_wrap_a_byte_are_the_references(filler: int) -> None:
+    """Non-digits are counted in a byte (modulo 256): values that long never pass as amounts."""
+    texts = ["x" * filler + "1,00", "-" + "," * filler + "12", "12,34", "-" * (filler + 1)
+             + "5", "7"]
+    fast, slow = parse_amounts(pd.Series(texts, dtype="str")), reference_parse_amounts(texts)
+    assert fast.values.tolist() == slow.values.tolist()
+    assert fast.bad.tolist() == slow.bad.tolist()
+    assert fast.reasons.tolist() == slow.reasons.tolist()
