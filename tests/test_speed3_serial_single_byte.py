@@ -1,5 +1,6 @@
 """Single-byte encodings read without Python's codec: the numpy transcoding and checks
-against what the codec gives; amounts' non-digits counted in a byte."""
+against what the codec gives; amounts' non-digits counted in a byte; the write-offs' names
+found without a sort."""
 from __future__ import annotations
 
 import re
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from lettrage.io.fec_fields import _utf8_column
 from lettrage.io.fec_layout import _BLOCK, _has_c1_bytes, _single_byte_maps_all
 from lettrage.io.fec_values import parse_amounts, reference_parse_amounts
+from lettrage.io.report_writer import _first_rows
 
 CODECS = ["cp1252", "iso8859-15", "iso8859-1"]
 
@@ -85,3 +87,22 @@ def test_long_amounts_whose_non_digits_wrap_a_byte_are_the_references(filler: in
     assert fast.values.tolist() == slow.values.tolist()
     assert fast.bad.tolist() == slow.bad.tolist()
     assert fast.reasons.tolist() == slow.reasons.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["401", "411", "4", None]),
+                          st.sampled_from(["", "F1", "C2", None]), st.text(max_size=3)),
+                max_size=40))
+def test_first_rows_are_those_a_walk_keeps(rows: list[tuple]) -> None:
+    """The write-offs' account names: each key combination's first row, in row order (a row
+    with a missing key value stands alone)."""
+    accounts = pd.Series([row[0] for row in rows], dtype=object)
+    auxes = pd.Series([row[1] for row in rows], dtype=object)
+    names = pd.Series([row[2] for row in rows], dtype=object)
+    seen, expected = set(), []
+    for at, (account, aux, name) in enumerate(rows):
+        key = tuple(("missing", at) if value is None else value for value in (account, aux))
+        if key not in seen:
+            seen.add(key)
+            expected.append(((account, aux), name))
+    assert _first_rows([accounts, auxes], names) == expected
