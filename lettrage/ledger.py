@@ -84,7 +84,10 @@ def validate_frame(ledger: pd.DataFrame) -> None:
         raise FecError(f"the ledger frame lacks columns {missing}", field=", ".join(missing))
     if not pd.api.types.is_integer_dtype(ledger["amount"]):
         raise FecError("amount must be integer cents (int64), not floats", field="amount")
-    if not ledger["line"].is_unique:
+    lines = ledger["line"]
+    in_order = isinstance(lines.dtype, np.dtype) and lines.dtype.kind in "iu" and _increasing(
+        lines.to_numpy())  # as read: unique, with no hashing of every number
+    if not (in_order or lines.is_unique):
         raise FecError("line numbers must be unique", field="line")
     if not pd.api.types.is_datetime64_any_dtype(ledger["date"]):
         raise FecError("date must be a datetime64 column", field="date")
@@ -92,18 +95,27 @@ def validate_frame(ledger: pd.DataFrame) -> None:
 
 def line_positions(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """The positions of the ``wanted`` line numbers (all present) among ``all_lines``
-    (unique): read from a table indexed by line number when the numbers are dense, as data
-    line numbers are; else a binary search when they are in order, as read."""
+    (unique): their offsets from the first when the numbers are consecutive and in order, as
+    a whole ledger's are; read from a table indexed by line number when the numbers are
+    dense, as data line numbers are; else a binary search when they are in order, as read."""
     if len(all_lines) and len(wanted):
+        first = int(all_lines[0])
+        if int(all_lines[-1]) - first == len(all_lines) - 1 and _increasing(all_lines):
+            return wanted - first
         low = int(all_lines.min())
         span = int(all_lines.max()) - low + 1
         if span <= 4 * len(all_lines):
             table = np.full(span, -1, dtype=np.intp)
             table[all_lines - low] = np.arange(len(all_lines))
             return table[wanted - low]
-    if len(all_lines) and (all_lines[1:] > all_lines[:-1]).all():
+    if len(all_lines) and _increasing(all_lines):
         return np.searchsorted(all_lines, wanted)
     return pd.Index(all_lines).get_indexer(wanted)
+
+
+def _increasing(numbers: np.ndarray) -> bool:
+    """Whether ``numbers`` are in strictly increasing order."""
+    return bool((numbers[1:] > numbers[:-1]).all())
 
 
 def positions_or_absent(all_lines: np.ndarray, wanted: np.ndarray) -> np.ndarray:

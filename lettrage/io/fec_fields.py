@@ -76,8 +76,14 @@ def field_texts(layout: FecLayout, *, fast: bool = True) -> FieldTexts:
 
 
 def _empty_column(size: int) -> pd.Series:
-    """The column of a field the file lacks: '' on every line."""
-    return pd.Series("", index=pd.RangeIndex(size), dtype="str")
+    """The column of a field the file lacks: '' on every line (held by pyarrow, its offsets
+    all 0, when pandas keeps text so: not a million copies of '' taken one by one)."""
+    text_dtype = pd.api.types.pandas_dtype("str")
+    if getattr(text_dtype, "storage", None) != "pyarrow" or not size:
+        return pd.Series("", index=pd.RangeIndex(size), dtype="str")
+    offsets = pa.py_buffer(np.zeros(size + 1, dtype=np.int64))
+    empty = pa.LargeStringArray.from_buffers(size, offsets, pa.py_buffer(b""))
+    return pd.Series(pd.array(empty, dtype=text_dtype))
 
 
 # --- The reference: one line at a time, in Python ------------------------------------------
@@ -294,7 +300,10 @@ def _cut_part(
                 # pyarrow 26's CSV reader on several threads (shared/FEC.md).
                 use_threads=False,
                 block_size=_BLOCK_SIZE,
-                encoding="utf8" if codec in _UTF8_CODECS else codec,
+                # A single-byte encoding is read as is, its fields transcoded below
+                # (pyarrow would transcode the whole text through Python's codec, holding
+                # the GIL: the two halves' readers would wait for each other).
+                encoding="utf8",
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=layout.separator.decode("ascii"),
@@ -309,10 +318,14 @@ def _cut_part(
                 include_columns=[names[i] for i in include],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
-                check_utf8=True,
+                check_utf8=not single_byte,
             ),
         )
         for batch in reader:
+            if single_byte:
+                batch = _transcoded(batch, codec)
+                if batch is None:
+                    return None
             for position in extra:
                 kept = pc.binary_length(pc.utf8_trim(batch.column(names[position]), _PADDING))
                 if pc.any(pc.greater(kept, 0)).as_py():
@@ -331,6 +344,60 @@ def _cut_part(
     except (pa.ArrowException, ValueError):
         return None
     return _Cut(stripped, widths, spans)
+
+
+def _transcoded(batch: pa.RecordBatch, codec: str) -> pa.RecordBatch | None:
+    """A batch read from a single-byte encoding, every column turned into UTF-8 (what
+    pyarrow's transcoding gives); ``None`` when a byte is one the codec does not map."""
+    columns = [_utf8_column(column, codec) for column in batch.columns]
+    if any(column is None for column in columns):
+        return None
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+@functools.cache
+def _utf8_table(codec: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each byte value, in ``codec``: its character's UTF-8 bytes (up to 3, zero-padded),
+    their count, and whether the codec maps that byte at all."""
+    table = np.zeros((256, 3), dtype=np.uint8)
+    widths = np.ones(256, dtype=np.int64)
+    mapped = np.ones(256, dtype=bool)
+    for byte in range(256):
+        try:
+            encoded = bytes([byte]).decode(codec).encode("utf-8")
+        except UnicodeDecodeError:
+            mapped[byte] = False
+            continue
+        table[byte, : len(encoded)] = list(encoded)
+        widths[byte] = len(encoded)
+    return table, widths, mapped
+
+
+def _utf8_column(column: pa.Array, codec: str) -> pa.Array | None:
+    """A column of texts in a single-byte ``codec`` (no nulls), in UTF-8: the column itself
+    when it is all ASCII; else each byte from 0x80 up widened to its character's bytes."""
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int64)[
+        column.offset : column.offset + len(column) + 1]
+    data = column.buffers()[2]
+    raw = (np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data is not None
+           else np.zeros(0, dtype=np.uint8))
+    high = np.flatnonzero(raw >= 0x80)
+    if not len(high):
+        return column
+    table, widths, mapped = _utf8_table(codec)
+    values = raw[high]
+    if not mapped[values].all():
+        return None
+    # Each such byte becomes its character's first UTF-8 byte, the others inserted after it.
+    width = widths[values]
+    later = [np.flatnonzero(width > k) for k in (1, 2)]
+    utf8 = np.insert(raw, np.concatenate([high[at] + 1 for at in later]),
+                     np.concatenate([table[values[at], k] for k, at in zip((1, 2), later)]))
+    added_before = np.concatenate(([0], np.cumsum(width - 1)))
+    utf8[high + added_before[:-1]] = table[values, 0]
+    moved = offsets - offsets[0]
+    moved += added_before[np.searchsorted(high, moved)]
+    return pa.LargeStringArray.from_buffers(len(column), pa.py_buffer(moved), pa.py_buffer(utf8))
 
 
 def _spans(

@@ -162,7 +162,9 @@ class _Shapes:
     starts: np.ndarray
     ends: np.ndarray
     lengths: np.ndarray
-    non_digits: np.ndarray  # bytes of each value that are not ASCII digits
+    # Bytes of each value that are not ASCII digits, modulo 256 (uint8): exact for the
+    # values under 256 bytes, the only ones read in bulk.
+    non_digits: np.ndarray
 
     @classmethod
     def of(cls, array: pa.Array, *, count: bool = True) -> _Shapes:
@@ -177,14 +179,15 @@ class _Shapes:
         data[: len(raw)] = raw
         starts, ends = offsets[:-1], offsets[1:]
         lengths = ends - starts
-        non_digits = np.zeros(len(starts), dtype=np.int64)
+        non_digits = np.zeros(len(starts), dtype=np.uint8)
         if count and len(starts):
             # 48..57: '0'..'9'; the padding after the column's bytes is not counted.
-            non_digit = np.subtract(data[: int(ends[-1]) + 1], 48, dtype=np.uint8) > 9
-            non_digit[-1] = False
-            # Each value's count, summed where it lies (no running count of every byte);
-            # reduceat gives an empty value the byte at its offset: 0 instead.
-            np.add.reduceat(non_digit, starts, dtype=np.int64, out=non_digits)
+            non_digit = (np.subtract(data[: int(ends[-1]) + 1], 48, dtype=np.uint8) > 9).view(np.uint8)
+            non_digit[-1] = 0
+            # Each value's count, summed where it lies (no running count of every byte), in
+            # bytes: six times faster than widened to int64. reduceat gives an empty value
+            # the byte at its offset: 0 instead.
+            np.add.reduceat(non_digit, starts, dtype=np.uint8, out=non_digits)
             non_digits[lengths == 0] = 0
         return cls(data, starts, ends, lengths, non_digits)
 
@@ -242,10 +245,12 @@ def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
     at = shape.ends - 3  # the point of '1437,12', then its two decimals
     point = shape.byte(at)
     unit_digits = lengths - negative
-    # '1437,12': the point three bytes from the end, the only non-digit but a leading '-'.
+    sign = negative.view(np.uint8)  # the leading '-', a non-digit
+    # '1437,12': the point three bytes from the end, the only non-digit but a leading '-'
+    # (at most 20 bytes: their non-digits are counted exactly).
     cents = (((point == ord(",")) | (point == ord(".")))
-             & (shape.non_digits - negative == 1) & (unit_digits >= 4) & (unit_digits <= 19))
-    units = (shape.non_digits == negative) & (unit_digits >= 1) & (unit_digits <= 16)
+             & (shape.non_digits == sign + 1) & (unit_digits >= 4) & (unit_digits <= 19))
+    units = (shape.non_digits == sign) & (unit_digits >= 1) & (unit_digits <= 16)
     size = len(arrow)
     values = np.zeros(size, dtype=np.int64)
     if cents.any():

@@ -5,6 +5,7 @@ Both are written to a temporary file and renamed, like the lettered FEC.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -43,16 +44,17 @@ def write_writeoffs(result: MatchResult, path: str | os.PathLike[str]) -> int:
         header, sep, encoding, newline = FEC_FIELDS, "\t", "utf-8", "\n"
         fields = {name: i for i, name in enumerate(FEC_FIELDS)}
     names = _account_names(result.ledger)
+    dated = functools.cache(lambda value: _date(value, date_format))  # few distinct dates
     rows = [sep.join(header)]
     for entry in result.writeoffs.itertuples(index=False):
         values = {
             "JournalCode": entry.journal, "JournalLib": "Lettrage", "EcritureNum": entry.entry,
-            "EcritureDate": _date(entry.date, date_format), "CompteNum": entry.account,
+            "EcritureDate": dated(entry.date), "CompteNum": entry.account,
             "CompteLib": names.get(entry.account, NATURE_LABELS.get(entry.nature, "")),
             "CompAuxNum": entry.aux, "CompAuxLib": names.get(f"{entry.account}/{entry.aux}", "") if entry.aux else "",
-            "PieceRef": entry.piece_ref, "PieceDate": _date(entry.date, date_format),
+            "PieceRef": entry.piece_ref, "PieceDate": dated(entry.date),
             "EcritureLib": entry.label, "EcritureLet": entry.letter,
-            "DateLet": _date(entry.date, date_format) if entry.letter else "",
+            "DateLet": dated(entry.date) if entry.letter else "",
         }
         amount = int(entry.amount)
         if "Debit" in fields:
@@ -154,7 +156,9 @@ def _first_rows(keys: list[pd.Series], values: pd.Series) -> list[tuple[tuple, o
         missing = np.flatnonzero(code < 0)
         code[missing] = len(distinct) + np.arange(len(missing))
         combined = combined * (len(distinct) + len(missing)) + code
-    _, first = np.unique(combined, return_index=True)
-    first.sort()
+    # Codes in order of first appearance: a row is its combination's first where its code
+    # exceeds every code before it (no sort of every row).
+    order, _ = pd.factorize(combined)
+    first = np.flatnonzero(order > np.maximum.accumulate(np.r_[-1, order[:-1]]))
     picked = [key.take(first).tolist() for key in keys]
     return list(zip(zip(*picked), values.take(first).tolist()))
