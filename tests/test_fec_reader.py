@@ -743,7 +743,8 @@ def test_empty_account_number(tmp_path: Path) -> None:
 @pytest.mark.parametrize("account", ["411000", "401000", "4010001", "411DUPONT"])
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("Debit", "12x"), ("Credit", "1.234,56"), ("Debit", "12,345"), ("Credit", "--1")],
+    [("Debit", "12x"), ("Credit", "1.234,56"), ("Debit", "12,345"), ("Credit", "--1"),
+     ("Debit", "123456789012345678901,00"), ("Credit", "10000000000000000")],  # beyond int64 / 16 digits
 )
 def test_bad_amount_on_a_third_party_line_is_fatal(
     tmp_path: Path, account: str, field: str, value: str
@@ -767,6 +768,28 @@ def test_bad_amount_on_another_account_is_a_warning(tmp_path: Path) -> None:
     assert bad["fatal_on_third_party"].tolist() == [True]
     # the entry then does not balance: that is reported too
     assert (7, "EcritureNum", "HA/3") in fault_rows(frame, "EcritureNum")
+
+
+@pytest.mark.parametrize(("text", "cents"), [("9999999999999999,99", 10**18 - 1), ("-9999999999999999", -(10**18 - 100)),
+                                           ("0000000000000000000012,50", 1250)])
+def test_sixteen_digits_of_units_are_read_by_both_parsers(text: str, cents: int) -> None:
+    from lettrage.io.fec_values import parse_amount, parse_amounts
+    bulk = parse_amounts(pd.Series([text, "1,00"] * 3, dtype=pd.StringDtype("pyarrow")))
+    assert parse_amount(text) == (cents, "", False)
+    assert bulk.values[0] == cents and not bulk.bad.any()
+
+
+def test_amounts_that_could_add_up_past_int64_are_refused(tmp_path: Path) -> None:
+    rows = sample_rows()
+    for row in rows:  # each value may be read; all of them together may not be summed exactly
+        for field in ("Debit", "Credit"):
+            if row[field] not in ("", "0,00"):
+                row[field] = "9000000000000000,00"
+    rows[3]["Debit"] = "9900000000000000,00" if rows[3]["Debit"] != "0,00" else "0,00"
+    rows[3]["Credit"] = "9900000000000000,00" if rows[3]["Credit"] != "0,00" else "0,00"
+    error = _raises(write_fec_text(tmp_path, rows))
+    assert error.line == 5 and error.field == "Debit"
+    assert "too large to add up" in error.reason
 
 
 def test_the_accounts_option_chooses_what_is_fatal(tmp_path: Path) -> None:

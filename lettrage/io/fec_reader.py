@@ -111,6 +111,20 @@ class _FaultLog:
             )
 
 
+#: Above this sum of the amounts' sizes (cents), a sum of some of them might not fit in int64.
+_MAX_TOTAL_CENTS = 2**62
+
+
+def _check_total(amount: np.ndarray, layout: FecLayout, field: str) -> None:
+    """Refuse a file whose amounts could add up past int64 (every sum the engine makes is of
+    some of them), naming its largest amount: sums in cents must stay exact."""
+    if np.abs(amount).sum(dtype=np.float64) >= _MAX_TOTAL_CENTS:
+        position = int(np.argmax(np.abs(amount)))
+        raise FecError(f"amounts too large to add up exactly: together they pass {_MAX_TOTAL_CENTS / 100:.3g}",
+                       file=layout.path, line=int(layout.file_lines(position + 1)), field=field,
+                       value=f"{amount[position] / 100:.2f}")
+
+
 def _build_frame(
     layout: FecLayout, accounts: Sequence[str] | None, *, fast: bool = True
 ) -> pd.DataFrame:
@@ -140,6 +154,7 @@ def _build_frame(
         amount[montant.bad] = 0
         read_amounts = {"Montant": montant}
 
+    _check_total(amount, layout, next(iter(read_amounts)))
     dates, date_format = parse_dates(text["EcritureDate"])
     missing_date = pd.isna(dates.values) & ~dates.bad
     log.add(dates.bad, "EcritureDate", text["EcritureDate"], dates.reasons,

@@ -18,6 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 _AMOUNT = re.compile(r"^([+-]?)(\d*)(?:([,.])(\d*))?([+-]?)$")
+#: The largest amount read, in cents: 16 digits of units (what the bulk parser reads), so that
+#: a debit less a credit still fits in int64. Beyond, the value is refused ("too large").
+MAX_CENTS = 10**18 - 1
 _DATE_FORMATS = (
     (re.compile(r"^\d{8}$"), "%Y%m%d"),
     (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
@@ -64,6 +67,8 @@ def parse_amount(text: str) -> tuple[int, str, bool]:
     if len(kept) > 2:
         return 0, "more than two decimals", False
     cents = int(units or "0") * 100 + int((kept + "00")[:2])
+    if cents > MAX_CENTS:
+        return 0, "too large (more than 16 digits of units)", False
     if "-" in (lead, trail):
         cents = -cents
     return cents, "", point == "."
