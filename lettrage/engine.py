@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lettrage.arrays import distinct
 from lettrage.errors import FecError
 from lettrage.foreign_citations import near_citations_elsewhere
 from lettrage.ledger import (
@@ -230,7 +231,7 @@ def _result(
     review = review_frame(proposals, lines)
     all_lines = ledger["line"].to_numpy(dtype=np.int64)
     proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
-    proposed_lines = np.unique(np.fromiter(itertools.chain.from_iterable(proposing["lines"]), np.int64))
+    proposed_lines = distinct(np.fromiter(itertools.chain.from_iterable(proposing["lines"]), np.int64))
     # the rows of the new groups' lines, of the selected lines and of the proposed ones
     rows, selected_rows, proposed_rows = _positions_of(
         all_lines, members["line"].to_numpy(dtype=np.int64), lines["line"].to_numpy(dtype=np.int64),

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from lettrage import reference_text as _rt
+from lettrage.arrays import distinct
 from lettrage.ledger import line_positions
 
 MAX_LINES_PER_DOCUMENT = 3
@@ -419,7 +420,7 @@ def _ranks_within(strings: pa.Array, group: np.ndarray, *codes: np.ndarray) -> n
     give in groups of more than one row (``group``: each row's, from 0); 0 for the others —
     alone in their group, their order does not matter. Fewer strings to sort than all."""
     shared = np.bincount(group)[group] > 1 if len(group) else np.zeros(0, dtype=bool)
-    used = np.unique(np.concatenate([column[shared] for column in codes]))
+    used = distinct(np.concatenate([column[shared] for column in codes]))
     order = pc.sort_indices(strings.take(pa.array(used))).to_numpy(zero_copy_only=False)
     rank = np.zeros(len(strings), dtype=np.int64)
     rank[used[np.asarray(order, dtype=np.int64)]] = np.arange(1, len(used) + 1)
@@ -660,7 +661,7 @@ def _naming_their_own(in_labels: np.ndarray, mine: np.ndarray, width: int, keys:
     characters or more."""
     own = in_labels[pd.Series(in_labels).isin(mine).to_numpy()]
     long_keys = np.asarray(pc.utf8_length(keys).to_numpy(zero_copy_only=False)) >= MIN_NEAR_KEY
-    return np.unique(own[long_keys[own % width]] // width)
+    return distinct(own[long_keys[own % width]] // width)
 
 
 def _own_numbers(documents: pd.DataFrame, wanted: np.ndarray, keys: _rt.Lookup) -> np.ndarray:
@@ -743,7 +744,7 @@ class ReferencesOfParties:
         """``(cites, near, piece_keys)`` of these lines: their citations of the ``documents``
         of the whole ledger (with their ``source``), their mistyped citations of their own
         third parties' documents, and the keys of their PieceRefs."""
-        parties = np.unique(self.lines["party_id"].to_numpy())
+        parties = distinct(self.lines["party_id"].to_numpy())
         theirs = np.isin(documents["party_id"].to_numpy(), parties)
         cites, named_own = _citations_and_own(self.lines, self._columns, documents, sources=True,
                                               theirs=theirs)
@@ -1049,7 +1050,7 @@ def pair_evidence(
         size = len(pairs)
         return np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
     a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
-    citing_lines = np.unique(cites["line"].to_numpy(dtype=np.int64))
+    citing_lines = distinct(cites["line"].to_numpy(dtype=np.int64))
     citing = np.isin(a, citing_lines) | np.isin(b, citing_lines)
     citer, cited, near = citation_links(documents, cites) if links is None else links
     a, b, citer, cited = _line_codes(a, b, citer, cited)
@@ -1074,7 +1075,7 @@ def cited_by_other_parties(lines: pd.DataFrame, links: tuple[np.ndarray, ...] | 
     citer, cited, _ = links
     line_ids, parties = lines["line"].to_numpy(dtype=np.int64), lines["party_id"].to_numpy()
     other = parties[line_positions(line_ids, citer)] != parties[line_positions(line_ids, cited)]
-    return np.unique(cited[other])
+    return distinct(cited[other])
 
 
 def citation_links(documents: pd.DataFrame, cites: pd.DataFrame) -> tuple[np.ndarray, ...]:

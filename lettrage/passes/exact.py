@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lettrage.arrays import distinct
 from lettrage.passes.base import PassOutput
 from lettrage.references import pair_evidence
 
@@ -147,7 +148,7 @@ def _block_lines(pairs: np.ndarray, block: np.ndarray, line_a: np.ndarray,
                  line_b: np.ndarray) -> list[np.ndarray]:
     """The sorted lines of each block (``pairs`` and their ``block``), by first line."""
     blocks = [np.sort(np.concatenate([line_a[pairs[block == k]], line_b[pairs[block == k]]]))
-              for k in np.unique(block).tolist()]
+              for k in distinct(block).tolist()]
     return sorted(blocks, key=lambda lines: int(lines[0]))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lettrage.arrays import distinct
 from lettrage.passes.batches import joined_rows, pair_keys
 
 
@@ -38,4 +39,4 @@ def claimed_earlier(pairs: pd.DataFrame, still_open: pd.DataFrame) -> np.ndarray
                & (np.sign(z_amount) == -np.sign(x_amount)) & (np.abs(z_amount) > np.abs(x_amount)))
     x, needed = x[between], -(x_amount[between] + z_amount[between])
     wanted, available = pair_keys(party[older][x], needed, open_party, open_amount)
-    return np.unique(group[older][x][np.isin(wanted, available)])
+    return distinct(group[older][x][np.isin(wanted, available)])

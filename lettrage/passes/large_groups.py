@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from lettrage.arrays import distinct
+
 #: Most opposite-sign lines searched for one anchor.
 MAX_ITEMS = 40
 #: Largest amount searched, in cents (the bitsets hold one bit per cent).
@@ -213,7 +215,7 @@ def _one_for_many_block(signs, magnitudes, magnitude_list, firsts, lengths, star
     # Fewer cents than the anchor's in all: nothing to find.
     search = (items > 0) & ~over & (totals >= target)
     few = search & (items <= ARRAY_ITEMS)
-    for count in np.unique(items[few]).tolist():
+    for count in distinct(items[few]).tolist():
         _unique_subsets(np.flatnonzero(few & (items == count)), count, magnitudes, near, bounds,
                         target, start, large, found, contested)
     near_list, bound_list = near.tolist(), bounds.tolist()
@@ -265,7 +267,7 @@ def _add_groups(anchors: np.ndarray, lines: np.ndarray, chosen: np.ndarray,
     whose bit is set in ``chosen`` (one subset number per row), as sorted tuples."""
     picked = (chosen[:, None] >> np.arange(lines.shape[1])) & 1 == 1
     sizes = picked.sum(axis=1)
-    for size in np.unique(sizes).tolist():
+    for size in distinct(sizes).tolist():
         rows = np.flatnonzero(sizes == size)
         members = lines[rows][picked[rows]].reshape(len(rows), size)
         groups = np.sort(np.hstack((anchors[rows, None], members)), axis=1)

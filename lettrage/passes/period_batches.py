@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lettrage.arrays import distinct
 from lettrage.passes.base import PassOutput, numbers_in
 from lettrage.passes.batches import (
     exact_groups_output,
@@ -181,7 +182,7 @@ def _runs(documents: pd.DataFrame, party_of: np.ndarray, amount_of: np.ndarray) 
         live = (total <= ceiling[start]) & (largest[start] > 0)
         start, stop, total = start[live], stop[live], total[live]
         if len(start) and int(stop[0] - start[0]) >= MAX_RUN_DOCUMENTS:
-            crowded = np.unique(party[start])  # runs left unexplored: no period is proved
+            crowded = distinct(party[start])  # runs left unexplored: no period is proved
             break
         hit = (total > 0) & (total <= largest[start])
         hit[hit] = _among(party[start[hit]] * stride + total[hit], targets)

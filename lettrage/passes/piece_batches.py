@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lettrage.arrays import distinct
 from lettrage.passes.base import PassOutput, numbers_in
 from lettrage.passes.batches import exact_groups_output, in_reach
 from lettrage.references import is_document_key, reference_keys
@@ -94,7 +95,7 @@ def _shared_document_keys(lines: pd.DataFrame) -> np.ndarray:
     if not shared.any():
         return shared
     named = np.zeros(len(uniques), dtype=bool)
-    wanted = np.unique(codes[shared])
+    wanted = distinct(codes[shared])
     named[wanted] = [is_document_key(str(key)) for key in uniques[wanted]]
     return shared & named[np.maximum(codes, 0)]
 

@@ -53,6 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
+from lettrage.arrays import distinct
 from lettrage.ledger import positions_or_absent
 from lettrage.money import format_cents, format_cents_array
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, reference_keys
@@ -160,7 +161,7 @@ class _Links:
     @cached_property
     def citing_lines(self) -> np.ndarray:
         """The lines still open that cite a document, even nearly."""
-        return np.unique(self._citing["line"].to_numpy())
+        return distinct(self._citing["line"].to_numpy())
 
     @cached_property
     def nearly(self) -> pd.DataFrame:

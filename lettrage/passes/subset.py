@@ -28,6 +28,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from lettrage.arrays import distinct
 from lettrage.passes.base import PassOutput
 from lettrage.passes.large_groups import one_for_many_within
 from lettrage.passes.subset_search import (
@@ -381,7 +382,7 @@ def _first_by_halves(values, ends, blocks, anchored, limit, found):
     starts = np.maximum.accumulate(
         np.where(np.concatenate(([True], anchors[1:] != anchors[:-1])), positions, 0))
     keep = positions - starts < limit
-    for size in np.unique(sizes[keep]).tolist():
+    for size in distinct(sizes[keep]).tolist():
         found.append(rows[keep & (sizes == size), :size + 1])
 
 
@@ -688,7 +689,7 @@ class Evidence:
                 else np.zeros(len(cites), dtype=bool))
         self._cited = _keys_by_line(cites["line"][~near], cites["key"][~near])
         self._near = _keys_by_line(cites["line"][near], cites["key"][near])
-        self._citing = np.unique(cites["line"].to_numpy(dtype=np.int64))
+        self._citing = distinct(cites["line"].to_numpy(dtype=np.int64))
         # The lines of each key, indexed when closes is first asked.
         self._pairs = (documents["line"].to_numpy(dtype=np.int64), documents["key"],
                        cites["line"].to_numpy(dtype=np.int64), cites["key"])
@@ -925,7 +926,7 @@ def party_windows(history: pd.DataFrame, parties: np.ndarray, fallback: int, wid
     most ``widest``; otherwise ``fallback``. A window is never narrower than ``fallback``:
     a narrow one would hide equally good groups a little older, and letter a tie.
     """
-    windows = pd.Series(fallback, index=pd.Index(np.unique(parties), name="party_id"), dtype=np.int64)
+    windows = pd.Series(fallback, index=pd.Index(distinct(parties), name="party_id"), dtype=np.int64)
     if history.empty:
         return windows
     bounds = history.groupby(["party_id", "group"])["date"].agg(["min", "max"])
