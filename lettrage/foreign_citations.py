@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz
 
 from lettrage import reference_text as _rt
-from lettrage.ledger import SUPPLIER_PREFIX, positions_or_absent
+from lettrage.arrays import numbers_in
+from lettrage.ledger import SUPPLIER_PREFIX
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, words
 
 #: Runs of this many consecutive words at most are compared with document keys
@@ -56,7 +57,7 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
         return empty
     signatures = signatures.filter(pa.array(long_enough))
     quiet = np.flatnonzero(~lines["invoice_side"].to_numpy(dtype=bool)
-                           & ~_among(lines["line"], cites["line"]))
+                           & ~numbers_in(lines["line"], cites["line"]))
     quiet_labels = lines["label"].iloc[quiet]
     if quiet_labels.dtype == "str" and not quiet_labels.hasnans:  # no Python string per line
         label_of, labels = pd.factorize(quiet_labels)
@@ -96,14 +97,6 @@ def near_citations_elsewhere(lines: pd.DataFrame, documents: pd.DataFrame,
     if not found:
         return empty
     return pd.DataFrame(found, columns=["line", "key"]).astype({"line": np.int64, "key": object})
-
-
-def _among(lines: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """Whether each of ``lines`` (line numbers, unique) is among ``wanted``."""
-    at = positions_or_absent(lines.to_numpy(dtype=np.int64), wanted.to_numpy(dtype=np.int64))
-    found = np.zeros(len(lines), dtype=bool)
-    found[at[at >= 0]] = True
-    return found
 
 
 def _side_of_parties(lines: pd.DataFrame, parties: set[int]) -> dict[int, bool]:

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lettrage.passes.base import numbers_in
+from lettrage.arrays import numbers_in
 from lettrage.passes.batches import exact_groups_output, joined_rows, pair_keys
 from lettrage.passes.settled_parties import resting_on_guesses
 from lettrage.passes.subset import Evidence

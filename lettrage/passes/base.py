@@ -97,20 +97,3 @@ def _renumbered(frame: pd.DataFrame, rows: np.ndarray, group: np.ndarray) -> pd.
     taken.index = pd.RangeIndex(len(taken))
     taken["group"] = group
     return taken
-
-
-#: The widest range of numbers :func:`numbers_in` marks in a table (64 MB).
-_WIDEST_TABLE = 1 << 26
-
-
-def numbers_in(values: np.ndarray | pd.Series, wanted: np.ndarray | pd.Series) -> np.ndarray:
-    """``np.isin`` for line numbers or third-party ids (integers spanning at most about the
-    ledger's size): by a table over the range of ``wanted``, which numpy's default only picks
-    for narrow ranges (it sorts both arrays otherwise, 5 to 10 times slower)."""
-    values = np.asarray(values, dtype=np.int64)
-    wanted = np.asarray(wanted, dtype=np.int64)
-    if not len(values) or not len(wanted):
-        return np.zeros(len(values), dtype=bool)
-    if int(wanted.max()) - int(wanted.min()) >= _WIDEST_TABLE:
-        return np.isin(values, wanted)
-    return np.isin(values, wanted, kind="table")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lettrage.passes.base import PassOutput, numbers_in
+from lettrage.arrays import numbers_in
+from lettrage.passes.base import PassOutput
 
 _DAY = np.timedelta64(1, "D")
 

@@ -22,7 +22,8 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from lettrage.passes.base import PassOutput, numbers_in
+from lettrage.arrays import numbers_in
+from lettrage.passes.base import PassOutput
 from lettrage.passes.batches import exact_groups_output
 from lettrage.passes.settled_parties import resting_on_guesses
 from lettrage.passes.subset import Evidence

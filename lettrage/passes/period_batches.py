@@ -30,8 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lettrage.arrays import distinct
-from lettrage.passes.base import PassOutput, numbers_in
+from lettrage.arrays import distinct, numbers_in
+from lettrage.passes.base import PassOutput
 from lettrage.passes.batches import (
     exact_groups_output,
     joined_rows,
