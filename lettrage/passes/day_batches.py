@@ -17,9 +17,13 @@ import numpy as np
 import pandas as pd
 
 from lettrage.passes.base import PassOutput
-from lettrage.passes.batches import exact_groups_output, joined_rows, pair_keys
+from lettrage.passes.batches import (
+    exact_groups_output,
+    joined_rows,
+    pair_keys,
+    within_reach,
+)
 
-_DAY = np.timedelta64(1, "D")
 #: The fewest invoices a day batch holds: two invoices of one day match a payment by chance
 #: too often (on generated ledgers they made situation-16 ties look like batches).
 MIN_INVOICES = 3
@@ -63,8 +67,9 @@ def day_batch_pass(
     # Unique both ways: one day for the settlement, one settlement for the day; and no single
     # invoice of the settlement's amount within reach (as good an answer).
     rows, invoice_rows = joined_rows(*pair_keys(settlements.party, owed, invoices.party, invoices.amount))
-    single = settlements.line[rows][_within_reach(
-        settlements.party[rows], settlements.date[rows], invoices.date[invoice_rows], windows, max_days_early)]
+    day = invoices.date[invoice_rows]
+    single = settlements.line[rows][within_reach(
+        settlements.party[rows], settlements.date[rows], day, day, windows, max_days_early)]
     pairs = _in_order(pairs[~pairs["line"].isin(single)])
     groups = []
     for settlement, day, date in zip(pairs["line"].tolist(), pairs["day"].tolist(),
@@ -102,19 +107,9 @@ def _in_order(pairs: pd.DataFrame) -> pd.DataFrame:
 
 def _in_reach(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int) -> np.ndarray:
     """Whether each settlement (``date``) is dated within reach of its day (``date_day``)."""
-    return _within_reach(pairs["party_id"], pairs["date"].to_numpy(), pairs["date_day"].to_numpy(),
-                         windows, max_days_early)
-
-
-def _within_reach(party: np.ndarray | pd.Series, date: np.ndarray, day: np.ndarray, windows: pd.Series,
-                  max_days_early: int) -> np.ndarray:
-    """Whether each settlement of third party ``party``, dated ``date``, is within reach of
-    invoices of ``day`` (never when a date is missing)."""
-    dated = ~(np.isnat(date) | np.isnat(day))
-    delay = np.zeros(len(dated), dtype=np.int64)
-    delay[dated] = (date[dated] - day[dated]) // _DAY
-    window = windows.reindex(party).to_numpy(dtype=np.int64)
-    return dated & (delay >= -max_days_early) & (delay <= window)
+    day = pairs["date_day"].to_numpy()  # a batch of one day
+    return within_reach(pairs["party_id"].to_numpy(), pairs["date"].to_numpy(), day, day, windows,
+                        max_days_early)
 
 
 class _Lines:
