@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from lettrage.errors import FecError
-from lettrage.io.fec_layout import UTF8_BOM, FecLayout, opens_with
+from lettrage.io.fec_layout import UTF8_BOM, FecLayout, mapped_bytes, opens_with
 
 #: The fields the reader turns into columns (absent ones read as '').
 TEXT_FIELDS: tuple[str, ...] = (
@@ -361,13 +361,9 @@ def _utf8_table(codec: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     their count, and whether the codec maps that byte at all."""
     table = np.zeros((256, 3), dtype=np.uint8)
     widths = np.ones(256, dtype=np.int64)
-    mapped = np.ones(256, dtype=bool)
-    for byte in range(256):
-        try:
-            encoded = bytes([byte]).decode(codec).encode("utf-8")
-        except UnicodeDecodeError:
-            mapped[byte] = False
-            continue
+    mapped = mapped_bytes(codec)
+    for byte in np.flatnonzero(mapped).tolist():
+        encoded = bytes([byte]).decode(codec).encode("utf-8")
         table[byte, : len(encoded)] = list(encoded)
         widths[byte] = len(encoded)
     return table, widths, mapped

@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -235,15 +235,23 @@ def _has_c1_bytes(data: FileBytes) -> bool:
                for begin in range(0, len(raw), _BLOCK))
 
 
-def _single_byte_maps_all(data: FileBytes, codec: str) -> bool:
-    """Whether the single-byte ``codec`` maps every byte of ``data`` (no text made): a block
-    at a time, numpy finds the bytes in the span of the unmapped ones, then looks them up."""
+@cache
+def mapped_bytes(codec: str) -> np.ndarray:
+    """For each byte value, whether the single-byte ``codec`` maps it to a character."""
     mapped = np.ones(256, dtype=bool)
     for byte in range(0x80, 0x100):
         try:
             bytes([byte]).decode(codec)
         except UnicodeDecodeError:
             mapped[byte] = False
+    mapped.flags.writeable = False
+    return mapped
+
+
+def _single_byte_maps_all(data: FileBytes, codec: str) -> bool:
+    """Whether the single-byte ``codec`` maps every byte of ``data`` (no text made): a block
+    at a time, numpy finds the bytes in the span of the unmapped ones, then looks them up."""
+    mapped = mapped_bytes(codec)
     unmapped = np.flatnonzero(~mapped)
     if not len(unmapped):
         return True
