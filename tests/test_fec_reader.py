@@ -779,16 +779,17 @@ def test_sixteen_digits_of_units_are_read_by_both_parsers(text: str, cents: int)
     assert bulk.values[0] == cents and not bulk.bad.any()
 
 
-def test_amounts_that_could_add_up_past_int64_are_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("row", "field", "line"), [(3, "Debit", 5), (4, "Credit", 6)])
+def test_amounts_that_could_add_up_past_int64_are_refused(tmp_path: Path, row: int, field: str,
+                                                          line: int) -> None:
     rows = sample_rows()
-    for row in rows:  # each value may be read; all of them together may not be summed exactly
-        for field in ("Debit", "Credit"):
-            if row[field] not in ("", "0,00"):
-                row[field] = "9000000000000000,00"
-    rows[3]["Debit"] = "9900000000000000,00" if rows[3]["Debit"] != "0,00" else "0,00"
-    rows[3]["Credit"] = "9900000000000000,00" if rows[3]["Credit"] != "0,00" else "0,00"
+    for each in rows:  # each value may be read; all of them together may not be summed exactly
+        for name in ("Debit", "Credit"):
+            if each[name] not in ("", "0,00"):
+                each[name] = "9000000000000000,00"
+    rows[row][field] = "9900000000000000,00"  # the largest, named
     error = _raises(write_fec_text(tmp_path, rows))
-    assert error.line == 5 and error.field == "Debit"
+    assert (error.line, error.field, error.value) == (line, field, "9900000000000000,00")
     assert "too large to add up" in error.reason
 
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from lettrage.errors import Fault, FecError
 from lettrage.io.fec_fields import field_texts
 from lettrage.io.fec_layout import FecLayout, FileBytes, detect_layout, file_stamp
-from lettrage.io.fec_values import parse_amounts, parse_dates
+from lettrage.io.fec_values import ParsedColumn, parse_amounts, parse_dates
 from lettrage.ledger import (
     ATTR_DATE_FORMAT,
     ATTR_FAULTS,
@@ -115,14 +115,17 @@ class _FaultLog:
 _MAX_TOTAL_CENTS = 2**62
 
 
-def _check_total(amount: np.ndarray, layout: FecLayout, field: str) -> None:
+def _check_total(amount: np.ndarray, layout: FecLayout, read: dict[str, ParsedColumn],
+                 text: dict[str, pd.Series]) -> None:
     """Refuse a file whose amounts could add up past int64 (every sum the engine makes is of
-    some of them), naming its largest amount: sums in cents must stay exact."""
+    some of them), naming its largest amount (the field ``read`` that holds it): sums in cents
+    must stay exact."""
     if np.abs(amount).sum(dtype=np.float64) >= _MAX_TOTAL_CENTS:
         position = int(np.argmax(np.abs(amount)))
+        field = max(read, key=lambda name: abs(int(read[name].values[position])))
         raise FecError(f"amounts too large to add up exactly: together they pass {_MAX_TOTAL_CENTS / 100:.3g}",
                        file=layout.path, line=int(layout.file_lines(position + 1)), field=field,
-                       value=f"{amount[position] / 100:.2f}")
+                       value=str(text[field].iat[position]))
 
 
 def _build_frame(
@@ -154,7 +157,7 @@ def _build_frame(
         amount[montant.bad] = 0
         read_amounts = {"Montant": montant}
 
-    _check_total(amount, layout, next(iter(read_amounts)))
+    _check_total(amount, layout, read_amounts, text)
     dates, date_format = parse_dates(text["EcritureDate"])
     missing_date = pd.isna(dates.values) & ~dates.bad
     log.add(dates.bad, "EcritureDate", text["EcritureDate"], dates.reasons,
