@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from lettrage.arrays import distinct
 from lettrage.errors import FecError
 from lettrage.foreign_citations import near_citations_elsewhere
+from lettrage.forked import ForkedCall
 from lettrage.ledger import (
     ATTR_FAULTS,
     FAULT_COLUMNS,
@@ -27,7 +28,12 @@ from lettrage.letters import first_number, highest_codes, number_to_code, usual_
 from lettrage.opening import aggregated_openings
 from lettrage.parallel import run_party_passes
 from lettrage.parallel_references import references_in_processes
-from lettrage.party_passes import KEPT_COLUMNS, PASS_ORDER, review_settings
+from lettrage.party_passes import (
+    KEPT_COLUMNS,
+    PASS_ORDER,
+    PartyLettering,
+    review_settings,
+)
 from lettrage.passes.base import PassOutput
 from lettrage.passes.review import REPORT_KINDS, review_pass
 from lettrage.references import citation_links, cited_by_other_parties
@@ -94,10 +100,21 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     members, groups = _number_groups(found.outputs)
     groups = _give_letters(groups, members, selected, settings)
     log.info("letters given (%.2f s)", time.perf_counter() - started)
-    review = review_pass(_after_lettering(selected, members, groups), documents, cites, found.proposals,
-                         review_settings(settings), pairs=found.pairs)
+    # The review pass in a child process while this one makes the lines' letters and statuses.
+    apart = (settings.jobs or 1) > 1 and len(selected) >= MIN_LINES_TO_REVIEW_APART
+    with ForkedCall(_reviewed, _after_lettering(selected, members, groups), documents, cites, found,
+                    settings, fork=apart) as reviewing:
+        lines = _result_lines(ledger, selected, members, groups)
+        writeoffs = writeoff_entries(groups, selected, settings)
+        review, proposed_lines = reviewing.result()
     log.info("review pass: %d proposals (%.2f s)", len(review), time.perf_counter() - started)
-    return _result(ledger, selected, settings, members, groups, review, found.messages)
+    _mark_proposed(lines, proposed_lines)
+    return MatchResult(ledger=ledger, settings=settings, lines=lines, groups=groups, review=review,
+                       writeoffs=writeoffs, issues=_issues(ledger, found.messages))
+
+
+#: Below this many third-party lines, the review pass is not worth a child process.
+MIN_LINES_TO_REVIEW_APART = 20_000
 
 
 #: Columns of the selected lines that no pass reads (the label is: the exact pass tells
@@ -219,23 +236,25 @@ def _stripped(texts: _TextArray) -> tuple[_TextArray, np.ndarray]:
     return pd.array(pa.array(stripped, type=pa.large_string()).take(pa.array(codes)), dtype="str"), empty
 
 
-def _result(
-    ledger: pd.DataFrame,
-    lines: pd.DataFrame,
-    settings: Settings,
-    members: pd.DataFrame,
-    groups: pd.DataFrame,
-    proposals: pd.DataFrame,
-    messages: list[str],
-) -> MatchResult:
-    review = review_frame(proposals, lines)
-    all_lines = ledger["line"].to_numpy(dtype=np.int64)
+def _reviewed(lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame,
+              found: PartyLettering, settings: Settings) -> tuple[pd.DataFrame, np.ndarray]:
+    """The review list of the lines after lettering (see :func:`review_pass`), and the lines
+    its proposals hold (not its reports), distinct."""
+    proposals = review_pass(lines, documents, cites, found.proposals, review_settings(settings),
+                            pairs=found.pairs)
     proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
     proposed_lines = distinct(np.fromiter(itertools.chain.from_iterable(proposing["lines"]), np.int64))
-    # the rows of the new groups' lines, of the selected lines and of the proposed ones
-    rows, selected_rows, proposed_rows = _positions_of(
-        all_lines, members["line"].to_numpy(dtype=np.int64), lines["line"].to_numpy(dtype=np.int64),
-        proposed_lines)
+    return review_frame(proposals, lines), proposed_lines
+
+
+def _result_lines(ledger: pd.DataFrame, lines: pd.DataFrame, members: pd.DataFrame,
+                  groups: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`MatchResult.lines` before the review: every line of the ledger with its letter,
+    letter date, group, status (``proposed`` comes with the review) and pass."""
+    all_lines = ledger["line"].to_numpy(dtype=np.int64)
+    # the rows of the new groups' lines and of the selected lines
+    rows, selected_rows = _positions_of(
+        all_lines, members["line"].to_numpy(dtype=np.int64), lines["line"].to_numpy(dtype=np.int64))
 
     letter_date = ledger["letter_date"].to_numpy(dtype="datetime64[s]").copy() \
         if "letter_date" in ledger.columns else np.full(len(ledger), np.datetime64("NaT"), "datetime64[s]")
@@ -246,14 +265,11 @@ def _result(
     group_of[rows] = members["group"].to_numpy()
     pass_of = sparse_texts(len(ledger), rows, groups["pass"].to_numpy(dtype=object)[group_rows])
 
-    code = {name: number for number, name in enumerate(STATUSES)}
-    status = np.full(len(ledger), code[OTHER], dtype=np.int8)
-    status[selected_rows] = code[OPEN]
-    status[selected_rows[(lines["letter"] != "").to_numpy()]] = code[KEPT]
-    # kept letters stay kept
-    status[proposed_rows[status[proposed_rows] == code[OPEN]]] = code[PROPOSED]
-    status[rows] = code[LETTERED]
-    out_lines = pd.DataFrame(
+    status = np.full(len(ledger), _STATUS_CODE[OTHER], dtype=np.int8)
+    status[selected_rows] = _STATUS_CODE[OPEN]
+    status[selected_rows[(lines["letter"] != "").to_numpy()]] = _STATUS_CODE[KEPT]
+    status[rows] = _STATUS_CODE[LETTERED]
+    return pd.DataFrame(
         {
             "line": all_lines,
             "letter": letter,
@@ -264,16 +280,29 @@ def _result(
         },
         index=ledger.index,
     )
+
+
+_STATUS_CODE = {name: number for number, name in enumerate(STATUSES)}
+
+
+def _mark_proposed(lines: pd.DataFrame, proposed_lines: np.ndarray) -> None:
+    """Mark ``proposed`` the lines still open that a proposal holds (a kept or lettered line
+    keeps its status)."""
+    rows = _positions_of(lines["line"].to_numpy(dtype=np.int64), proposed_lines)[0]
+    status = lines["status"].array.codes.copy()
+    status[rows[status[rows] == _STATUS_CODE[OPEN]]] = _STATUS_CODE[PROPOSED]
+    lines["status"] = pd.Categorical.from_codes(status, categories=STATUSES)
+
+
+def _issues(ledger: pd.DataFrame, messages: list[str]) -> pd.DataFrame:
+    """The ledger's faults read, and the run's messages as faults of no line."""
     issues = ledger.attrs.get(ATTR_FAULTS, pd.DataFrame(columns=FAULT_COLUMNS))
     if messages:
         run_faults = pd.DataFrame([{"file": "", "line": 0, "data_line": 0, "field": "",
                                     "value": "", "message": m, "fatal_on_third_party": False}
                                    for m in messages])
         issues = pd.concat([issues, run_faults], ignore_index=True)
-    return MatchResult(
-        ledger=ledger, settings=settings, lines=out_lines, groups=groups,
-        review=review, writeoffs=writeoff_entries(groups, lines, settings), issues=issues,
-    )
+    return issues
 
 
 def _group_rows(groups: pd.DataFrame, members: pd.DataFrame) -> np.ndarray:

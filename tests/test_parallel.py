@@ -4,6 +4,8 @@ on that third party alone."""
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
+import os
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +51,7 @@ def _inputs(ledger: pd.DataFrame, settings: Settings):
 @pytest.mark.parametrize("tolerance", ["0", "1.00"])
 def test_same_result_whatever_the_number_of_processes(ledger, monkeypatch, tolerance):
     monkeypatch.setattr(parallel, "MIN_LINES_FOR_WORKERS", 0)
+    monkeypatch.setattr(engine, "MIN_LINES_TO_REVIEW_APART", 0)  # the review in a child
     one = lettrage.match(ledger, jobs=1, tolerance=tolerance)
     assert len(one.groups) > 500 and (one.groups["gap"] != 0).any()
     for jobs in (2, 3):
@@ -57,6 +60,25 @@ def test_same_result_whatever_the_number_of_processes(ledger, monkeypatch, toler
         pd.testing.assert_frame_equal(again.lines, one.lines)
         pd.testing.assert_frame_equal(again.review, one.review)
         pd.testing.assert_frame_equal(again.writeoffs, one.writeoffs)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+def test_the_review_pass_runs_in_a_child_beside_the_result(ledger, monkeypatch, tmp_path):
+    reviewers = tmp_path / "reviewers.txt"
+
+    def noted(*args, **kwargs):
+        with reviewers.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return engine_review_pass(*args, **kwargs)
+
+    engine_review_pass = engine.review_pass
+    monkeypatch.setattr(engine, "review_pass", noted)
+    monkeypatch.setattr(engine, "MIN_LINES_TO_REVIEW_APART", 0)
+    lettrage.match(ledger, jobs=2)
+    monkeypatch.setattr(engine, "MIN_LINES_TO_REVIEW_APART", len(ledger) + 1)
+    lettrage.match(ledger, jobs=2)
+    first, second = reviewers.read_text().split()
+    assert int(first) != os.getpid() and int(second) == os.getpid()
 
 
 def test_parties_lettered_apart_find_what_they_find_together(ledger):
