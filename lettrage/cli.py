@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lettrage import __version__
-from lettrage.engine import match
+from lettrage.engine import start_match
 from lettrage.errors import FecError, SettingsError
 from lettrage.io.fec_reader import read_fec
 from lettrage.io.fec_writer import write_fec
@@ -92,11 +92,12 @@ def run_match(args: argparse.Namespace) -> int:
     log.info("reading %s", args.ledger)
     ledger = read_fec(args.ledger, encoding=args.encoding, accounts=settings.accounts)
     log.info("read %d lines (%.1f s)", len(ledger), time.perf_counter() - started)
-    result = match(ledger, settings=settings)
     if Path(args.output).resolve() == Path(args.ledger).resolve():
         raise FecError("the output would overwrite the input file", file=args.output)
-    changed = write_fec(result, args.output)
-    log.info("wrote %s: %d lines lettered", args.output, changed)
+    with start_match(ledger, settings=settings) as run:
+        changed = write_fec(run, args.output)  # while the review pass goes on
+        log.info("wrote %s: %d lines lettered", args.output, changed)
+        result = run.result()
     if args.writeoffs:
         count = write_writeoffs(result, args.writeoffs)
         log.info("wrote %s: %d write-off lines", args.writeoffs, count)

@@ -5,6 +5,8 @@ import datetime as dt
 import itertools
 import logging
 import time
+from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -71,6 +73,15 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     -------
     MatchResult
     """
+    with start_match(ledger, settings=settings, **options) as run:
+        return run.result()
+
+
+def start_match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: object) -> LetteredRun:
+    """:func:`match` as far as the letters: the review pass goes on meanwhile (in a child
+    process, with ``jobs`` > 1 on a large ledger), so the caller can write the lettered file
+    first (:func:`lettrage.write_fec` takes the :class:`LetteredRun`). Use it in a ``with``
+    block; :meth:`LetteredRun.result` gives the :class:`MatchResult`."""
     if settings is None:
         settings = Settings.from_mapping(options)
     elif options:
@@ -100,17 +111,50 @@ def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: 
     members, groups = _number_groups(found.outputs)
     groups = _give_letters(groups, members, selected, settings)
     log.info("letters given (%.2f s)", time.perf_counter() - started)
-    # The review pass in a child process while this one makes the lines' letters and statuses.
     apart = (settings.jobs or 1) > 1 and len(selected) >= MIN_LINES_TO_REVIEW_APART
-    with ForkedCall(_reviewed, _after_lettering(selected, members, groups), documents, cites, found,
-                    settings, fork=apart) as reviewing:
+    reviewing = ForkedCall(_reviewed, _after_lettering(selected, members, groups), documents, cites,
+                           found, settings, fork=apart)
+    try:
         lines = _result_lines(ledger, selected, members, groups)
-        writeoffs = writeoff_entries(groups, selected, settings)
-        review, proposed_lines = reviewing.result()
-    log.info("review pass: %d proposals (%.2f s)", len(review), time.perf_counter() - started)
-    _mark_proposed(lines, proposed_lines)
-    return MatchResult(ledger=ledger, settings=settings, lines=lines, groups=groups, review=review,
-                       writeoffs=writeoffs, issues=_issues(ledger, found.messages))
+        return LetteredRun(ledger=ledger, settings=settings, lines=lines, groups=groups,
+                           writeoffs=writeoff_entries(groups, selected, settings),
+                           issues=_issues(ledger, found.messages), reviewing=reviewing)
+    except BaseException:
+        reviewing.close()
+        raise
+
+
+@dataclass
+class LetteredRun:
+    """A run whose letters are given, its review pass still under way.
+
+    ``lines`` holds each line's letter, letter date, group, pass and status; ``proposed``
+    comes with the review, when :meth:`result` is called.
+    """
+
+    ledger: pd.DataFrame
+    settings: Settings
+    lines: pd.DataFrame
+    groups: pd.DataFrame
+    writeoffs: pd.DataFrame
+    issues: pd.DataFrame
+    reviewing: ForkedCall[tuple[pd.DataFrame, np.ndarray]]
+
+    def result(self) -> MatchResult:
+        """The run's result, once its review pass is done."""
+        started = time.perf_counter()
+        review, proposed_lines = self.reviewing.result()
+        log.info("review pass: %d proposals (waited %.2f s)", len(review), time.perf_counter() - started)
+        _mark_proposed(self.lines, proposed_lines)
+        return MatchResult(ledger=self.ledger, settings=self.settings, lines=self.lines,
+                           groups=self.groups, review=review, writeoffs=self.writeoffs,
+                           issues=self.issues)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.reviewing.close()
 
 
 #: Below this many third-party lines, the review pass is not worth a child process.

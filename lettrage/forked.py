@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Generic, TypeVar
+from typing import Generic, Self, TypeVar
 
 from lettrage.parallel import forking
 
@@ -77,7 +77,7 @@ class ForkedCall(Generic[T]):
                 self._process.join()
             self._process = None
 
-    def __enter__(self) -> ForkedCall[T]:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

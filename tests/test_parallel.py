@@ -81,6 +81,19 @@ def test_the_review_pass_runs_in_a_child_beside_the_result(ledger, monkeypatch, 
     assert int(first) != os.getpid() and int(second) == os.getpid()
 
 
+def test_the_file_written_while_the_review_runs_is_the_result_file(ledger, monkeypatch, tmp_path):
+    monkeypatch.setattr(engine, "MIN_LINES_TO_REVIEW_APART", 0)
+    with engine.start_match(ledger, jobs=2) as run:
+        early = lettrage.write_fec(run, tmp_path / "early.txt")
+        assert "proposed" not in set(run.lines["status"])  # statuses come with the review
+        result = run.result()
+    late = lettrage.write_fec(result, tmp_path / "late.txt")
+    assert early == late > 1000
+    assert (tmp_path / "early.txt").read_bytes() == (tmp_path / "late.txt").read_bytes()
+    pd.testing.assert_frame_equal(result.lines, lettrage.match(ledger, jobs=1).lines)
+    assert (result.lines["status"] == "proposed").sum() > 100
+
+
 def test_parties_lettered_apart_find_what_they_find_together(ledger):
     """The chain on two halves of the third parties, merged, is the chain on all of them:
     no pass reads another third party's lines."""
