@@ -112,8 +112,8 @@ def start_match(ledger: pd.DataFrame, *, settings: Settings | None = None, **opt
     groups = _give_letters(groups, members, selected, settings)
     log.info("letters given (%.2f s)", time.perf_counter() - started)
     apart = (settings.jobs or 1) > 1 and len(selected) >= MIN_LINES_TO_REVIEW_APART
-    reviewing = ForkedCall(_reviewed, _after_lettering(selected, members, groups), documents, cites,
-                           found, settings, fork=apart)
+    reviewing = ForkedCall(_reviewed, selected, members, groups, documents, cites, found, settings,
+                           fork=apart)
     try:
         lines = _result_lines(ledger, selected, members, groups)
         return LetteredRun(ledger=ledger, settings=settings, lines=lines, groups=groups,
@@ -280,10 +280,12 @@ def _stripped(texts: _TextArray) -> tuple[_TextArray, np.ndarray]:
     return pd.array(pa.array(stripped, type=pa.large_string()).take(pa.array(codes)), dtype="str"), empty
 
 
-def _reviewed(lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame,
-              found: PartyLettering, settings: Settings) -> tuple[pd.DataFrame, np.ndarray]:
-    """The review list of the lines after lettering (see :func:`review_pass`), and the lines
-    its proposals hold (not its reports), distinct."""
+def _reviewed(selected: pd.DataFrame, members: pd.DataFrame, groups: pd.DataFrame,
+              documents: pd.DataFrame, cites: pd.DataFrame, found: PartyLettering,
+              settings: Settings) -> tuple[pd.DataFrame, np.ndarray]:
+    """The review list of the selected lines after lettering (see :func:`review_pass`), and
+    the lines its proposals hold (not its reports), distinct."""
+    lines = _after_lettering(selected, members, groups)
     proposals = review_pass(lines, documents, cites, found.proposals, review_settings(settings),
                             pairs=found.pairs)
     proposing = proposals[~proposals["kind"].isin(REPORT_KINDS)] if len(proposals) else proposals
