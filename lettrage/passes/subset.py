@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -79,8 +80,7 @@ class PartyOutcome:
     timeouts: int = 0
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):  # a tuple: tens of thousands are made, a dataclass costs more
     rows: tuple[int, ...]
     gap: int  # in the matching currency
     eur_gap: int
@@ -498,34 +498,39 @@ def _judge_blocks(blocks, lines, values, eur, evidence, settings, foreign):
         if len(block):
             by_width.setdefault(block.shape[1], []).append(block)
     kept: list[_Candidate] = []
+    kept_rows: list[np.ndarray] = []  # of each width, the rows of its candidates
     cites = evidence.cites_any(lines)
     for size, some in by_width.items():
         rows = np.concatenate(some)
         in_foreign = (np.full(len(rows), bool(foreign)) if np.ndim(foreign) == 0
                       else np.asarray(foreign, dtype=bool)[rows[:, 0]])
-        picked = values[rows]
-        gaps = picked.sum(axis=1)
-        debits, credits = (picked > 0).sum(axis=1), (picked < 0).sum(axis=1)
+        members = values[rows.T]  # one array per member of the groups: sums by adding rows
+        gaps = members.sum(axis=0)
+        debits, credits = (members > 0).sum(axis=0), (members < 0).sum(axis=0)
         ok = (debits > 0) & (credits > 0)
         if size == 2:
             ok &= (gaps != 0) | in_foreign  # a pair the exact pass owns: what it refused stays refused
-        amounts_eur = eur[rows]
+        members_eur = eur[rows.T]
         within = np.abs(gaps) <= settings.tolerance
         if settings.tolerance_pct:
             for i in np.flatnonzero(ok & ~within & ~in_foreign).tolist():
-                within[i] = abs(int(gaps[i])) <= allowed_gap(group_base(amounts_eur[i]), settings)
+                within[i] = abs(int(gaps[i])) <= allowed_gap(group_base(members_eur[:, i]),
+                                                             settings)
         ok &= np.where(in_foreign, gaps == 0, within)
-        ok &= ~_zero_parts(picked, ok)  # not minimal: it splits into smaller groups
+        ok &= ~_zero_parts(members, ok)  # not minimal: it splits into smaller groups
         ok = np.flatnonzero(ok)
-        eur_gaps = amounts_eur[ok].sum(axis=1).tolist()
+        rows = rows[ok]
+        eur_gaps = members_eur[:, ok].sum(axis=0).tolist()
         shapes = (np.minimum(debits, credits)[ok] - 1).tolist()
-        cited = cites[rows[ok]].any(axis=1).tolist()
+        cited = cites[rows.T].any(axis=0).tolist()
+        group_lines = lines[rows].tolist()
         gaps = gaps[ok].tolist()
-        for i, group in enumerate(map(tuple, rows[ok].tolist())):
+        against = np.zeros(len(rows), dtype=bool)
+        for i, group in enumerate(map(tuple, rows.tolist())):
             agree, unlinked = False, 0
             if cited[i]:
-                agree, against, unlinked = evidence.weigh([int(lines[r]) for r in group])
-                if against:
+                agree, against[i], unlinked = evidence.weigh(group_lines[i])
+                if against[i]:
                     continue
             gap = gaps[i]
             # Rank, lower is better: exact before a gap; references agreeing before none,
@@ -534,14 +539,15 @@ def _judge_blocks(blocks, lines, values, eur, evidence, settings, foreign):
             kept.append(_Candidate(rows=group, gap=gap, eur_gap=eur_gaps[i],
                                    rank=(0 if gap == 0 else 1, 0 if agree else 1, unlinked,
                                          shapes[i])))
+        kept_rows.append(rows[~against])
     if not kept:
         return kept
     # In the order of the row tuples: a shorter tuple before the longer ones it begins.
     padded = np.full((len(kept), max(by_width)), -1, dtype=np.int64)
-    for size in by_width:
-        which = [i for i, c in enumerate(kept) if len(c.rows) == size]
-        if which:
-            padded[which, :size] = [kept[i].rows for i in which]
+    at = 0
+    for rows in kept_rows:
+        padded[at:at + len(rows), :rows.shape[1]] = rows
+        at += len(rows)
     return [kept[i] for i in np.lexsort(padded.T[::-1]).tolist()]
 
 
@@ -552,18 +558,41 @@ def weakly_linked(agree: bool, several: bool, unlinked: int, size: int) -> bool:
     return agree and several and 2 * unlinked >= size
 
 
-def _zero_parts(picked: np.ndarray, among: np.ndarray) -> np.ndarray:
-    """Rows of ``picked`` (one group per row, the rows flagged in ``among``) of which a
-    proper, non-empty part nets to zero on its own."""
-    size = picked.shape[1]
-    out = np.zeros(len(picked), dtype=bool)
+def _zero_parts(members: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """The groups (``members``: one row per member, one column per group; those flagged in
+    ``among``) of which a proper, non-empty part nets to zero on its own."""
+    out = np.zeros(members.shape[1], dtype=bool)
     which = np.flatnonzero(among)
-    if size < 2 or not len(which):
+    if len(members) < 2 or not len(which):
         return out
-    masks = np.arange(1, (1 << size) - 1, dtype=np.int64)
-    bits = (masks[:, None] >> np.arange(size)) & 1
-    out[which] = ((picked[which] @ bits.T) == 0).any(axis=1)
+    first, *others = members[:, which]  # one array per member
+    # The parts holding the first member: where the group nets to zero, the complement of
+    # any other part is one of them.
+    found = _some_part_nets_to_zero(first, others, whole=False)
+    uneven = np.flatnonzero(first + sum(others) != 0)
+    if len(uneven):  # and there, the parts without it (all the other members included)
+        found[uneven] |= _some_part_nets_to_zero(
+            np.zeros(len(uneven), dtype=np.int64), [o[uneven] for o in others], whole=True,
+            empty=False)
+    out[which] = found
     return out
+
+
+def _some_part_nets_to_zero(base: np.ndarray, items: list[np.ndarray], *, whole: bool,
+                            empty: bool = True) -> np.ndarray:
+    """Per position, whether ``base`` plus some subset of ``items`` sums to zero: the
+    empty subset only when ``empty``, all of them only when ``whole``. Each subset's sums
+    are its parent's plus one item (depth first: a few arrays alive, no subset table)."""
+    found = np.zeros(len(base), dtype=bool)
+    count = len(items)
+    stack = [(base, 0, 0)]
+    while stack:
+        sums, following, taken = stack.pop()
+        if (taken or empty) and (taken < count or whole):
+            found |= sums == 0
+        for item in range(following, count):
+            stack.append((sums + items[item], item + 1, taken + 1))
+    return found
 
 
 def _judge(rows, lines, values, eur, evidence, settings, foreign):
@@ -754,25 +783,30 @@ class Evidence:
         the lines carrying a document a line of the group cites, and lines carrying one
         document key together (an invoice and the credit note filed under its PieceRef).
         0 when references do not agree."""
-        agree, against = self.judge(lines)
+        owns = [self._own.get(line) for line in lines]
+        cited = [self._cited.get(line) for line in lines]
+        inside = _union(owns)
+        agree = against = False  # as judge finds them
+        for line, keys in zip(lines, cited):
+            if keys is not None:
+                if _meets(keys, inside):
+                    agree = True
+                else:
+                    against = True
+            elif not against:
+                near = self._near.get(line)
+                if near is not None and not _meets(near, inside):
+                    against = True  # it nearly names a document that is not in the group
         if not agree or against:
             return agree, against, 0
-        # Every citing line is linked: judge found none citing outside the group.
-        shared: set[str] = set()  # keys cited, or carried by two lines
-        uncited = []
-        for line in lines:
-            cited = self._cited.get(line)
-            if cited is None:
-                uncited.append(line)
-            else:
-                shared.update(_as_set(cited))
+        # Every citing line is linked: none cites outside the group.
+        shared = _union(cited)  # keys cited, or carried by two lines
         seen: set[str] = set()
-        for line in lines:
-            for key in _as_set(self._own.get(line)):
+        for keys in owns:
+            for key in (keys if isinstance(keys, frozenset) else () if keys is None else (keys,)):
                 (shared if key in seen else seen).add(key)
-        linked = len(lines) - len(uncited)
-        linked += sum(1 for line in uncited if not _as_set(self._own.get(line)).isdisjoint(shared))
-        return agree, against, len(lines) - linked
+        return agree, against, sum(1 for own, keys in zip(owns, cited)
+                                   if keys is None and (own is None or not _meets(own, shared)))
 
 
 class _LinesByKey:
@@ -799,6 +833,17 @@ def _as_set(keys: str | frozenset[str] | None) -> frozenset[str]:
     if keys is None:
         return frozenset()
     return keys if isinstance(keys, frozenset) else frozenset((keys,))
+
+
+def _union(some: list[str | frozenset[str] | None]) -> set[str]:
+    """The keys of ``some`` (one key, several, or none each) together."""
+    keys: set[str] = set()
+    for one in some:
+        if isinstance(one, frozenset):
+            keys |= one
+        elif one is not None:
+            keys.add(one)
+    return keys
 
 
 def _meets(keys: str | frozenset[str], inside: set[str]) -> bool:
