@@ -118,10 +118,21 @@ def _letter_chunk(inputs: tuple, parties: np.ndarray) -> PartyLettering:
 def _chunks(open_lines: pd.DataFrame, count: int) -> list[np.ndarray]:
     """Third parties split into ``count`` chunks of similar line counts (see
     :func:`balanced_parts`), each chunk's third parties in order."""
-    sizes = open_lines.groupby("party_id").size().sort_index()
-    part = balanced_parts(sizes.to_numpy(), count)
-    parties = sizes.index.to_numpy(dtype=np.int64)
+    parties, sizes = _party_sizes(open_lines["party_id"].to_numpy(dtype=np.int64))
+    part = balanced_parts(sizes, count)
     return [parties[part == target] for target in range(count) if (part == target).any()]
+
+
+def _party_sizes(party: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct third parties of ``party``, in order, and their line counts: by
+    ``np.bincount`` where the ids are dense from 0 (the engine's are), else by a sort."""
+    if len(party) and party.min() >= 0 and party.max() < 2 * len(party):
+        counts = np.bincount(party)
+        parties = np.flatnonzero(counts)
+        return parties, counts[parties]
+    ordered = np.sort(party)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else ordered
+    return ordered[starts], np.diff(np.r_[starts, len(ordered)])
 
 
 def balanced_parts(sizes: np.ndarray, count: int) -> np.ndarray:

@@ -7,10 +7,12 @@ worker processes, and the engine on all of them at once, with the same groups.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
 
+from lettrage.arrays import numbers_in
 from lettrage.ledger import line_positions
 from lettrage.passes.base import PassOutput
 from lettrage.passes.chronological import chronological_pass
@@ -130,8 +132,7 @@ def letter_parties(
     # Settlements oldest first, each with the one set of earlier open invoices it pays.
     walked = chronological_pass(twins[left.mask], foreign[left.mask], guessed, documents, cites,
                                 max_days=settings.max_window_days, max_pick=settings.max_group_size)
-    proposals = _without_lines(proposals, set(fifo.lines.tolist()) | set(settled.lines.tolist())
-                               | set(walked.lines.tolist()))
+    proposals = _without_lines(proposals, np.concatenate([fifo.lines, settled.lines, walked.lines]))
     left.letter(walked)
     # The review pass's pairs for what is left, here too: they are of one third party each.
     pairs = pair_proposals(open_lines.assign(left=left.mask), documents, cites, review_settings(settings))
@@ -214,9 +215,13 @@ def _history(kept: pd.DataFrame, open_lines: pd.DataFrame, exact: PassOutput) ->
     return pd.DataFrame({"party_id": party, "group": group, "date": date})
 
 
-def _without_lines(proposals: pd.DataFrame, lettered: set[int]) -> pd.DataFrame:
-    """Proposals that touch none of ``lettered``."""
-    if proposals.empty or not lettered:
+def _without_lines(proposals: pd.DataFrame, lettered: np.ndarray) -> pd.DataFrame:
+    """Proposals that touch none of ``lettered`` (line numbers)."""
+    if proposals.empty or not len(lettered):
         return proposals
-    keep = [not (set(lines) & lettered) for lines in proposals["lines"]]
-    return proposals[keep].reset_index(drop=True)
+    lines = proposals["lines"].tolist()
+    sizes = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    flat = np.fromiter(chain.from_iterable(lines), dtype=np.int64, count=int(sizes.sum()))
+    touched = np.r_[0, np.cumsum(numbers_in(flat, lettered))]  # lines lettered up to each
+    ends = np.cumsum(sizes)
+    return proposals[touched[ends] == touched[ends - sizes]].reset_index(drop=True)

@@ -1049,21 +1049,25 @@ def pair_evidence(
     if pairs.empty or cites.empty:
         size = len(pairs)
         return np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+    from lettrage.arrays import numbers_in  # (a table-based np.isin)
+
     a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
-    citing_lines = distinct(cites["line"].to_numpy(dtype=np.int64))
-    citing = np.isin(a, citing_lines) | np.isin(b, citing_lines)
+    citing_lines = cites["line"].to_numpy(dtype=np.int64)
+    citing = numbers_in(a, citing_lines) | numbers_in(b, citing_lines)
     citer, cited, near = citation_links(documents, cites) if links is None else links
-    a, b, citer, cited = _line_codes(a, b, citer, cited)
-    agree = np.zeros(len(a), dtype=bool)
-    named = np.zeros(len(a), dtype=bool)
+    # A link's citer is a citing line: only the pairs with one are looked up.
+    among = np.flatnonzero(citing)
+    a, b, citer, cited = _line_codes(a[among], b[among], citer, cited)
+    agree = np.zeros(len(pairs), dtype=bool)
+    named = np.zeros(len(pairs), dtype=bool)
     if len(citer):
         codes, sure = _link_codes(citer, cited, near)
         for x, y in ((a, b), (b, a)):
             wanted = _pair_codes(x, y)
             at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
             found = codes[at] == wanted
-            named |= found
-            agree |= found & sure[at]
+            named[among] |= found
+            agree[among] |= found & sure[at]
     return agree, citing & ~named
 
 

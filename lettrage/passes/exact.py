@@ -180,9 +180,13 @@ def _candidate_positions(open_lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     span = int(size.max()) + 1 if len(size) else 1
     fits = len(party) and party.min() >= 0 and int(party.max()) * span < 1 << 62
     bucket_keys = (party * span + size,) if fits else (size, party)  # one key sorts faster
-    order = np.lexsort((open_lines["line"].to_numpy(dtype=np.int64), _date_keys(open_lines), *bucket_keys))
+    line = open_lines["line"].to_numpy(dtype=np.int64)
+    # (lines in order, as the passes have them, stay so among equal keys: lexsort is stable)
+    line_key = () if np.all(line[1:] > line[:-1]) else (line,)
+    order = np.lexsort((*line_key, _date_keys(open_lines), *bucket_keys))
     new = np.ones(len(order), dtype=bool)
-    new[1:] = (party[order][1:] != party[order][:-1]) | (size[order][1:] != size[order][:-1])
+    ordered_party, ordered_size = party[order], size[order]
+    new[1:] = (ordered_party[1:] != ordered_party[:-1]) | (ordered_size[1:] != ordered_size[:-1])
     bucket = np.cumsum(new) - 1
     buckets = int(bucket[-1]) + 1 if len(bucket) else 0
     side = invoice[order]
@@ -240,7 +244,11 @@ def _cost_order(a: np.ndarray, b: np.ndarray, tier: np.ndarray, open_lines: pd.D
     before = dates[b] < dates[a]
     day = _date_keys(open_lines)
     line = open_lines["line"].to_numpy(dtype=np.int64)
-    return np.lexsort((line[b], line[a], held[b], held[a], day[b], day[a], before, tier))
+    first = (tier * 2 + before).astype(np.int8)  # (numpy sorts small integers fastest)
+    if len(line) and line.min() >= 0 and line.max() < 1 << 30:  # the last four keys in one
+        last = ((held[a] * 2 + held[b]).astype(np.int64) << 60) | (line[a] << 30) | line[b]
+        return np.lexsort((last, day[b], day[a], first))
+    return np.lexsort((line[b], line[a], held[b], held[a], day[b], day[a], first))
 
 
 def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarray,
@@ -258,7 +266,7 @@ def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarr
     pair_of_a[a[chosen]] = chosen
     pair_of_b[b[chosen]] = chosen
     ranked_a = a[order]
-    by_a = np.argsort(ranked_a, kind="stable")  # each invoice's pairs, best first
+    by_a = _stable_order(ranked_a, size)  # each invoice's pairs, best first
     sorted_a = ranked_a[by_a]
     while True:
         swapped = False
@@ -297,7 +305,7 @@ def _line_order_ties(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.
     size = np.abs(open_lines["amount"].to_numpy(dtype=np.int64))
     party = open_lines["party_id"].to_numpy(dtype=np.int64)
     pair_codes = a.astype(np.int64) * len(open_lines) + b  # every candidate, to look up swaps
-    by_code = np.argsort(pair_codes, kind="stable")
+    by_code = _stable_order(pair_codes, len(open_lines) ** 2)
     for same_day, partner in ((a[chosen], b[chosen]), (b[chosen], a[chosen])):
         first, second = _same_day_couples(party[same_day], size[same_day], day[same_day])
         if not len(first):
@@ -365,31 +373,43 @@ def _pair_index(x: np.ndarray, y: np.ndarray, pair_codes: np.ndarray, by_code: n
 def _mutual_best(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
     """Positions of the pairs fixed in rounds of mutual best choices: ``a`` and ``b`` (line
     positions below ``size``) are the pairs' lines, best pair first."""
-    by_a = np.argsort(a, kind="stable")  # each line's pairs, best first
-    by_b = np.argsort(b, kind="stable")
-    alive = np.ones(len(a), dtype=bool)
-    fixed = np.zeros(len(a), dtype=bool)
+    by_a = _stable_order(a, size)  # each line's pairs still alive, best first
+    by_b = _stable_order(b, size)
+    fixed = []
     taken_a = np.zeros(size, dtype=bool)
     taken_b = np.zeros(size, dtype=bool)
-    while alive.any():
-        best = _firsts(a, by_a, alive) & _firsts(b, by_b, alive)
-        fixed |= best
+    first_of_a = np.zeros(len(a), dtype=bool)
+    while len(by_a):
+        heads_a = _firsts(a, by_a)
+        heads_b = _firsts(b, by_b)
+        first_of_a[heads_a] = True
+        best = heads_b[first_of_a[heads_b]]
+        first_of_a[heads_a] = False
+        fixed.append(best)
         taken_a[a[best]] = True
         taken_b[b[best]] = True
-        alive &= ~taken_a[a] & ~taken_b[b]
-    return np.flatnonzero(fixed)
+        by_a = by_a[~taken_a[a[by_a]] & ~taken_b[b[by_a]]]
+        by_b = by_b[~taken_a[a[by_b]] & ~taken_b[b[by_b]]]
+    return np.sort(np.concatenate(fixed)) if fixed else np.zeros(0, dtype=np.int64)
 
 
-def _firsts(side: np.ndarray, grouped: np.ndarray, alive: np.ndarray) -> np.ndarray:
-    """Whether each alive pair is the first alive one of its line (``grouped``: the pairs
-    grouped by line, in order)."""
-    kept = grouped[alive[grouped]]
-    lines = side[kept]
-    head = np.ones(len(kept), dtype=bool)
+def _firsts(side: np.ndarray, grouped: np.ndarray) -> np.ndarray:
+    """The first pair of each line among ``grouped`` (pairs grouped by their line of
+    ``side``, in order)."""
+    lines = side[grouped]
+    head = np.ones(len(grouped), dtype=bool)
     head[1:] = lines[1:] != lines[:-1]
-    first = np.zeros(len(side), dtype=bool)
-    first[kept[head]] = True
-    return first
+    return grouped[head]
+
+
+def _stable_order(values: np.ndarray, bound: int) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for integers from 0 to ``bound - 1``: one sort of
+    distinct keys (value, position), several times faster than numpy's stable sort when they
+    fit in 63 bits."""
+    count = len(values)
+    if bound * (count + 1) >= 1 << 62:
+        return np.argsort(values, kind="stable")
+    return np.sort(values.astype(np.int64) * count + np.arange(count)) % max(count, 1)
 
 
 def _strings(column: pd.Series) -> pa.Array:

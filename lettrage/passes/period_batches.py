@@ -99,8 +99,10 @@ def _periods(members: pd.DataFrame, ones: pd.DataFrame, windows: pd.Series, max_
     the others deducted) from one day to another of its third party (see the module's
     docstring). ``after``: the run follows the one line (a statement and the payments that
     settle it) instead of preceding it."""
-    members = members.take(np.lexsort((members["line"].to_numpy(), members["date"].to_numpy(),
-                                       members["party_id"].to_numpy())))
+    line = members["line"].to_numpy()
+    # (lines in order, as the passes have them, stay so among equal keys: lexsort is stable)
+    line_key = () if np.all(line[1:] > line[:-1]) else (line,)
+    members = members.take(np.lexsort((*line_key, members["date"].to_numpy(), members["party_id"].to_numpy())))
     total = np.abs(ones["amount"].to_numpy(dtype=np.int64))
     ones = _rows({"line": ones["line"].to_numpy(), "party_id": ones["party_id"].to_numpy(dtype=np.int64),
                   "date": ones["date"].to_numpy(), "total": total}, total > 0)
@@ -143,8 +145,9 @@ def _in_document_journal(open_lines: pd.DataFrame, invoice_side: np.ndarray) -> 
     if "journal" not in open_lines.columns:
         return invoice_side
     known = (open_lines["journal"] != "").to_numpy()
-    pairs = pd.MultiIndex.from_arrays([open_lines["party_id"], open_lines["journal"]])
-    return invoice_side | (known & pairs.isin(pairs[invoice_side & known]))
+    journal, journals = pd.factorize(open_lines["journal"])
+    pairs = open_lines["party_id"].to_numpy(dtype=np.int64) * (len(journals) + 1) + journal  # (party, journal)
+    return invoice_side | (known & numbers_in(pairs, pairs[invoice_side & known]))
 
 
 def _runs(documents: pd.DataFrame, party_of: np.ndarray, amount_of: np.ndarray) -> tuple[dict[str, np.ndarray],
