@@ -16,13 +16,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_DIGIT, _LETTER, _SPACE = 1, 2, 4
-_KINDS = np.zeros(256, dtype=np.uint8)
-_KINDS[list(b"0123456789")] = _DIGIT
-_KINDS[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] = _LETTER
-_KINDS[list(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ")] = _SPACE  # what str.split() splits ASCII on
-_UPPER = np.arange(256, dtype=np.uint8)
-_UPPER[97:123] -= 32
 _DATE_TOKEN = r"^[0-9]{1,2}[./-][0-9]{1,2}([./-][0-9]{2,4})?$"
 _AMOUNT_TOKEN = r"^[-+]?[0-9][0-9 ]*[.,][0-9]{1,2}$"
 _FIRST_YEAR, _LAST_YEAR = 1990, 2099
@@ -61,13 +54,24 @@ def _run_starts(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def _run_firsts(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Whether a run of ``flag`` starts at each position (see :func:`_run_starts`)."""
-    return flag & ~(np.r_[False, flag[:-1]] & ~first[:-1])
+    """Whether a run of ``flag`` starts at each position (see :func:`_run_starts`): where
+    ``flag`` is set and was not just before, or a text starts."""
+    starts = flag.copy()
+    starts[1:] &= np.invert(flag[:-1]) | first[1:-1]
+    return starts
 
 
 def _run_stops(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Where each run of ``flag`` stops (the position after its last character)."""
-    return np.flatnonzero(flag & ~(np.r_[flag[1:], False] & ~first[1:])) + 1
+    """Where each run of ``flag`` stops (the position after its last character): after a
+    position where ``flag`` is set and is not just after, or the next text starts."""
+    ends = flag.copy()
+    ends[:-1] &= np.invert(flag[1:]) | first[1:-1]
+    return np.flatnonzero(ends) + 1
+
+
+def _between(chars: np.ndarray, low: int, high: int) -> np.ndarray:
+    """Whether each byte is from ``low`` to ``high`` (one comparison: bytes wrap below 0)."""
+    return (chars - np.uint8(low)) <= np.uint8(high - low)
 
 
 def _year(data: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -98,11 +102,10 @@ class Folded:
         chars, offsets = _bytes(texts)
         self.size = len(texts)
         size = len(chars)
-        kind = _KINDS[chars]
-        chars = _UPPER[chars]
-        digit = (kind & _DIGIT) != 0
-        word = (kind & (_DIGIT | _LETTER)) != 0
-        space = (kind & _SPACE) != 0
+        digit = _between(chars, 48, 57)  # 0-9
+        chars ^= _between(chars, 97, 122).view(np.uint8) << 5  # a-z to A-Z (bit 5 off)
+        word = digit | _between(chars, 65, 90)
+        space = _between(chars, 9, 13) | _between(chars, 28, 32)  # as str.split() on ASCII
         first = np.zeros(size + 1, dtype=bool)  # a text starts here (and the end)
         first[offsets] = True
         # Leading zeros: the zeros that start a run of digits, but the run's last digit.
@@ -119,10 +122,11 @@ class Folded:
         keep[dropped] = False
 
         self.data = chars[keep]
-        self.digit = digit[keep]
-        word_first, token_first = _run_firsts(word, first), _run_firsts(~space, first)
+        self.digit = _between(self.data, 48, 57)
+        token = np.invert(space)
+        word_first, token_first = _run_firsts(word, first), _run_firsts(token, first)
         word_at, token_at = np.flatnonzero(word_first), np.flatnonzero(token_first)
-        token_stop = _run_stops(~space, first)
+        token_stop = _run_stops(token, first)
         # the words (and tokens) before each text, and the words before each token
         words_before_text = counts_before(word_first, offsets)
         words_before_token = counts_before(word_first, np.r_[token_at, size])
@@ -148,7 +152,7 @@ class Folded:
         token_stop = self._token_stop if tokens is None else self._token_stop[tokens]
         found = np.zeros(len(token_at), dtype=bool)
         start = self._chars[token_at] if len(token_at) else np.zeros(0, dtype=np.uint8)
-        maybe = np.flatnonzero(((_KINDS[start] & _DIGIT) != 0) | (start == 43) | (start == 45))
+        maybe = np.flatnonzero(_between(start, 48, 57) | (start == 43) | (start == 45))
         if len(maybe):
             found[maybe] = _matches(_strings(self._chars, token_at[maybe], token_stop[maybe]), pattern)
         return found
