@@ -355,25 +355,27 @@ def _hashes(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarr
     return _horner_hashes(data, starts, stops)
 
 
-_HASH_BLOCK = 1 << 20  # characters hashed at a time by :func:`_tiled_hashes`
+_HASH_BLOCK = 1 << 16  # characters hashed at a time by :func:`_tiled_hashes`
+#: B⁻¹ (mod 2⁶⁴): B is odd, so it has an inverse.
+_INVERSE = np.uint64(pow(int(_BASE), -1, 1 << 64))
 
 
 def _tiled_hashes(data: np.ndarray, starts: np.ndarray, stops: np.ndarray,
                   lengths: np.ndarray) -> np.ndarray:
     """:func:`_hashes` of slices that are not empty and follow one another (the words of
-    folded texts): every character's term c_j·B^(stop-1-j) at once, summed per slice, a
-    block of characters at a time."""
+    folded texts), a block of characters at a time: in a block from ``low``, Σ c_j·B^(stop-1-j)
+    is B^(stop-1-low) · Σ c_j·B^-(j-low), the sum of every character's term by slice."""
     hashes = np.empty(len(starts), dtype=np.uint64)
-    powers = _powers(int(lengths.max()))
     ends = np.cumsum(lengths)  # characters from the first slice's start to each one's stop
+    span = max(min(int(ends[-1]), _HASH_BLOCK), int(lengths.max()))
+    down, up = _powers(span - 1, _INVERSE), _powers(span - 1)
     begin = 0
     while begin < len(starts):
         end = max(int(np.searchsorted(ends, ends[begin] - lengths[begin] + _HASH_BLOCK, "right")),
                   begin + 1)
         low, high = int(starts[begin]), int(stops[end - 1])
-        stop_of = np.repeat(stops[begin:end], lengths[begin:end])
-        terms = data[low:high].astype(np.uint64) * powers[stop_of - 1 - np.arange(low, high)]
-        hashes[begin:end] = np.add.reduceat(terms, starts[begin:end] - low)
+        sums = np.add.reduceat(data[low:high] * down[: high - low], starts[begin:end] - low)
+        hashes[begin:end] = sums * up[stops[begin:end] - 1 - low]
         begin = end
     return hashes
 
@@ -390,9 +392,9 @@ def _horner_hashes(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> n
     return hashes
 
 
-def _powers(top: int) -> np.ndarray:
-    """B⁰ … B^top (mod 2⁶⁴)."""
-    return np.cumprod(np.r_[np.uint64(1), np.full(top, _BASE, dtype=np.uint64)], dtype=np.uint64)
+def _powers(top: int, base: np.uint64 = _BASE) -> np.ndarray:
+    """base⁰ … base^top (mod 2⁶⁴), B's unless told."""
+    return np.cumprod(np.r_[np.uint64(1), np.full(top, base, dtype=np.uint64)], dtype=np.uint64)
 
 
 class Lookup:
