@@ -252,11 +252,11 @@ class Folded:
         start = (np.arange(size, dtype=np.int64) if texts is None
                  else np.flatnonzero(texts[self.word_text]).astype(np.int64))
         run_hashes = hashes[start] if hashes is not None else None
+        after = self._words_after() if max_words > 1 else None
         kept_words, kept_lasts, kept_positions = [], [], []
         for extra in range(max_words):
             if extra:
-                more = start + extra < size
-                more[more] = self.word_text[start[more] + extra] == self.word_text[start[more]]
+                more = after[start] >= extra  # the run can take one more word of its text
                 start = start[more]
                 if run_hashes is not None:
                     end = start + extra
@@ -271,6 +271,14 @@ class Folded:
             kept_lasts.append(start[kept] + extra)
         return (np.concatenate(kept_words), np.concatenate(kept_lasts),
                 np.concatenate(kept_positions) if known is not None else None)
+
+    def _words_after(self) -> np.ndarray:
+        """How many words of its text follow each word (the words of a text are together)."""
+        size = len(self.word_text)
+        if not size:
+            return np.zeros(0, dtype=np.int64)
+        last = np.flatnonzero(np.r_[self.word_text[1:] != self.word_text[:-1], True])  # texts' last words
+        return np.repeat(last, np.diff(np.r_[-1, last])) - np.arange(size)
 
     def known_numbers(self, known: Lookup, *, min_digits: int) -> tuple[np.ndarray, np.ndarray]:
         """``cited_numbers`` of each text among the ``known`` strings: ``(text, index in
@@ -417,8 +425,12 @@ class Lookup:
         if not len(self._hashes):
             return found
         maybe = np.flatnonzero(self._bitmap[(hashes & np.uint64(_BITMAP - 1)).astype(np.int64)])
-        position = np.minimum(np.searchsorted(self._hashes, hashes[maybe]), len(self._hashes) - 1)
-        hit = self._hashes[position] == hashes[maybe]
+        wanted = hashes[maybe]
+        order = np.argsort(wanted)  # searched in order: neighbours share the cache
+        position = np.empty(len(maybe), dtype=np.int64)
+        position[order] = np.searchsorted(self._hashes, wanted[order])
+        position = np.minimum(position, len(self._hashes) - 1)
+        hit = self._hashes[position] == wanted
         found[maybe[hit]] = position[hit]
         return found
 
