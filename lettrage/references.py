@@ -450,7 +450,9 @@ class _PartDocuments:
     names a document as far as the part sees (:func:`is_document_key`, one third party, at
     most :data:`MAX_LINES_PER_DOCUMENT` lines), in their order; ``key`` and ``number`` index
     the part's ``strings`` (``""`` first). ``keys``: every document key of the part,
-    there or not, to tell the keys that other parts carry too."""
+    there or not, to tell the keys that other parts carry too. ``key_hashes`` and
+    ``keys_hashes``: the hashes of the rows' keys and, sorted, of ``keys`` (made in the part's
+    process), a first filter of the keys that other parts carry."""
 
     line: np.ndarray
     key: np.ndarray
@@ -459,6 +461,8 @@ class _PartDocuments:
     party_id: np.ndarray
     strings: pa.Array
     keys: pa.Array
+    key_hashes: np.ndarray
+    keys_hashes: np.ndarray
 
     @classmethod
     def of(cls, lines: pd.DataFrame, own: pd.DataFrame, strings: pa.Array) -> _PartDocuments:
@@ -472,9 +476,11 @@ class _PartDocuments:
         count = _distinct_per(key, line, len(strings))
         good = ((parties == 1) & (count <= MAX_LINES_PER_DOCUMENT))[key]
         held = np.flatnonzero(np.bincount(key, minlength=len(strings)) > 0)
+        keys = strings.take(pa.array(held))
+        hashes = _rt._string_hashes(keys)
         return cls(line[good], key[good], own["number"].to_numpy()[kept][good],
-                   own["source"].to_numpy()[kept][good], party[good], strings,
-                   strings.take(pa.array(held)))
+                   own["source"].to_numpy()[kept][good], party[good], strings, keys,
+                   hashes[np.searchsorted(held, key[good])], np.sort(hashes))
 
 
 def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFrame:
@@ -505,11 +511,21 @@ def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFr
 
 
 def _held_elsewhere(parts: list[_PartDocuments], index: int) -> np.ndarray:
-    """Whether each candidate key of part ``index`` is a document key of another part."""
+    """Whether each candidate key of part ``index`` is a document key of another part: the
+    keys whose hash another part's key has, then those of them that are."""
     found = parts[index]
-    others = pa.concat_arrays([other.keys for at, other in enumerate(parts) if at != index])
-    held = pc.is_in(found.strings.take(pa.array(found.key)), value_set=others)
-    return np.asarray(held.to_numpy(zero_copy_only=False), dtype=bool)
+    others = [other for at, other in enumerate(parts) if at != index]
+    hashes = (others[0].keys_hashes if len(others) == 1
+              else np.sort(np.concatenate([other.keys_hashes for other in others])))
+    if not len(hashes):
+        return np.zeros(len(found.key), dtype=bool)
+    held = hashes[np.minimum(np.searchsorted(hashes, found.key_hashes), len(hashes) - 1)] == found.key_hashes
+    maybe = np.flatnonzero(held)
+    if len(maybe):
+        named = pc.is_in(found.strings.take(pa.array(found.key[maybe])),
+                         value_set=pa.concat_arrays([other.keys for other in others]))
+        held[maybe] = np.asarray(named.to_numpy(zero_copy_only=False), dtype=bool)
+    return held
 
 
 def _str_array(strings: pa.Array, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
