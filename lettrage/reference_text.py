@@ -16,13 +16,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_DIGIT, _LETTER, _SPACE = 1, 2, 4
-_KINDS = np.zeros(256, dtype=np.uint8)
-_KINDS[list(b"0123456789")] = _DIGIT
-_KINDS[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] = _LETTER
-_KINDS[list(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ")] = _SPACE  # what str.split() splits ASCII on
-_UPPER = np.arange(256, dtype=np.uint8)
-_UPPER[97:123] -= 32
 _DATE_TOKEN = r"^[0-9]{1,2}[./-][0-9]{1,2}([./-][0-9]{2,4})?$"
 _AMOUNT_TOKEN = r"^[-+]?[0-9][0-9 ]*[.,][0-9]{1,2}$"
 _FIRST_YEAR, _LAST_YEAR = 1990, 2099
@@ -61,13 +54,24 @@ def _run_starts(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def _run_firsts(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Whether a run of ``flag`` starts at each position (see :func:`_run_starts`)."""
-    return flag & ~(np.r_[False, flag[:-1]] & ~first[:-1])
+    """Whether a run of ``flag`` starts at each position (see :func:`_run_starts`): where
+    ``flag`` is set and was not just before, or a text starts."""
+    starts = flag.copy()
+    starts[1:] &= np.invert(flag[:-1]) | first[1:-1]
+    return starts
 
 
 def _run_stops(flag: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Where each run of ``flag`` stops (the position after its last character)."""
-    return np.flatnonzero(flag & ~(np.r_[flag[1:], False] & ~first[1:])) + 1
+    """Where each run of ``flag`` stops (the position after its last character): after a
+    position where ``flag`` is set and is not just after, or the next text starts."""
+    ends = flag.copy()
+    ends[:-1] &= np.invert(flag[1:]) | first[1:-1]
+    return np.flatnonzero(ends) + 1
+
+
+def _between(chars: np.ndarray, low: int, high: int) -> np.ndarray:
+    """Whether each byte is from ``low`` to ``high`` (one comparison: bytes wrap below 0)."""
+    return (chars - np.uint8(low)) <= np.uint8(high - low)
 
 
 def _year(data: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -98,11 +102,10 @@ class Folded:
         chars, offsets = _bytes(texts)
         self.size = len(texts)
         size = len(chars)
-        kind = _KINDS[chars]
-        chars = _UPPER[chars]
-        digit = (kind & _DIGIT) != 0
-        word = (kind & (_DIGIT | _LETTER)) != 0
-        space = (kind & _SPACE) != 0
+        digit = _between(chars, 48, 57)  # 0-9
+        chars ^= _between(chars, 97, 122).view(np.uint8) << 5  # a-z to A-Z (bit 5 off)
+        word = digit | _between(chars, 65, 90)
+        space = _between(chars, 9, 13) | _between(chars, 28, 32)  # as str.split() on ASCII
         first = np.zeros(size + 1, dtype=bool)  # a text starts here (and the end)
         first[offsets] = True
         # Leading zeros: the zeros that start a run of digits, but the run's last digit.
@@ -119,10 +122,11 @@ class Folded:
         keep[dropped] = False
 
         self.data = chars[keep]
-        self.digit = digit[keep]
-        word_first, token_first = _run_firsts(word, first), _run_firsts(~space, first)
+        self.digit = _between(self.data, 48, 57)
+        token = np.invert(space)
+        word_first, token_first = _run_firsts(word, first), _run_firsts(token, first)
         word_at, token_at = np.flatnonzero(word_first), np.flatnonzero(token_first)
-        token_stop = _run_stops(~space, first)
+        token_stop = _run_stops(token, first)
         # the words (and tokens) before each text, and the words before each token
         words_before_text = counts_before(word_first, offsets)
         words_before_token = counts_before(word_first, np.r_[token_at, size])
@@ -148,7 +152,7 @@ class Folded:
         token_stop = self._token_stop if tokens is None else self._token_stop[tokens]
         found = np.zeros(len(token_at), dtype=bool)
         start = self._chars[token_at] if len(token_at) else np.zeros(0, dtype=np.uint8)
-        maybe = np.flatnonzero(((_KINDS[start] & _DIGIT) != 0) | (start == 43) | (start == 45))
+        maybe = np.flatnonzero(_between(start, 48, 57) | (start == 43) | (start == 45))
         if len(maybe):
             found[maybe] = _matches(_strings(self._chars, token_at[maybe], token_stop[maybe]), pattern)
         return found
@@ -248,11 +252,11 @@ class Folded:
         start = (np.arange(size, dtype=np.int64) if texts is None
                  else np.flatnonzero(texts[self.word_text]).astype(np.int64))
         run_hashes = hashes[start] if hashes is not None else None
+        after = self._words_after() if max_words > 1 else None
         kept_words, kept_lasts, kept_positions = [], [], []
         for extra in range(max_words):
             if extra:
-                more = start + extra < size
-                more[more] = self.word_text[start[more] + extra] == self.word_text[start[more]]
+                more = after[start] >= extra  # the run can take one more word of its text
                 start = start[more]
                 if run_hashes is not None:
                     end = start + extra
@@ -267,6 +271,14 @@ class Folded:
             kept_lasts.append(start[kept] + extra)
         return (np.concatenate(kept_words), np.concatenate(kept_lasts),
                 np.concatenate(kept_positions) if known is not None else None)
+
+    def _words_after(self) -> np.ndarray:
+        """How many words of its text follow each word (the words of a text are together)."""
+        size = len(self.word_text)
+        if not size:
+            return np.zeros(0, dtype=np.int64)
+        last = np.flatnonzero(np.r_[self.word_text[1:] != self.word_text[:-1], True])  # texts' last words
+        return np.repeat(last, np.diff(np.r_[-1, last])) - np.arange(size)
 
     def known_numbers(self, known: Lookup, *, min_digits: int) -> tuple[np.ndarray, np.ndarray]:
         """``cited_numbers`` of each text among the ``known`` strings: ``(text, index in
@@ -351,25 +363,27 @@ def _hashes(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarr
     return _horner_hashes(data, starts, stops)
 
 
-_HASH_BLOCK = 1 << 20  # characters hashed at a time by :func:`_tiled_hashes`
+_HASH_BLOCK = 1 << 16  # characters hashed at a time by :func:`_tiled_hashes`
+#: B⁻¹ (mod 2⁶⁴): B is odd, so it has an inverse.
+_INVERSE = np.uint64(pow(int(_BASE), -1, 1 << 64))
 
 
 def _tiled_hashes(data: np.ndarray, starts: np.ndarray, stops: np.ndarray,
                   lengths: np.ndarray) -> np.ndarray:
     """:func:`_hashes` of slices that are not empty and follow one another (the words of
-    folded texts): every character's term c_j·B^(stop-1-j) at once, summed per slice, a
-    block of characters at a time."""
+    folded texts), a block of characters at a time: in a block from ``low``, Σ c_j·B^(stop-1-j)
+    is B^(stop-1-low) · Σ c_j·B^-(j-low), the sum of every character's term by slice."""
     hashes = np.empty(len(starts), dtype=np.uint64)
-    powers = _powers(int(lengths.max()))
     ends = np.cumsum(lengths)  # characters from the first slice's start to each one's stop
+    span = max(min(int(ends[-1]), _HASH_BLOCK), int(lengths.max()))
+    down, up = _powers(span - 1, _INVERSE), _powers(span - 1)
     begin = 0
     while begin < len(starts):
         end = max(int(np.searchsorted(ends, ends[begin] - lengths[begin] + _HASH_BLOCK, "right")),
                   begin + 1)
         low, high = int(starts[begin]), int(stops[end - 1])
-        stop_of = np.repeat(stops[begin:end], lengths[begin:end])
-        terms = data[low:high].astype(np.uint64) * powers[stop_of - 1 - np.arange(low, high)]
-        hashes[begin:end] = np.add.reduceat(terms, starts[begin:end] - low)
+        sums = np.add.reduceat(data[low:high] * down[: high - low], starts[begin:end] - low)
+        hashes[begin:end] = sums * up[stops[begin:end] - 1 - low]
         begin = end
     return hashes
 
@@ -386,9 +400,9 @@ def _horner_hashes(data: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> n
     return hashes
 
 
-def _powers(top: int) -> np.ndarray:
-    """B⁰ … B^top (mod 2⁶⁴)."""
-    return np.cumprod(np.r_[np.uint64(1), np.full(top, _BASE, dtype=np.uint64)], dtype=np.uint64)
+def _powers(top: int, base: np.uint64 = _BASE) -> np.ndarray:
+    """base⁰ … base^top (mod 2⁶⁴), B's unless told."""
+    return np.cumprod(np.r_[np.uint64(1), np.full(top, base, dtype=np.uint64)], dtype=np.uint64)
 
 
 class Lookup:
@@ -411,8 +425,12 @@ class Lookup:
         if not len(self._hashes):
             return found
         maybe = np.flatnonzero(self._bitmap[(hashes & np.uint64(_BITMAP - 1)).astype(np.int64)])
-        position = np.minimum(np.searchsorted(self._hashes, hashes[maybe]), len(self._hashes) - 1)
-        hit = self._hashes[position] == hashes[maybe]
+        wanted = hashes[maybe]
+        order = np.argsort(wanted)  # searched in order: neighbours share the cache
+        position = np.empty(len(maybe), dtype=np.int64)
+        position[order] = np.searchsorted(self._hashes, wanted[order])
+        position = np.minimum(position, len(self._hashes) - 1)
+        hit = self._hashes[position] == wanted
         found[maybe[hit]] = position[hit]
         return found
 

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from lettrage import reference_text as _rt
-from lettrage.arrays import distinct
+from lettrage.arrays import distinct, numbers_in
 from lettrage.ledger import line_positions
 
 MAX_LINES_PER_DOCUMENT = 3
@@ -450,7 +450,9 @@ class _PartDocuments:
     names a document as far as the part sees (:func:`is_document_key`, one third party, at
     most :data:`MAX_LINES_PER_DOCUMENT` lines), in their order; ``key`` and ``number`` index
     the part's ``strings`` (``""`` first). ``keys``: every document key of the part,
-    there or not, to tell the keys that other parts carry too."""
+    there or not, to tell the keys that other parts carry too. ``key_hashes`` and
+    ``keys_hashes``: the hashes of the rows' keys and, sorted, of ``keys`` (made in the part's
+    process), a first filter of the keys that other parts carry."""
 
     line: np.ndarray
     key: np.ndarray
@@ -459,6 +461,8 @@ class _PartDocuments:
     party_id: np.ndarray
     strings: pa.Array
     keys: pa.Array
+    key_hashes: np.ndarray
+    keys_hashes: np.ndarray
 
     @classmethod
     def of(cls, lines: pd.DataFrame, own: pd.DataFrame, strings: pa.Array) -> _PartDocuments:
@@ -472,9 +476,11 @@ class _PartDocuments:
         count = _distinct_per(key, line, len(strings))
         good = ((parties == 1) & (count <= MAX_LINES_PER_DOCUMENT))[key]
         held = np.flatnonzero(np.bincount(key, minlength=len(strings)) > 0)
+        keys = strings.take(pa.array(held))
+        hashes = _rt._string_hashes(keys)
         return cls(line[good], key[good], own["number"].to_numpy()[kept][good],
-                   own["source"].to_numpy()[kept][good], party[good], strings,
-                   strings.take(pa.array(held)))
+                   own["source"].to_numpy()[kept][good], party[good], strings, keys,
+                   hashes[np.searchsorted(held, key[good])], np.sort(hashes))
 
 
 def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFrame:
@@ -505,11 +511,21 @@ def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFr
 
 
 def _held_elsewhere(parts: list[_PartDocuments], index: int) -> np.ndarray:
-    """Whether each candidate key of part ``index`` is a document key of another part."""
+    """Whether each candidate key of part ``index`` is a document key of another part: the
+    keys whose hash another part's key has, then those of them that are."""
     found = parts[index]
-    others = pa.concat_arrays([other.keys for at, other in enumerate(parts) if at != index])
-    held = pc.is_in(found.strings.take(pa.array(found.key)), value_set=others)
-    return np.asarray(held.to_numpy(zero_copy_only=False), dtype=bool)
+    others = [other for at, other in enumerate(parts) if at != index]
+    hashes = (others[0].keys_hashes if len(others) == 1
+              else np.sort(np.concatenate([other.keys_hashes for other in others])))
+    if not len(hashes):
+        return np.zeros(len(found.key), dtype=bool)
+    held = hashes[np.minimum(np.searchsorted(hashes, found.key_hashes), len(hashes) - 1)] == found.key_hashes
+    maybe = np.flatnonzero(held)
+    if len(maybe):
+        named = pc.is_in(found.strings.take(pa.array(found.key[maybe])),
+                         value_set=pa.concat_arrays([other.keys for other in others]))
+        held[maybe] = np.asarray(named.to_numpy(zero_copy_only=False), dtype=bool)
+    return held
 
 
 def _str_array(strings: pa.Array, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -602,17 +618,17 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
 
 
 def _citations_and_own(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, *,
-                       sources: bool = False, theirs: np.ndarray | None = None
-                       ) -> tuple[pd.DataFrame, np.ndarray]:
+                       sources: bool = False, theirs: np.ndarray | None = None,
+                       keys: tuple[_Index, np.ndarray] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`_citations`, and the lines whose label holds their own document's key (a run of
     its words) of :data:`MIN_NEAR_KEY` characters or more: what :func:`_near_citations` may
-    leave out."""
+    leave out. ``keys``: :meth:`_Index.encode` of the documents' keys, when already made."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
     if sources:
         empty["source"] = pd.Series(dtype=np.int8)
     if documents.empty:
         return empty, np.zeros(0, dtype=np.int64)
-    key_index, document_key = _Index.encode(documents["key"])
+    key_index, document_key = _Index.encode(documents["key"]) if keys is None else keys
     known_keys = key_index.strings
     line_ids = lines["line"].to_numpy(dtype=np.int64)
     found_lines, found_keys = [], []
@@ -746,10 +762,11 @@ class ReferencesOfParties:
         third parties' documents, and the keys of their PieceRefs."""
         parties = distinct(self.lines["party_id"].to_numpy())
         theirs = np.isin(documents["party_id"].to_numpy(), parties)
+        keys = _Index.encode(documents["key"])
         cites, named_own = _citations_and_own(self.lines, self._columns, documents, sources=True,
-                                              theirs=theirs)
+                                              theirs=theirs, keys=keys)
         near = _near_citations(self.lines, self._columns["label"], documents[theirs], cites,
-                               named_own=named_own)
+                               named_own=named_own, key_codes=keys[1][theirs])
         return cites, near, _piece_keys(self.lines, self._columns)
 
 
@@ -785,8 +802,9 @@ def piece_keys_of_parts(lines: pd.DataFrame, rows: list[np.ndarray], keys: list)
 def _references(lines: pd.DataFrame, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`document_references`, ``columns`` the texts of the lines."""
     documents = _document_keys(lines, columns)
-    cites, named_own = _citations_and_own(lines, columns, documents)
-    near = _near_citations(lines, columns["label"], documents, cites, named_own=named_own)
+    keys = _Index.encode(documents["key"])
+    cites, named_own = _citations_and_own(lines, columns, documents, keys=keys)
+    near = _near_citations(lines, columns["label"], documents, cites, named_own=named_own, key_codes=keys[1])
     return documents, pd.concat([cites.assign(near=False), near.assign(near=True)], ignore_index=True)
 
 
@@ -800,22 +818,26 @@ def near_citations(lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataF
 
 
 def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame,
-                    cites: pd.DataFrame, *, named_own: np.ndarray | None = None) -> pd.DataFrame:
+                    cites: pd.DataFrame, *, named_own: np.ndarray | None = None,
+                    key_codes: np.ndarray | None = None) -> pd.DataFrame:
     """:func:`near_citations`, ``labels`` the lines' labels. One label of one third party is
     searched once, however many lines carry it.
 
     ``named_own``: lines whose label holds their own document's key, of :data:`MIN_NEAR_KEY`
     characters or more (:func:`_citations_and_own`), left out: such a label nearly names that
-    document, so a line of it nearly cites either two documents (none) or its own (none)."""
+    document, so a line of it nearly cites either two documents (none) or its own (none).
+    ``key_codes``: each document's key as an integer, equal where the keys are (made when
+    not given)."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
-    keys = documents.loc[documents["key"].str.len() >= MIN_NEAR_KEY, ["party_id", "key"]]
+    long = (documents["key"].str.len() >= MIN_NEAR_KEY).to_numpy(dtype=bool)
+    keys = documents.loc[long, ["party_id", "key"]]
     if keys.empty:
         return empty
     digits = np.asarray(pc.match_substring_regex(labels.array, _DIGIT_RUN.pattern)
                         .to_numpy(zero_copy_only=False), dtype=bool)[labels.codes]
     unsearched = cites["line"] if named_own is None else np.concatenate([cites["line"].to_numpy(), named_own])
-    quiet = np.flatnonzero(digits & ~lines["line"].isin(unsearched).to_numpy()
-                           & lines["party_id"].isin(keys["party_id"]).to_numpy())
+    quiet = np.flatnonzero(digits & ~numbers_in(lines["line"], unsearched)
+                           & numbers_in(lines["party_id"], keys["party_id"]))
     if not len(quiet):
         return empty
     # each distinct (label, third party) once
@@ -839,7 +861,10 @@ def _near_citations(lines: pd.DataFrame, labels: _Texts, documents: pd.DataFrame
     if not len(pair):
         return empty
     # ... and the document names of the pair's third party it nearly is, a block at a time
-    names = _Names(keys.drop_duplicates(), int(runs.lengths.max(initial=0)))
+    if key_codes is None:
+        key_codes = _Index.encode(documents["key"])[1]
+    once = ~_duplicated(keys["party_id"].to_numpy(dtype=np.int64), key_codes[long])  # each name once
+    names = _Names(keys[once], int(runs.lengths.max(initial=0)))
     run_shapes = names.run_shapes(runs.lengths, runs.digits)
     found = [_near_hits(pair[begin : begin + _NEAR_BLOCK], gram[begin : begin + _NEAR_BLOCK],
                         pair_party, runs, names, run_shapes)
