@@ -234,6 +234,35 @@ def _fill(
     return positions, parse(texts)  # type: ignore[operator]
 
 
+def _texts_at(arrow: pa.Array, chosen: np.ndarray | None) -> pa.Array:
+    """The texts at positions ``chosen``; the column itself (no copy) when ``None``."""
+    return arrow if chosen is None else arrow.take(pa.array(chosen))
+
+
+def _integers(texts: pa.Array) -> np.ndarray:
+    """The integers written by texts of ASCII digits (a leading '-' allowed), as int64."""
+    return pc.cast(texts, pa.int64()).to_numpy()
+
+
+def _cents(
+    shape: _Shapes, arrow: pa.Array, chosen: np.ndarray | None, negative: np.ndarray,
+) -> np.ndarray:
+    """Cents of the values at positions ``chosen`` (every value when ``None``), all of the
+    shape ``[-]units,cc``: only those values are sliced and cast, not the whole column."""
+    texts = _texts_at(arrow, chosen)
+    # The units: all but the point and cents.
+    heads = pc.binary_slice(texts.view(pa.large_binary()), 0, -3).view(pa.large_string())
+    values = np.abs(_integers(heads))  # worked in place from here: few temporaries
+    values *= 100
+    decimals = shape.ends - 2 if chosen is None else shape.ends[chosen] - 2
+    values += shape.byte(decimals) * np.int64(10)
+    decimals += 1
+    values += shape.byte(decimals)
+    values -= ord("0") * 11  # both decimals were ASCII digits
+    np.negative(values, out=values, where=negative if chosen is None else negative[chosen])
+    return values
+
+
 def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
     """Parse a column of FEC amounts into an int64 array of cents (see :func:`parse_amount`).
 
@@ -258,22 +287,14 @@ def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
     units = (shape.non_digits == sign) & (unit_digits >= 1) & (unit_digits <= 16)
     size = len(arrow)
     values = np.zeros(size, dtype=np.int64)
-    if cents.any():
-        # The units: all but the point and cents (a cut character elsewhere is masked below).
-        heads = pc.binary_slice(arrow.view(pa.large_binary()), 0, -3).view(pa.large_string())
-        head = pc.cast(pc.if_else(pa.array(cents), heads, "0"), pa.int64()).to_numpy()
-        values = np.abs(head)  # worked in place from here: few temporaries of a whole column
-        values *= 100
-        at += 1
-        values += shape.byte(at) * np.int64(10)
-        at += 1
-        values += shape.byte(at)
-        values -= ord("0") * 11  # both decimals were ASCII digits
-        np.negative(values, out=values, where=negative)
-        values *= cents  # 0 where the value is not of that shape
+    if cents.all():
+        values = _cents(shape, arrow, None, negative)
+    elif cents.any():
+        chosen = np.flatnonzero(cents)
+        values[chosen] = _cents(shape, arrow, chosen, negative)
     if units.any():
-        whole = pc.cast(pc.if_else(pa.array(units), arrow, "0"), pa.int64()).to_numpy()
-        np.copyto(values, np.multiply(whole, 100), where=units)
+        chosen = np.flatnonzero(units)
+        values[chosen] = _integers(_texts_at(arrow, chosen)) * 100
     dotted = bool((cents & (point == ord("."))).any())
     bad = np.zeros(size, dtype=bool)
     reasons = _no_reasons(size)
