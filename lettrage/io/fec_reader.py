@@ -306,9 +306,44 @@ def _entry_runs(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.nd
         else:
             return None
     starts = np.flatnonzero(changed)
-    if frame[keys].iloc[starts].duplicated().any():
+    if not _numbered_apart(frame, keys, starts) and frame[keys].iloc[starts].duplicated().any():
         return None
     return starts + 1, np.add.reduceat(frame["amount"].to_numpy(), starts)
+
+
+#: Above this many journals, :func:`_numbered_apart` leaves the runs to pandas.
+_FEW_JOURNALS = 64
+
+
+def _numbered_apart(frame: pd.DataFrame, keys: list[str], starts: np.ndarray) -> bool:
+    """Whether the runs opening at ``starts`` surely have distinct keys because each journal
+    numbers its entries in integers that grow from run to run (as ledger software numbers
+    them): a comparison of neighbours, no hashing of the runs' texts. ``False`` says nothing.
+
+    The key columns are pyarrow texts without missing values (:func:`_entry_runs` saw them).
+    """
+    if keys != ["journal", "entry"] or len(starts) < 2:
+        return False
+    taken = pa.array(starts)
+    try:
+        numbers = pc.cast(_texts_at(frame["entry"], taken), pa.int64()).to_numpy()
+    except pa.ArrowInvalid:
+        return False  # not all integers
+    journals = pc.dictionary_encode(_texts_at(frame["journal"], taken))
+    if len(journals.dictionary) > _FEW_JOURNALS:
+        return False
+    codes = journals.indices.to_numpy(zero_copy_only=False)
+    for code in range(len(journals.dictionary)):
+        numbered = numbers[codes == code]
+        if not (numbered[1:] > numbered[:-1]).all():
+            return False
+    return True
+
+
+def _texts_at(column: pd.Series, taken: pa.Array) -> pa.Array:
+    """The values of a pyarrow-backed text column at positions ``taken``, as one array."""
+    values = column.array.__arrow_array__().take(taken)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def _check_year(frame: pd.DataFrame, layout: FecLayout, log: _FaultLog) -> None:

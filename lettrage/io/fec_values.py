@@ -200,16 +200,26 @@ class _Shapes:
         """The byte at offsets ``at`` (0 past the column's end)."""
         return np.take(self.data, at, mode="clip")
 
-    def digits(self, first: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """The number the ``count`` bytes from offsets ``first`` on write, and whether they
-        are all ASCII digits."""
-        number = np.zeros(len(first), dtype=np.int64)
-        all_digits = np.ones(len(first), dtype=bool)
-        for k in range(count):
-            digit = self.data[first + k].astype(np.int64) - 48
-            all_digits &= (digit >= 0) & (digit <= 9)
-            number = number * 10 + digit
-        return number, all_digits
+    def words(self, first: np.ndarray) -> np.ndarray:
+        """The 8 bytes from offsets ``first`` on, each run read as one uint64 (in memory
+        order: equal words, equal bytes)."""
+        if not len(first):
+            return np.zeros(0, dtype=np.uint64)
+        # A uint64 starting at every byte (unaligned, one byte apart): one gather per value.
+        starting_at = np.ndarray((len(self.data) - 7,), dtype="<u8", buffer=self.data,
+                                 strides=(1,))
+        return starting_at[first]
+
+
+_DIGIT_WEIGHTS = 10 ** np.arange(7, -1, -1, dtype=np.int64)
+
+
+def _eight_digit_numbers(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers eight bytes (as :meth:`_Shapes.words` gives them) write, and whether
+    those bytes are all ASCII digits."""
+    digits = words.view(np.uint8).reshape(-1, 8).astype(np.int64) - ord("0")
+    all_digits = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    return digits @ _DIGIT_WEIGHTS, all_digits
 
 
 def _no_reasons(size: int) -> np.ndarray:
@@ -232,6 +242,35 @@ def _fill(
     positions = np.flatnonzero(~done)
     texts = pd.Series(arrow.take(pa.array(positions)).to_pylist(), dtype=object)
     return positions, parse(texts)  # type: ignore[operator]
+
+
+def _texts_at(arrow: pa.Array, chosen: np.ndarray | None) -> pa.Array:
+    """The texts at positions ``chosen``; the column itself (no copy) when ``None``."""
+    return arrow if chosen is None else arrow.take(pa.array(chosen))
+
+
+def _integers(texts: pa.Array) -> np.ndarray:
+    """The integers written by texts of ASCII digits (a leading '-' allowed), as int64."""
+    return pc.cast(texts, pa.int64()).to_numpy()
+
+
+def _cents(
+    shape: _Shapes, arrow: pa.Array, chosen: np.ndarray | None, negative: np.ndarray,
+) -> np.ndarray:
+    """Cents of the values at positions ``chosen`` (every value when ``None``), all of the
+    shape ``[-]units,cc``: only those values are sliced and cast, not the whole column."""
+    texts = _texts_at(arrow, chosen)
+    # The units: all but the point and cents.
+    heads = pc.binary_slice(texts.view(pa.large_binary()), 0, -3).view(pa.large_string())
+    values = np.abs(_integers(heads))  # worked in place from here: few temporaries
+    values *= 100
+    decimals = shape.ends - 2 if chosen is None else shape.ends[chosen] - 2
+    values += shape.byte(decimals) * np.int64(10)
+    decimals += 1
+    values += shape.byte(decimals)
+    values -= ord("0") * 11  # both decimals were ASCII digits
+    np.negative(values, out=values, where=negative if chosen is None else negative[chosen])
+    return values
 
 
 def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
@@ -258,22 +297,14 @@ def parse_amounts(texts: pd.Series | np.ndarray | list[str]) -> ParsedColumn:
     units = (shape.non_digits == sign) & (unit_digits >= 1) & (unit_digits <= 16)
     size = len(arrow)
     values = np.zeros(size, dtype=np.int64)
-    if cents.any():
-        # The units: all but the point and cents (a cut character elsewhere is masked below).
-        heads = pc.binary_slice(arrow.view(pa.large_binary()), 0, -3).view(pa.large_string())
-        head = pc.cast(pc.if_else(pa.array(cents), heads, "0"), pa.int64()).to_numpy()
-        values = np.abs(head)  # worked in place from here: few temporaries of a whole column
-        values *= 100
-        at += 1
-        values += shape.byte(at) * np.int64(10)
-        at += 1
-        values += shape.byte(at)
-        values -= ord("0") * 11  # both decimals were ASCII digits
-        np.negative(values, out=values, where=negative)
-        values *= cents  # 0 where the value is not of that shape
+    if cents.all():
+        values = _cents(shape, arrow, None, negative)
+    elif cents.any():
+        chosen = np.flatnonzero(cents)
+        values[chosen] = _cents(shape, arrow, chosen, negative)
     if units.any():
-        whole = pc.cast(pc.if_else(pa.array(units), arrow, "0"), pa.int64()).to_numpy()
-        np.copyto(values, np.multiply(whole, 100), where=units)
+        chosen = np.flatnonzero(units)
+        values[chosen] = _integers(_texts_at(arrow, chosen)) * 100
     dotted = bool((cents & (point == ord("."))).any())
     bad = np.zeros(size, dtype=bool)
     reasons = _no_reasons(size)
@@ -317,14 +348,18 @@ def parse_dates(texts: pd.Series | np.ndarray | list[str]) -> tuple[ParsedColumn
     shape = _Shapes.of(arrow, count=False)
     size = len(arrow)
     eight = np.flatnonzero(shape.lengths == 8)
-    numbers, all_digits = shape.digits(shape.starts[eight], 8)
-    eight, numbers = eight[all_digits], numbers[all_digits]
+    # Each distinct eight bytes read once (a file holds a few thousand dates at most).
+    codes, words = pd.factorize(shape.words(shape.starts[eight]))
+    numbers, all_digits = _eight_digit_numbers(words)
+    if not all_digits.all():
+        kept = all_digits[codes]
+        eight, codes = eight[kept], codes[kept]
+        numbers, codes = numbers[all_digits], (np.cumsum(all_digits) - 1)[codes]
     values = np.full(size, np.datetime64("NaT"), dtype="datetime64[D]")
     bad = np.zeros(size, dtype=bool)
     reasons = _no_reasons(size)
     formats: list[str] = []
     if len(eight):
-        codes, numbers = pd.factorize(numbers)
         unique_values, unique_reasons, unique_formats = _eight_digit_dates(numbers)
         values[eight] = unique_values[codes]
         unique_bad = unique_reasons != ""

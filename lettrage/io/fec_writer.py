@@ -292,7 +292,8 @@ def _assemble(
     letter_at, date_at = layout.fields["EcritureLet"], layout.fields["DateLet"]
 
     # Letters: each distinct one encoded (and checked) once; the first bad one is refused.
-    lettered = rows[new_letter[rows]]
+    letter_rows = np.flatnonzero(new_letter[rows])  # where in ``rows`` (sorted): no search
+    lettered = rows[letter_rows]
     if isinstance(letters, pa.Array):
         encoded = pc.dictionary_encode(letters.take(pa.array(lettered)))
         letter_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -307,7 +308,8 @@ def _assemble(
         first = int(np.flatnonzero(bad[letter_codes])[0])
         _letter_bytes(layout, int(lettered[first]), texts[letter_codes[first]])  # raises
     letter_values = [value for value, _ in checked]
-    dated = rows[new_date[rows]]
+    date_rows = np.flatnonzero(new_date[rows])
+    dated = rows[date_rows]
     date_codes, unique_dates = pd.factorize(dates[dated].view(np.int64))
     date_values = [_date_bytes(np.int64(value).view("datetime64[s]"), date_format)
                    for value in unique_dates.tolist()]
@@ -316,11 +318,8 @@ def _assemble(
         _field_spans(layout, rows, (letter_at, date_at)) if layout.letter_spans is None
         else _measured_spans(layout, rows))
     whole = ~complete
-    short = np.zeros(len(new_letter), dtype=bool)
-    short[rows[whole]] = True
-    in_letters, in_dates = ~short[lettered], ~short[dated]
-    at_letters = np.searchsorted(rows, lettered[in_letters])
-    at_dates = np.searchsorted(rows, dated[in_dates])
+    in_letters, in_dates = complete[letter_rows], complete[date_rows]
+    at_letters, at_dates = letter_rows[in_letters], date_rows[in_dates]
     letter_table, letter_index = _values_table(
         letter_values, letter_codes[in_letters], starts[0, at_letters], ends[0, at_letters],
         raw, layout.letter_width)
