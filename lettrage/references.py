@@ -1112,7 +1112,13 @@ def citation_links(documents: pd.DataFrame, cites: pd.DataFrame) -> tuple[np.nda
     line holding the cited key (keys joined as integer codes); what :func:`pair_evidence`
     reads of ``documents`` and ``cites``."""
     near = cites["near"].to_numpy(dtype=bool) if "near" in cites.columns else np.zeros(len(cites), bool)
-    keys = pa.concat_arrays([_key_strings(documents["key"]), _key_strings(cites["key"])])
+    document_keys, cited_keys = _key_strings(documents["key"]), _key_strings(cites["key"])
+    joined = _equal_strings(cited_keys, document_keys)
+    if joined is not None:
+        cite, document = joined
+        return (cites["line"].to_numpy(dtype=np.int64)[cite], documents["line"].to_numpy(dtype=np.int64)[document],
+                near[cite])
+    keys = pa.concat_arrays([document_keys, cited_keys])
     encoded = pc.dictionary_encode(keys).indices.fill_null(-1)
     codes = np.asarray(encoded.to_numpy(zero_copy_only=False), dtype=np.int64)
     links = pd.DataFrame({"code": codes[len(documents):], "citer": cites["line"].to_numpy(dtype=np.int64),
@@ -1121,6 +1127,29 @@ def citation_links(documents: pd.DataFrame, cites: pd.DataFrame) -> tuple[np.nda
         on="code")
     return (links["citer"].to_numpy(dtype=np.int64), links["cited"].to_numpy(dtype=np.int64),
             links["near"].to_numpy(dtype=bool))
+
+
+def _equal_strings(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(left row, right row)`` of the equal strings of ``left`` and ``right``, in the order
+    of an inner ``DataFrame.merge`` on them (left row after left row, then right rows in
+    order): found by hash, then proved equal. ``None`` when a string is missing, or when a
+    hash is shared by two strings (rare: the caller joins them another way)."""
+    if left.null_count or right.null_count:
+        return None
+    left_hashes, right_hashes = _rt._string_hashes(left), _rt._string_hashes(right)
+    order = np.argsort(right_hashes, kind="stable")
+    hashes = right_hashes[order]
+    wanted = np.argsort(left_hashes)  # searched in order: neighbouring searches share the cache
+    first, count = np.empty(len(left), dtype=np.int64), np.empty(len(left), dtype=np.int64)
+    first[wanted] = np.searchsorted(hashes, left_hashes[wanted], "left")
+    count[wanted] = np.searchsorted(hashes, left_hashes[wanted], "right")
+    count -= first
+    left_row = np.repeat(np.arange(len(left), dtype=np.int64), count)
+    right_row = order[np.repeat(first - (np.cumsum(count) - count), count) + np.arange(len(left_row))]
+    equal = pc.equal(left.take(pa.array(left_row)), right.take(pa.array(right_row)))
+    if len(left_row) and not pc.all(equal).as_py():
+        return None
+    return left_row, right_row
 
 
 def _line_codes(*lines: np.ndarray) -> list[np.ndarray]:
