@@ -90,8 +90,12 @@ def _shared_document_keys(lines: pd.DataFrame) -> np.ndarray:
     """Whether each line's PieceRef key names a document and is carried by another line of
     its third party."""
     codes, uniques = pd.factorize(lines["ref_key"])
-    pairs = pd.DataFrame({"party": lines["party_id"].to_numpy(), "key": codes})
-    shared = pairs.duplicated(keep=False).to_numpy() & (codes >= 0)
+    # Keys on two lines or more (by a count), then those of them on two lines of one third party.
+    carried = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    shared = (codes >= 0) & (carried[np.maximum(codes, 0)] >= 2)
+    rows = np.flatnonzero(shared)
+    pairs = pd.DataFrame({"party": lines["party_id"].to_numpy()[rows], "key": codes[rows]})
+    shared[rows] = pairs.duplicated(keep=False).to_numpy()
     if not shared.any():
         return shared
     named = np.zeros(len(uniques), dtype=bool)
