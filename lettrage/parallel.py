@@ -110,9 +110,25 @@ def _run(parties: np.ndarray) -> PartyLettering:
 def _letter_chunk(inputs: tuple, parties: np.ndarray) -> PartyLettering:
     """The passes on the lines of ``parties`` (a chunk) of ``inputs``."""
     open_lines, kept, documents, cites, links, settings, cited_elsewhere = inputs
-    return letter_parties(open_lines[np.isin(open_lines["party_id"].to_numpy(), parties)],
-                          kept[np.isin(kept["party_id"].to_numpy(), parties)], documents, cites, links,
-                          settings, cited_elsewhere=cited_elsewhere)
+    with collector_paused():
+        return letter_parties(open_lines[np.isin(open_lines["party_id"].to_numpy(), parties)],
+                              kept[np.isin(kept["party_id"].to_numpy(), parties)], documents, cites,
+                              links, settings, cited_elsewhere=cited_elsewhere)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused, then as it was. The passes make many short-lived
+    Python objects (tuples, candidates) and hardly a reference cycle: reference counting
+    frees them all the same, and the collector's passes over them cost 0.1-0.15 s a chunk at
+    10^6 lines (about 10-25 MB more at the peak without them)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _chunks(open_lines: pd.DataFrame, count: int) -> list[np.ndarray]:

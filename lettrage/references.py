@@ -1074,8 +1074,6 @@ def pair_evidence(
     if pairs.empty or cites.empty:
         size = len(pairs)
         return np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
-    from lettrage.arrays import numbers_in  # (a table-based np.isin)
-
     a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
     citing_lines = cites["line"].to_numpy(dtype=np.int64)
     citing = numbers_in(a, citing_lines) | numbers_in(b, citing_lines)

@@ -215,3 +215,24 @@ def test_lines_cited_by_another_third_party():
     links = (np.array([2, 3, 4]), np.array([1, 1, 3]), np.array([False, True, False]))
     assert cited_by_other_parties(lines, links).tolist() == [1]  # 3 cites 1; 4 cites its own
     assert cited_by_other_parties(lines, None).tolist() == []
+
+
+def test_the_collector_is_paused_for_a_chunk_and_restored(monkeypatch):
+    import gc
+
+    seen = []
+    monkeypatch.setattr(parallel, "letter_parties", lambda *args, **kwargs: seen.append(gc.isenabled()))
+    lines = pd.DataFrame({"party_id": np.array([1, 2], dtype=np.int64)})
+    inputs = (lines, lines, None, None, None, None, None)
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            parallel._letter_chunk(inputs, np.array([1]))
+            assert gc.isenabled() is enabled
+        with pytest.raises(ZeroDivisionError), parallel.collector_paused():
+            1 / 0
+        assert not gc.isenabled()  # as it was before the block
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen == [False, False]
