@@ -86,7 +86,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_mapping(values, source="arguments")
 
 
-def run_match(args: argparse.Namespace) -> int:
+def run_match(args: argparse.Namespace, written: list[str] | None = None) -> int:
+    """The ``match`` command; each file it writes (whole: written then renamed) is added to
+    ``written``, so that an error or an interruption can say what was written before it."""
+    written = [] if written is None else written
     settings = _settings(args)
     started = time.perf_counter()
     log.info("reading %s", args.ledger)
@@ -96,13 +99,16 @@ def run_match(args: argparse.Namespace) -> int:
         raise FecError("the output would overwrite the input file", file=args.output)
     with start_match(ledger, settings=settings) as run:
         changed = write_fec(run, args.output)  # while the review pass goes on
+        written.append(args.output)
         log.info("wrote %s: %d lines lettered", args.output, changed)
         result = run.result()
     if args.writeoffs:
         count = write_writeoffs(result, args.writeoffs)
+        written.append(args.writeoffs)
         log.info("wrote %s: %d write-off lines", args.writeoffs, count)
     if args.review:
         count = write_review(result, args.review)
+        written.append(args.review)
         log.info("wrote %s: %d proposals", args.review, count)
     log.info("done in %.1f s", time.perf_counter() - started)
     _report_issues(result.issues)
@@ -128,18 +134,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
         format="lettrage: %(message)s", stream=sys.stderr,
     )
+    written: list[str] = []
     try:
-        return run_match(args)
+        return run_match(args, written)
     except (FecError, SettingsError) as exc:
-        print(f"lettrage: error: {exc}", file=sys.stderr)
+        print(f"lettrage: error: {exc}{_written_before(written)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("lettrage: interrupted; no output written", file=sys.stderr)
+        print(f"lettrage: interrupted{_written_before(written) or '; no output written'}", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - an internal bug: said plainly, no traceback
         print(f"lettrage: internal error: {type(exc).__name__}: {exc} "
-              "(please report it with the command you ran)", file=sys.stderr)
+              f"(please report it with the command you ran){_written_before(written)}", file=sys.stderr)
         return 1
+
+
+def _written_before(written: list[str]) -> str:
+    """What was written before a run stopped (each file whole), for its last message."""
+    return f"; written before, whole: {', '.join(written)}" if written else ""
 
 
 def command() -> None:

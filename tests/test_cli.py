@@ -35,6 +35,26 @@ def test_match_writes_the_lettered_file_and_a_summary(ledger, tmp_path, capsys):
     assert "lettered by exact pass" in err and "open" in err
 
 
+def test_a_run_stopped_after_a_file_was_written_names_it(ledger, tmp_path, capsys, monkeypatch):
+    from lettrage import cli
+
+    out = tmp_path / "out.txt"
+    assert main(["match", str(ledger), "-o", str(out), "--review", str(tmp_path / "no" / "r.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the output" in err and err.strip().endswith(f"written before, whole: {out}")
+    assert out.read_text(encoding="utf-8").splitlines()[1].split("\t")[13] == "A"
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "write_review", interrupted)
+    assert main(["match", str(ledger), "-o", str(out), "--review", str(tmp_path / "r.csv")]) == 130
+    assert capsys.readouterr().err.strip().endswith(f"interrupted; written before, whole: {out}")
+    monkeypatch.setattr(cli, "write_fec", interrupted)
+    assert main(["match", str(ledger), "-o", str(tmp_path / "other.txt")]) == 130
+    assert capsys.readouterr().err.strip().endswith("interrupted; no output written")
+
+
 def test_bad_amount_exits_2_with_file_line_and_field(tmp_path, capsys):
     path = tmp_path / "bad.txt"
     path.write_text(fec_text(ROWS).replace("1200,00", "12O0,00", 1), encoding="utf-8")
