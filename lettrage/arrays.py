@@ -33,3 +33,21 @@ def numbers_in(values: np.ndarray | pd.Series, wanted: np.ndarray | pd.Series) -
     if int(wanted.max()) - int(wanted.min()) >= _WIDEST_TABLE:
         return np.isin(values, wanted)
     return np.isin(values, wanted, kind="table")
+
+
+def counted(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(ids, return_inverse=True, return_counts=True)``: the distinct ids in order,
+    how many times each occurs, and each one's index among them. Counted in a table when the
+    ids are small integers from 0 (as the engine numbers third parties), else sorted."""
+    ids = np.asarray(ids)
+    if np.issubdtype(ids.dtype, np.integer) and len(ids) and ids.min() >= 0 and ids.max() <= 4 * len(ids):
+        counts = np.bincount(ids)
+        present = counts > 0
+        return np.flatnonzero(present), counts[present], np.cumsum(present)[ids] - 1
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ids) else np.zeros(0, np.int64)
+    counts = np.diff(np.r_[starts, len(ids)])
+    inverse = np.empty(len(ids), dtype=np.int64)
+    inverse[order] = np.repeat(np.arange(len(starts)), counts)
+    return ordered[starts], counts, inverse

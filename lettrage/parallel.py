@@ -24,6 +24,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
+from lettrage.arrays import counted
 from lettrage.party_passes import PASS_ORDER, PartyLettering, letter_parties
 from lettrage.passes.base import PassOutput, in_line_order
 from lettrage.settings import Settings
@@ -134,21 +135,9 @@ def collector_paused() -> Iterator[None]:
 def _chunks(open_lines: pd.DataFrame, count: int) -> list[np.ndarray]:
     """Third parties split into ``count`` chunks of similar line counts (see
     :func:`balanced_parts`), each chunk's third parties in order."""
-    parties, sizes = _party_sizes(open_lines["party_id"].to_numpy(dtype=np.int64))
+    parties, sizes, _ = counted(open_lines["party_id"].to_numpy(dtype=np.int64))
     part = balanced_parts(sizes, count)
     return [parties[part == target] for target in range(count) if (part == target).any()]
-
-
-def _party_sizes(party: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct third parties of ``party``, in order, and their line counts: by
-    ``np.bincount`` where the ids are dense from 0 (the engine's are), else by a sort."""
-    if len(party) and party.min() >= 0 and party.max() < 2 * len(party):
-        counts = np.bincount(party)
-        parties = np.flatnonzero(counts)
-        return parties, counts[parties]
-    ordered = np.sort(party)
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else ordered
-    return ordered[starts], np.diff(np.r_[starts, len(ordered)])
 
 
 def balanced_parts(sizes: np.ndarray, count: int) -> np.ndarray:

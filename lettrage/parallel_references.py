@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection
 import numpy as np
 import pandas as pd
 
+from lettrage.arrays import counted
 from lettrage.parallel import balanced_parts, forking
 from lettrage.references import (
     ReferencesOfParties,
@@ -75,22 +76,9 @@ def _parts(parties: np.ndarray, count: int) -> list[np.ndarray]:
     each (in line order within a part), customers and suppliers mixed in each
     (:func:`lettrage.parallel.balanced_parts`): cut in two by account, the suppliers' half
     took a third more time than the customers'."""
-    sizes, party_of = _party_sizes(parties)
+    _, sizes, party_of = counted(parties)
     part_of = balanced_parts(sizes, count)[party_of]
     return [np.flatnonzero(part_of == k) for k in range(count) if (part_of == k).any()]
-
-
-def _party_sizes(parties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The line count of each third party (in the order of their ids), and each line's third
-    party among them: counted in a table when the ids are small integers from 0 (as
-    the engine numbers them), else sorted."""
-    if (np.issubdtype(parties.dtype, np.integer) and len(parties) and parties.min() >= 0
-            and parties.max() <= 4 * len(parties)):
-        counts = np.bincount(parties)
-        present = counts > 0
-        return counts[present], (np.cumsum(present) - 1)[parties]
-    _, inverse, sizes = np.unique(parties, return_inverse=True, return_counts=True)
-    return sizes, inverse
 
 
 def _part(lines: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
