@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lettrage.arrays import distinct
+from lettrage.arrays import counted, distinct
 from lettrage.errors import FecError
 from lettrage.foreign_citations import near_citations_elsewhere
 from lettrage.forked import ForkedCall
@@ -232,15 +232,10 @@ def _prepare(ledger: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 def _party_ids(account: pd.Series, aux: pd.Series) -> np.ndarray:
     """Each line's third party: the rank of its ``(account, aux)`` among the distinct pairs
     in order (``groupby(sort=True).ngroup()``)."""
-    account_rank, accounts = pd.factorize(account, sort=True)
+    account_rank = pd.factorize(account, sort=True)[0]
     aux_rank, auxes = pd.factorize(aux, sort=True)
     pair = account_rank.astype(np.int64) * len(auxes) + aux_rank
-    pairs = len(accounts) * len(auxes)
-    if pairs > 4 * len(pair) + 1024:  # too many to mark in a table
-        return np.unique(pair, return_inverse=True)[1].astype(np.int64)
-    used = np.zeros(pairs, dtype=bool)
-    used[pair] = True
-    return (np.cumsum(used) - 1)[pair]
+    return counted(pair)[2]
 
 
 def _aux(ledger: pd.DataFrame, rows: np.ndarray, account: pd.Series) -> pd.Series:
