@@ -53,7 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from lettrage.arrays import distinct
+from lettrage.arrays import distinct, numbers_in
 from lettrage.ledger import positions_or_absent
 from lettrage.money import format_cents, format_cents_array
 from lettrage.references import MIN_NEAR_KEY, NEAR_CITATION, reference_keys
@@ -139,7 +139,7 @@ class _Links:
     def __init__(self, lines: pd.DataFrame, documents: pd.DataFrame, cites: pd.DataFrame) -> None:
         # Every proposal starts from a line still open: only their citations are read.
         still_open = lines["line"].to_numpy(dtype=np.int64)[lines["left"].to_numpy(dtype=bool)]
-        cites = cites[np.isin(cites["line"].to_numpy(dtype=np.int64), still_open)]
+        cites = cites[numbers_in(cites["line"], still_open)]
         # the cited keys as integer codes (one per distinct key) for the joins; the
         # documents' keys looked up among them (not all hashed together)
         encoded = _arrow_texts(cites["key"]).dictionary_encode(null_encoding="encode")
@@ -463,7 +463,8 @@ def _tied_groups(tied: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     for group in ambiguous["lines"]:
         for line in group:
             counts[line] = counts.get(line, 0) + 1
-    tied_lines = lines.loc[lines["line"].isin(list(counts)).to_numpy(), ["line", "invoice_side"]]
+    tied_lines = lines.loc[numbers_in(lines["line"], np.fromiter(counts, np.int64, len(counts))),
+                           ["line", "invoice_side"]]
     invoice_side = dict(zip(tied_lines["line"].tolist(), tied_lines["invoice_side"].tolist()))
     rows = []
     for lines_of, party, gap in zip(ambiguous["lines"].tolist(), ambiguous["party_id"].tolist(),
@@ -565,7 +566,7 @@ def _existing_groups(lines: pd.DataFrame, links: _Links, settings: ReviewSetting
     pairs = pairs[(np.sign(pairs["amount"]) == -np.sign(pairs["net"]))
                   & (pairs["amount"].abs() <= pairs["net"].abs() + settings.review_gap)]
     cited: dict[int, set[int]] = {}
-    citing = links.cited[links.cited["line"].isin(pairs["line"])]
+    citing = links.cited[numbers_in(links.cited["line"], pairs["line"])]
     for citer, target in zip(citing["line"].tolist(), citing["target"].tolist()):
         cited.setdefault(citer, set()).add(target)
     rows = []
@@ -623,8 +624,9 @@ def _unsure(tied: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
 
 def _unapplied(lines: pd.DataFrame, covered: set[int]) -> pd.DataFrame:
     """Open settlements nothing could be proposed with (13)."""
-    left = lines.loc[(lines["left"] & ~lines["invoice_side"] & ~lines["line"].isin(covered)).to_numpy(),
-                     ["line", "party_id", "amount"]]
+    held = numbers_in(lines["line"], np.fromiter(covered, np.int64, len(covered)))
+    open_settlement = lines["left"].to_numpy(dtype=bool) & ~lines["invoice_side"].to_numpy(dtype=bool)
+    left = lines.loc[open_settlement & ~held, ["line", "party_id", "amount"]]
     rows = [(int(line), "unapplied", (int(line),), int(party), int(amount), 0.0,
              (f"{format_cents(abs(int(amount)))} matches no open invoice: a deposit, an unapplied "
              "payment or an unused credit note"))
@@ -640,7 +642,8 @@ def _supplier_debits(lines: pd.DataFrame) -> pd.DataFrame:
         return _empty()
     balance = left.groupby("party_id")["amount"].sum()
     balance_of = dict(zip(balance.index.tolist(), balance.tolist()))
-    debits = left[(left["amount"] > 0) & left["party_id"].isin(balance[balance > 0].index)]
+    in_debit = numbers_in(left["party_id"], balance.index[balance > 0])
+    debits = left[(left["amount"].to_numpy() > 0) & in_debit]
     party, line = debits["party_id"].to_numpy(), debits["line"].to_numpy()
     order = np.lexsort((line, party))  # each third party's lines in order
     party, line = party[order], line[order]
