@@ -57,6 +57,9 @@ from lettrage.writeoffs import writeoff_entries
 
 log = logging.getLogger(__name__)
 
+#: Below this many third-party lines, the review pass is not worth a child process.
+MIN_LINES_TO_REVIEW_APART = 20_000
+
 
 def match(ledger: pd.DataFrame, *, settings: Settings | None = None, **options: object) -> MatchResult:
     """Letter the third-party accounts of a ledger.
@@ -156,9 +159,6 @@ class LetteredRun:
     def __exit__(self, *exc_info: object) -> None:
         self.reviewing.close()
 
-
-#: Below this many third-party lines, the review pass is not worth a child process.
-MIN_LINES_TO_REVIEW_APART = 20_000
 
 
 #: Columns of the selected lines that no pass reads (the label is: the exact pass tells
@@ -329,7 +329,7 @@ _STATUS_CODE = {name: number for number, name in enumerate(STATUSES)}
 def _mark_proposed(lines: pd.DataFrame, proposed_lines: np.ndarray) -> None:
     """Mark ``proposed`` the lines still open that a proposal holds (a kept or lettered line
     keeps its status)."""
-    rows = _positions_of(lines["line"].to_numpy(dtype=np.int64), proposed_lines)[0]
+    rows = line_positions(lines["line"].to_numpy(dtype=np.int64), proposed_lines)
     status = lines["status"].array.codes.copy()
     status[rows[status[rows] == _STATUS_CODE[OPEN]]] = _STATUS_CODE[PROPOSED]
     lines["status"] = pd.Categorical.from_codes(status, categories=STATUSES)

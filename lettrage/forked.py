@@ -83,6 +83,13 @@ class ForkedCall(Generic[T]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def __del__(self) -> None:
+        # A call dropped unasked: its child would wait to send its answer for ever.
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001, S110 - at interpreter exit, modules may be gone
+            pass
+
 
 def _serve(function: Callable[..., object], args: tuple, connection: Connection) -> None:
     """In the child: send ``function(*args)``, or the error it met."""

@@ -76,3 +76,13 @@ def test_leaving_the_block_unasked_stops_the_child():
         process = call._process
         assert process is not None and process.is_alive()
     assert not process.is_alive()
+
+
+@forks
+def test_a_call_dropped_unasked_stops_its_child():
+    call = ForkedCall(time.sleep, 60)
+    process = call._process
+    assert process is not None and process.is_alive()
+    del call
+    process.join(timeout=5)
+    assert not process.is_alive()
