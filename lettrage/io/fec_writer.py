@@ -27,9 +27,10 @@ def write_fec(lettered: object, path: str | os.PathLike[str]) -> int:
 
     Parameters
     ----------
-    lettered : a :class:`lettrage.MatchResult`, or a ledger frame from
-        :func:`lettrage.read_fec` (its ``letter`` and ``letter_date`` columns may have been
-        changed by the caller).
+    lettered : a :class:`lettrage.MatchResult` (or the :class:`lettrage.engine.LetteredRun`
+        of :func:`lettrage.engine.start_match`, its review pass still under way), or a ledger
+        frame from :func:`lettrage.read_fec` (its ``letter`` and ``letter_date`` columns may
+        have been changed by the caller).
     path : the output file. It is written to a temporary file beside it, then renamed:
         a failure leaves no partial output. It may not be the input file.
 
