@@ -756,22 +756,20 @@ class Evidence:
 
     def judge(self, lines: list[int]) -> tuple[bool, bool]:
         """(references agree inside the group, a line cites documents none of which is in it)."""
-        inside: set[str] = set()
-        for line in lines:
-            own = self._own.get(line)
-            if isinstance(own, frozenset):
-                inside |= own
-            elif own is not None:
-                inside.add(own)
+        return self._verdict(lines, [self._cited.get(line) for line in lines],
+                             _union([self._own.get(line) for line in lines]))
+
+    def _verdict(self, lines: list[int], cited: list[str | frozenset[str] | None],
+                 inside: set[str]) -> tuple[bool, bool]:
+        """:meth:`judge` of ``lines``, given what each cites and the keys the group holds."""
         agree = against = False
-        for line in lines:
-            cited = self._cited.get(line)
-            if cited is not None:
-                if _meets(cited, inside):
+        for line, keys in zip(lines, cited):
+            if keys is not None:
+                if _meets(keys, inside):
                     agree = True
                 else:
                     against = True
-            else:
+            elif not against:
                 near = self._near.get(line)
                 if near is not None and not _meets(near, inside):
                     against = True  # it nearly names a document that is not in the group
@@ -785,18 +783,7 @@ class Evidence:
         0 when references do not agree."""
         owns = [self._own.get(line) for line in lines]
         cited = [self._cited.get(line) for line in lines]
-        inside = _union(owns)
-        agree = against = False  # as judge finds them
-        for line, keys in zip(lines, cited):
-            if keys is not None:
-                if _meets(keys, inside):
-                    agree = True
-                else:
-                    against = True
-            elif not against:
-                near = self._near.get(line)
-                if near is not None and not _meets(near, inside):
-                    against = True  # it nearly names a document that is not in the group
+        agree, against = self._verdict(lines, cited, _union(owns))
         if not agree or against:
             return agree, against, 0
         # Every citing line is linked: none cites outside the group.
