@@ -642,15 +642,15 @@ def _citations_and_own(lines: pd.DataFrame, columns: _Columns, documents: pd.Dat
         found_keys.append(key)
     if theirs is None:
         theirs = np.ones(len(documents), dtype=bool)
-    numbered = has_number = (documents["number"] != "").to_numpy() & theirs
-    if numbered.any():  # numbers in labels only: a PieceRef is the line's own (bank) reference
-        number_index, number_of = _Index.encode(documents["number"].iloc[numbered])
+    has_number = (documents["number"] != "").to_numpy() & theirs
+    if has_number.any():  # numbers in labels only: a PieceRef is the line's own (bank) reference
+        number_index, number_of = _Index.encode(documents["number"].iloc[has_number])
         numbers = _rt.Lookup(number_index.strings)
         position, number = labels.known(
             lambda folded: folded.known_numbers(numbers, min_digits=MIN_NUMBER_DIGITS),
             lambda text: number_index.of(cited_numbers(text)))
-        numbered = pd.DataFrame({"party_id": documents["party_id"].to_numpy(dtype=np.int64)[numbered],
-                                 "number": number_of, "key": document_key[numbered]})
+        numbered = pd.DataFrame({"party_id": documents["party_id"].to_numpy(dtype=np.int64)[has_number],
+                                 "number": number_of, "key": document_key[has_number]})
         by_number = pd.DataFrame({"line": line_ids[position], "number": number,
                                   "party_id": lines["party_id"].to_numpy()[position]}).merge(
             numbered.drop_duplicates(), on=["party_id", "number"])
