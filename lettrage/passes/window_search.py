@@ -68,29 +68,32 @@ def _comb_table(size: int, pick: int) -> np.ndarray:
 
 class _Tuples:
     """The windowed tuples of one size starting at some lines, sorted by sum: each one by
-    its first line and its rank among the combinations of the lines after it (colex), its
-    lines spelt out only for the few that match."""
+    its lines, one array per place in the tuple (``lines[0]`` the first, ``lines[-1]`` the
+    last)."""
 
     def __init__(self, values: np.ndarray, starts: np.ndarray, room: np.ndarray, size: int,
                  base: np.ndarray | None = None):
         widest = int(room.max()) if len(room) else 0
-        self.offsets = _colex(widest, size - 1).T.copy()  # one row per line after the first
         counts = _comb_table(widest, size - 1)[room]
         total = int(counts.sum())
         first = np.repeat(starts, counts)
-        within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        lines = [first]
+        if size > 1:
+            # The rank of each tuple among the combinations of the lines after its first.
+            within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+            after = first + 1
+            lines += [after + column[within] for column in _colex(widest, size - 1).T.copy()]
         sums = values[first]
-        after = first + 1
-        for column in self.offsets:
-            sums += values[after + column[within]]
+        for line in lines[1:]:
+            sums += values[line]
         if base is not None:  # each part's sums apart from the others'
             sums += base[first]
         # Equal sums by first line (the order they were made in).
         order, self.sums = _sorted(sums)
-        self.first, self.within = first[order], within[order]
+        self.lines = [line[order] for line in lines]
+        self.first, self.last = self.lines[0], self.lines[-1]
         self._keys: np.ndarray | None = None
         self._run_ends: np.ndarray | None = None
-        self._lasts: np.ndarray | None = None
         self._runs: tuple[np.ndarray, np.ndarray] | None = None
 
     def equal_range(self, need: np.ndarray, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -149,26 +152,11 @@ class _Tuples:
             self._keys = self.runs()[1] * width + (self.first - origin)
         return self._keys
 
-    def last(self, picked: np.ndarray) -> np.ndarray:
-        """The last line of the tuples at ``picked`` (sorted positions)."""
-        if not len(self.offsets):
-            return self.first[picked]
-        return self.first[picked] + 1 + self.offsets[-1][self.within[picked]]
-
-    def lasts(self) -> np.ndarray:
-        """The last line of every tuple (sorted positions), built once."""
-        if self._lasts is None:
-            self._lasts = self.last(np.arange(len(self.first)))
-        return self._lasts
-
-    def rows(self, picked: np.ndarray) -> np.ndarray:
-        """The lines of the tuples at ``picked`` (sorted positions), one row each."""
-        first = self.first[picked]
-        rows = np.empty((len(picked), len(self.offsets) + 1), dtype=np.int64)
-        rows[:, 0] = first
-        for column, offsets in enumerate(self.offsets, start=1):
-            rows[:, column] = first + 1 + offsets[self.within[picked]]
-        return rows
+    def rows(self, picked: np.ndarray, out: np.ndarray, column: int) -> None:
+        """The lines of the tuples at ``picked`` (sorted positions) into ``out``, one row
+        each, from ``column`` on."""
+        for at, lines in enumerate(self.lines, start=column):
+            out[:, at] = lines[picked]
 
 
 def _sorted(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -370,7 +358,7 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
             keys = tail.keys(origin, width)
             rank = (keys[lows[exact]] // width) * width
             lows[exact] = np.searchsorted(
-                keys, rank + head.lasts()[picked[exact]] + 1 - origin, side="left")
+                keys, rank + head.last[picked[exact]] + 1 - origin, side="left")
             highs[exact] = np.searchsorted(
                 keys, rank + ends[owners[exact]] - tail_size - origin, side="right")
         spans = np.maximum(highs - lows, 0)
@@ -388,11 +376,13 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         if not keep.any():
             continue
         picked, anchors, lows, spans = picked[keep], anchors[keep], lows[keep], spans[keep]
-        pair_heads, pair_tails = _fitting_pairs(head.lasts()[picked], ends[anchors], lows, spans,
-                                                tail.first, tail.lasts())
+        pair_heads, pair_tails = _fitting_pairs(head.last[picked], ends[anchors], lows, spans,
+                                                tail.first, tail.last)
         pair_heads = picked[pair_heads]
         if len(pair_heads):
-            rows = np.hstack((head.rows(pair_heads), tail.rows(pair_tails)))
+            rows = np.empty((len(pair_heads), len(head.lines) + len(tail.lines)), dtype=np.int64)
+            head.rows(pair_heads, rows, 0)
+            tail.rows(pair_tails, rows, len(head.lines))
             found = np.bincount(rows[:, 0], minlength=len(values))
             if enough is not None:
                 rows = _first_rows(rows, found, enough - counts)
