@@ -101,7 +101,7 @@ class _Tuples:
         ``spread`` of it: one binary search, the end of the run of its sum looked up where
         ``spread`` is 0 (the same as a second binary search), when there are many."""
         sums = self.sums
-        lows = np.searchsorted(sums, need - spread, side="left")
+        lows = _search_runs(sums, need - spread, side="left")
         if len(need) < RUN_LOOKUP_HEADS or not len(sums):
             return lows, np.searchsorted(sums, need + spread, side="right")
         wide = np.flatnonzero(spread)
@@ -174,6 +174,19 @@ def _sorted(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return order, sums
     order = np.argsort(sums, kind="stable")
     return order, sums[order]
+
+
+def _search_runs(haystack: np.ndarray, needles: np.ndarray, side: str) -> np.ndarray:
+    """``np.searchsorted(haystack, needles, side=side)``, one binary search per run of equal
+    needles next to each other (heads of one sum and anchor need the same bound)."""
+    if len(needles) < 2:
+        return np.searchsorted(haystack, needles, side=side)
+    new = np.empty(len(needles), dtype=bool)
+    new[0] = True
+    np.not_equal(needles[1:], needles[:-1], out=new[1:])
+    firsts = np.flatnonzero(new)
+    found = np.searchsorted(haystack, needles[firsts], side=side)
+    return np.repeat(found, np.diff(firsts, append=len(needles)))
 
 
 def window_subsets(
@@ -357,9 +370,9 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
             width = stop - origin + 1
             keys = tail.keys(origin, width)
             rank = (keys[lows[exact]] // width) * width
-            lows[exact] = np.searchsorted(
+            lows[exact] = _search_runs(
                 keys, rank + head.last[picked[exact]] + 1 - origin, side="left")
-            highs[exact] = np.searchsorted(
+            highs[exact] = _search_runs(
                 keys, rank + ends[owners[exact]] - tail_size - origin, side="right")
         spans = np.maximum(highs - lows, 0)
         hit = np.flatnonzero(spans)
