@@ -125,24 +125,33 @@ class _Tuples:
             self._runs = bounds, np.concatenate(([0], np.cumsum(change)))
         return self._runs
 
-    def opposite_range(self, picked: np.ndarray,
-                       base: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`equal_range` with no spread of the sums that complete the tuples at
-        ``picked`` (sorted positions) to zero (with ``base``, to twice their part's base):
-        one binary search per distinct sum, not per tuple. Only for the tuples that some
-        tuple completes: their indices in ``picked``, then their ranges."""
+    def opposite_range(self, heads: np.ndarray, base: np.ndarray | None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`equal_range` with no spread of the sums that complete the tuples where
+        ``heads`` (per sorted position) is true to zero (with ``base``, to twice their part's
+        base): one binary search per pair of opposite sums, not per tuple. Only for the
+        tuples that some tuple completes: their sorted positions, by decreasing sum, then
+        their ranges."""
         bounds, rank = self.runs()
         if not len(self.sums):
             return (np.zeros(0, dtype=np.int64),) * 3
         starts = bounds[:-1]
         distinct = self.sums[starts]
         need = -distinct if base is None else 2 * base[self.first[starts]] - distinct
+        # A sum's tuples complete those of its opposite exactly when those complete its own:
+        # the sums up to their part's base look for their opposite, which is told.
+        half = np.flatnonzero(need >= distinct)
+        need = need[half]
         at = np.searchsorted(distinct, need, side="left")
-        exists = distinct[np.minimum(at, len(distinct) - 1)] == need
-        some = rank[picked]
-        completed = np.flatnonzero(exists[some])
-        at = at[some[completed]]
-        return completed, bounds[at], bounds[at + 1]
+        found = distinct[np.minimum(at, len(distinct) - 1)] == need
+        low, high = half[found], at[found]
+        opposite = np.full(len(distinct), -1, dtype=np.int64)
+        opposite[low] = high
+        opposite[high] = low
+        opposites = opposite[rank]
+        picked = np.flatnonzero(heads & (opposites >= 0))[::-1]
+        at = opposites[picked]
+        return picked, bounds[at], bounds[at + 1]
 
     def keys(self, origin: int, width: int) -> np.ndarray:
         """Per tuple (sorted positions), the rank of its sum among the distinct sums times
@@ -343,21 +352,20 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
         tuples[size] = _Tuples(values, starts, np.minimum(room[starts], stop - starts - 1), size,
                                base)
         if size in {head for head, _ in cuts}:
-            heads[size] = np.flatnonzero(is_anchor[tuples[size].first])[::-1]
+            heads[size] = is_anchor[tuples[size].first]
     # Matches by sum, per cut; an anchor with too many is left to the caller.
     matched = []
     load = np.zeros(len(values), dtype=np.int64)
     no_spread = not spreads[chunk].any()
     for head_size, tail_size in cuts:
         head, tail = tuples[head_size], tuples[tail_size]
-        picked = heads[head_size]
         if head is tail and no_spread:
             # Only the heads some tail completes: most have none.
-            completed, lows, highs = tail.opposite_range(picked, base)
-            picked = picked[completed]
+            picked, lows, highs = tail.opposite_range(heads[head_size], base)
             owners = head.first[picked]
             spread = spreads[owners]
         else:
+            picked = np.flatnonzero(heads[head_size])[::-1]
             owners = head.first[picked]
             spread = spreads[owners]
             # head.sums holds the part's base once; the tail's must hold it too.
