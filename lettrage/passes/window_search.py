@@ -32,9 +32,6 @@ LISTED_SUBSETS = 600
 #: Most head-tail pairs with the right sum examined for one anchor; beyond, the anchor is
 #: left to the per-anchor search (crowded amounts: it stops at its solution limit).
 PAIRS_PER_ANCHOR = 4_000
-#: Fewer heads than this look up their tails by two binary searches (the lookup of the end
-#: of a run of equal sums pays only on many).
-RUN_LOOKUP_HEADS = 4096
 #: A head with more tails of its sum than this (and no spread) looks for those that start
 #: after it and can end in its window only (a binary search more: worth it when crowded).
 NARROWED_SPAN = 16
@@ -93,28 +90,24 @@ class _Tuples:
         self.lines = [line[order] for line in lines]
         self.first, self.last = self.lines[0], self.lines[-1]
         self._keys: np.ndarray | None = None
-        self._run_ends: np.ndarray | None = None
         self._runs: tuple[np.ndarray, np.ndarray] | None = None
 
     def equal_range(self, need: np.ndarray, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per ``need``, the sorted positions ``[low, high)`` of the tuples whose sum is within
-        ``spread`` of it: one binary search, the end of the run of its sum looked up where
-        ``spread`` is 0 (the same as a second binary search), when there are many."""
+        ``spread`` of it: with no spread, one binary search per run of equal needs, the end of
+        the run of its sum looked up (the same as a second binary search)."""
         sums = self.sums
-        lows = _search_runs(sums, need - spread, side="left")
-        if len(need) < RUN_LOOKUP_HEADS or not len(sums):
-            return lows, np.searchsorted(sums, need + spread, side="right")
-        wide = np.flatnonzero(spread)
-        if len(wide) == len(need):
-            return lows, np.searchsorted(sums, need + spread, side="right")
-        if self._run_ends is None:
-            bounds = np.append(np.flatnonzero(sums[1:] != sums[:-1]) + 1, len(sums))
-            self._run_ends = np.repeat(bounds, np.diff(bounds, prepend=0))
-        at = np.minimum(lows, len(sums) - 1)
-        highs = np.where((lows < len(sums)) & (sums[at] == need), self._run_ends[at], lows)
-        if len(wide):
-            highs[wide] = np.searchsorted(sums, need[wide] + spread[wide], side="right")
-        return lows, highs
+        if spread.any() or not len(sums):
+            return (_search_runs(sums, need - spread, side="left"),
+                    _search_runs(sums, need + spread, side="right"))
+        bounds, rank = self.runs()
+
+        def run_of(need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            lows = np.searchsorted(sums, need, side="left")
+            at = np.minimum(lows, len(sums) - 1)
+            return lows, np.where(sums[at] == need, bounds[rank[at] + 1], lows)
+
+        return _by_runs(need, run_of)
 
     def runs(self) -> tuple[np.ndarray, np.ndarray]:
         """The first sorted position of each distinct sum (and one past the last), and per
@@ -188,14 +181,20 @@ def _sorted(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _search_runs(haystack: np.ndarray, needles: np.ndarray, side: str) -> np.ndarray:
     """``np.searchsorted(haystack, needles, side=side)``, one binary search per run of equal
     needles next to each other (heads of one sum and anchor need the same bound)."""
+    return _by_runs(needles, lambda some: (np.searchsorted(haystack, some, side=side),))[0]
+
+
+def _by_runs(needles: np.ndarray, find) -> tuple[np.ndarray, ...]:
+    """``find(needles)`` (a tuple of arrays, one number per needle each), called only on the
+    first of each run of equal needles next to each other."""
     if len(needles) < 2:
-        return np.searchsorted(haystack, needles, side=side)
+        return find(needles)
     new = np.empty(len(needles), dtype=bool)
     new[0] = True
     np.not_equal(needles[1:], needles[:-1], out=new[1:])
     firsts = np.flatnonzero(new)
-    found = np.searchsorted(haystack, needles[firsts], side=side)
-    return np.repeat(found, np.diff(firsts, append=len(needles)))
+    lengths = np.diff(firsts, append=len(needles))
+    return tuple(np.repeat(found, lengths) for found in find(needles[firsts]))
 
 
 def window_subsets(
