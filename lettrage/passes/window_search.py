@@ -65,11 +65,12 @@ def _comb_table(size: int, pick: int) -> np.ndarray:
 
 class _Tuples:
     """The windowed tuples of one size starting at some lines, sorted by sum: each one by
-    its lines, one array per place in the tuple (``lines[0]`` the first, ``lines[-1]`` the
-    last)."""
+    its first and last lines (sorted positions), its other lines kept in the order they were
+    made in (spelt out only for the few that match)."""
 
     def __init__(self, values: np.ndarray, starts: np.ndarray, room: np.ndarray, size: int,
                  base: np.ndarray | None = None):
+        self.size = size
         widest = int(room.max()) if len(room) else 0
         counts = _comb_table(widest, size - 1)[room]
         total = int(counts.sum())
@@ -77,18 +78,20 @@ class _Tuples:
         lines = [first]
         if size > 1:
             # The rank of each tuple among the combinations of the lines after its first.
-            within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-            after = first + 1
-            lines += [after + column[within] for column in _colex(widest, size - 1).T.copy()]
-        sums = values[first]
+            within = np.arange(total)
+            within -= np.repeat(np.cumsum(counts) - counts, counts)
+            for column in _colex(widest, size - 1).T:
+                line = (column + 1)[within]
+                line += first
+                lines.append(line)
+        # Each part's sums apart from the others': its base counted with the first line.
+        sums = (values if base is None else values + base)[first]
         for line in lines[1:]:
             sums += values[line]
-        if base is not None:  # each part's sums apart from the others'
-            sums += base[first]
         # Equal sums by first line (the order they were made in).
-        order, self.sums = _sorted(sums)
-        self.lines = [line[order] for line in lines]
-        self.first, self.last = self.lines[0], self.lines[-1]
+        self._made, self.sums = _sorted(sums)
+        self.first, self.last = first[self._made], lines[-1][self._made]
+        self._middle = lines[1:-1]
         self._keys: np.ndarray | None = None
         self._runs: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -115,7 +118,9 @@ class _Tuples:
         if self._runs is None:
             change = self.sums[1:] != self.sums[:-1]
             bounds = np.concatenate(([0], np.flatnonzero(change) + 1, [len(self.sums)]))
-            self._runs = bounds, np.concatenate(([0], np.cumsum(change)))
+            rank = np.zeros(len(self.sums), dtype=np.int64)
+            np.cumsum(change, out=rank[1:])
+            self._runs = bounds, rank
         return self._runs
 
     def opposite_range(self, heads: np.ndarray, base: np.ndarray | None
@@ -157,8 +162,13 @@ class _Tuples:
     def rows(self, picked: np.ndarray, out: np.ndarray, column: int) -> None:
         """The lines of the tuples at ``picked`` (sorted positions) into ``out``, one row
         each, from ``column`` on."""
-        for at, lines in enumerate(self.lines, start=column):
-            out[:, at] = lines[picked]
+        out[:, column] = self.first[picked]
+        if self._middle:
+            made = self._made[picked]
+            for at, lines in enumerate(self._middle, start=column + 1):
+                out[:, at] = lines[made]
+        if self.size > 1:
+            out[:, column + self.size - 1] = self.last[picked]
 
 
 def _sorted(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,7 +177,7 @@ def _sorted(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``sums`` may be overwritten."""
     count = len(sums)
     bits = max(count - 1, 1).bit_length()
-    if count and int(np.abs(sums).max()) < 1 << (61 - bits):
+    if count and max(int(sums.max()), -int(sums.min())) < 1 << (61 - bits):
         sums <<= bits
         sums |= np.arange(count, dtype=np.int64)
         sums.sort()
@@ -400,9 +410,9 @@ def _search_chunk(values, ends, room, chunk, spreads, cuts, handled, counts, blo
                                                 tail.first, tail.last)
         pair_heads = picked[pair_heads]
         if len(pair_heads):
-            rows = np.empty((len(pair_heads), len(head.lines) + len(tail.lines)), dtype=np.int64)
+            rows = np.empty((len(pair_heads), head.size + tail.size), dtype=np.int64)
             head.rows(pair_heads, rows, 0)
-            tail.rows(pair_tails, rows, len(head.lines))
+            tail.rows(pair_tails, rows, head.size)
             found = np.bincount(rows[:, 0], minlength=len(values))
             if enough is not None:
                 rows = _first_rows(rows, found, enough - counts)
