@@ -17,6 +17,7 @@ left to the caller (``handled`` False), who searches them one by one.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import combinations
 from math import comb
@@ -194,7 +195,8 @@ def _search_runs(haystack: np.ndarray, needles: np.ndarray, side: str) -> np.nda
     return _by_runs(needles, lambda some: (np.searchsorted(haystack, some, side=side),))[0]
 
 
-def _by_runs(needles: np.ndarray, find) -> tuple[np.ndarray, ...]:
+def _by_runs(needles: np.ndarray, find: Callable[[np.ndarray], tuple[np.ndarray, ...]]
+             ) -> tuple[np.ndarray, ...]:
     """``find(needles)`` (a tuple of arrays, one number per needle each), called only on the
     first of each run of equal needles next to each other."""
     if len(needles) < 2:
