@@ -31,7 +31,7 @@ import pandas as pd
 
 from lettrage.arrays import distinct
 from lettrage.passes.base import PassOutput
-from lettrage.passes.large_groups import one_for_many_within
+from lettrage.passes.large_groups import large_ones_within
 from lettrage.passes.subset_search import (
     can_enumerate,
     searched_directly,
@@ -635,7 +635,7 @@ def _large_parts(parties: _Parties, part: np.ndarray, evidence: Evidence,
     them: they may not be lettered, but a smaller group through their lines is then not the
     only one either), and the contested lines."""
     firsts, ends = _window_bounds(parties.days, part, parties.windows)
-    found, contested = one_for_many_within(parties.values, firsts, ends, settings.max_group_size)
+    found, contested = large_ones_within(parties.values, firsts, ends, settings.max_group_size)
     groups = sorted(set(found))
     touches = [0] * len(part)
     for rows in groups:
