@@ -522,23 +522,21 @@ def _judge_blocks(blocks, lines, values, eur, evidence, settings, foreign):
         rows = rows[ok]
         eur_gaps = members_eur[:, ok].sum(axis=0).tolist()
         shapes = (np.minimum(debits, credits)[ok] - 1).tolist()
-        cited = cites[rows.T].any(axis=0).tolist()
-        group_lines = lines[rows].tolist()
-        gaps = gaps[ok].tolist()
-        against = np.zeros(len(rows), dtype=bool)
-        for i, group in enumerate(map(tuple, rows.tolist())):
-            agree, unlinked = False, 0
-            if cited[i]:
-                agree, against[i], unlinked = evidence.weigh(group_lines[i])
-                if against[i]:
-                    continue
-            gap = gaps[i]
-            # Rank, lower is better: exact before a gap; references agreeing before none,
-            # and linking more of the group's lines before fewer; one settlement for several
-            # invoices (or the reverse) before several against several.
-            kept.append(_Candidate(rows=group, gap=gap, eur_gap=eur_gaps[i],
-                                   rank=(0 if gap == 0 else 1, 0 if agree else 1, unlinked,
-                                         shapes[i])))
+        cited = np.flatnonzero(cites[rows.T].any(axis=0))
+        agree, against = np.zeros((2, len(rows)), dtype=bool)
+        unlinked = np.zeros(len(rows), dtype=np.int64)
+        if len(cited):
+            agree[cited], against[cited], unlinked[cited] = evidence.weigh_all(lines[rows[cited]])
+        # Rank, lower is better: exact before a gap; references agreeing before none, and
+        # linking more of the group's lines before fewer; one settlement for several
+        # invoices (or the reverse) before several against several.
+        gaps = gaps[ok]
+        ranks = zip((gaps != 0).astype(np.int64).tolist(), (~agree).astype(np.int64).tolist(),
+                    unlinked.tolist(), shapes)
+        kept += [_Candidate(rows=group, gap=gap, eur_gap=eur_gap, rank=rank)
+                 for group, gap, eur_gap, rank, refused in zip(
+                     map(tuple, rows.tolist()), gaps.tolist(), eur_gaps, ranks, against.tolist())
+                 if not refused]
         kept_rows.append(rows[~against])
     if not kept:
         return kept
@@ -722,8 +720,10 @@ class Evidence:
         # The lines of each key, indexed when closes is first asked.
         self._pairs = (documents["line"].to_numpy(dtype=np.int64), documents["key"],
                        cites["line"].to_numpy(dtype=np.int64), cites["key"])
+        self._near_mask = near
         self._carriers: _LinesByKey | None = None
         self._citers: _LinesByKey | None = None
+        self._codes: _KeyCodes | None = None
 
     def closes(self, lines: list[int]) -> bool:
         """Whether references close the group: each document a line of it cites (or nearly
@@ -794,6 +794,99 @@ class Evidence:
                 (shared if key in seen else seen).add(key)
         return agree, against, sum(1 for own, keys in zip(owns, cited)
                                    if keys is None and (own is None or not _meets(own, shared)))
+
+
+    def weigh_all(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`weigh` of each row of ``groups`` (line numbers, one group per row), as three
+        arrays: at once, each line's keys of each kind (own, cited, nearly cited) as a few
+        codes; one group at a time where a line has too many keys of a kind."""
+        if self._codes is None:
+            own_lines, own_keys, cite_lines, cite_keys = self._pairs
+            self._codes = _KeyCodes(own_lines, own_keys, cite_lines, cite_keys, self._near_mask)
+        own, cited, near = self._codes.of(groups)  # (groups, lines, keys of a line) each
+        inside = own.reshape(len(groups), -1)
+        agrees = _among(cited, inside).any(axis=2)  # per line: it cites a key of the group
+        cites = (cited >= 0).any(axis=2)
+        nearly_against = (near >= 0).any(axis=2) & ~_among(near, inside).any(axis=2)
+        agree = agrees.any(axis=1)
+        against = ((cites & ~agrees) | (~cites & nearly_against)).any(axis=1)
+        # Linked: a citing line (none cites outside the group when they agree), or one with a
+        # key a line of the group cites or another line carries too.
+        carried = sum((inside == inside[:, [j]]).astype(np.int64) for j in range(inside.shape[1]))
+        shared = _among(own, cited.reshape(len(groups), -1)) | (carried >= 2).reshape(own.shape)
+        linked = cites | (shared & (own >= 0)).any(axis=2)
+        unlinked = np.where(agree & ~against, (~linked).sum(axis=1), 0)
+        for row in np.flatnonzero(self._codes.too_many(groups).any(axis=1)).tolist():
+            agree[row], against[row], unlinked[row] = self.weigh(groups[row].tolist())
+        return agree, against, unlinked
+
+
+#: Most keys of one kind :class:`_KeyCodes` keeps for a line (lines with more: one by one).
+MAX_KEYS_PER_LINE = 8
+
+
+class _KeyCodes:
+    """Per line, the codes (equal keys, equal codes) of its own keys, of the keys it cites and
+    of those it nearly cites, each padded with -1; lines with more than
+    :data:`MAX_KEYS_PER_LINE` keys of a kind, or a missing key, are *too many*."""
+
+    def __init__(self, own_lines: np.ndarray, own_keys: pd.Series, cite_lines: np.ndarray,
+                 cite_keys: pd.Series, near: np.ndarray) -> None:
+        keys = np.concatenate((own_keys.to_numpy(dtype=object), cite_keys.to_numpy(dtype=object)))
+        codes = pd.factorize(keys, use_na_sentinel=True)[0]  # a missing key: -1
+        own_codes, cite_codes = codes[:len(own_lines)], codes[len(own_lines):]
+        self._lines = distinct(np.concatenate((own_lines, cite_lines)))
+        self._too_many = np.zeros(len(self._lines), dtype=bool)
+        self._tables = [self._table(lines, of_lines) for lines, of_lines in (
+            (own_lines, own_codes), (cite_lines[~near], cite_codes[~near]),
+            (cite_lines[near], cite_codes[near]))]
+
+    def _table(self, lines: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """One row per line of ``self._lines``: its distinct ``codes``, padded with -1."""
+        at = np.searchsorted(self._lines, lines)
+        self._too_many[at[codes < 0]] = True
+        # Each (line, code) once, by line: the rank of each in its line is its column.
+        order = np.lexsort((codes, at))
+        at, codes = at[order], codes[order]
+        fresh = np.ones(len(at), dtype=bool)
+        fresh[1:] = (at[1:] != at[:-1]) | (codes[1:] != codes[:-1])
+        at, codes = at[fresh], codes[fresh]
+        starts = np.flatnonzero(np.concatenate(([True], at[1:] != at[:-1]))) if len(at) else at
+        column = np.arange(len(at)) - np.repeat(starts, np.diff(np.append(starts, len(at))))
+        many = column >= MAX_KEYS_PER_LINE
+        self._too_many[at[many]] = True
+        width = int(column.max()) + 1 if len(at) else 1
+        table = np.full((len(self._lines), min(width, MAX_KEYS_PER_LINE)), -1, dtype=np.int64)
+        table[at[~many], column[~many]] = codes[~many]
+        return table
+
+    def _positions(self, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``lines`` are in ``self._lines``, and whether they are there."""
+        at = np.minimum(np.searchsorted(self._lines, lines), max(len(self._lines) - 1, 0))
+        known = (self._lines[at] == lines) if len(self._lines) else np.zeros(np.shape(lines), bool)
+        return at, known
+
+    def of(self, lines: np.ndarray) -> list[np.ndarray]:
+        """Own, cited and nearly cited codes of ``lines`` (shape ``lines.shape + (keys,)``)."""
+        at, known = self._positions(lines)
+        if not len(self._lines):
+            return [np.full((*np.shape(lines), 1), -1, dtype=np.int64) for _ in range(3)]
+        return [np.where(known[..., None], table[at], -1) for table in self._tables]
+
+    def too_many(self, lines: np.ndarray) -> np.ndarray:
+        """Which ``lines`` have too many keys of a kind (or a missing one)."""
+        at, known = self._positions(lines)
+        return self._too_many[at] & known if len(self._lines) else known
+
+
+def _among(codes: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Per cell of ``codes`` (first axis: one group each), whether it is a key (>= 0) found in
+    the same group's ``keys`` (one row per group)."""
+    keys = keys.reshape(len(keys), *([1] * (codes.ndim - 1)), -1)
+    found = np.zeros(codes.shape, dtype=bool)
+    for j in range(keys.shape[-1]):
+        found |= codes == keys[..., j]
+    return found & (codes >= 0)
 
 
 class _LinesByKey:
