@@ -62,8 +62,7 @@ class SubsetSettings:
     solve_time_limit: float = 0.5
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):  # a tuple: thousands are made, a frozen dataclass costs more
     """A group the pass letters: data line numbers, gap in company currency, and why."""
 
     lines: tuple[int, ...]
@@ -187,13 +186,17 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
         by_part[part_list[candidate.rows[0]]].append(candidate)
     large_rows = {c.rows for c in large}
     rival_rows = {c.rows for c in rivals}
-    lines, values = parties.lines.tolist(), parties.values.tolist()
+    lines, signs = parties.lines.tolist(), np.sign(parties.values).tolist()
     held = set(np.flatnonzero(parties.held).tolist())
     unsure_rows = np.flatnonzero(unsure)
     unsure_set = set(unsure_rows.tolist())
     unsure_list = unsure_rows.tolist()
     unsure_bounds = np.searchsorted(unsure_rows, np.append(parties.starts, len(lines))).tolist()
     timeouts_list = timeouts.tolist()
+    closed = _closed([c.rows for c in judged + large + rivals
+                      if c.rank[:3] == (0, 0, 0) and c.rows not in large_rows
+                      and (c.rows in rival_rows or not unsure_set.isdisjoint(c.rows))],
+                     lines, evidence)
 
     def letterable(candidate: _Candidate) -> bool:
         # A group touching an unsure line, a held line, or a large group that cannot be
@@ -207,13 +210,12 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
         if candidate.rows in large_rows or (candidate.rows not in rival_rows
                                             and unsure_set.isdisjoint(candidate.rows)):
             return True
-        return candidate.rank[:3] == (0, 0, 0) and evidence.closes(
-            [lines[r] for r in candidate.rows])
+        return candidate.rank[:3] == (0, 0, 0) and closed[candidate.rows]
 
     def group(candidate: _Candidate, index: int) -> Group:
-        return Group(lines=tuple(sorted(lines[r] for r in candidate.rows)),
+        return Group(lines=tuple(sorted([lines[r] for r in candidate.rows])),
                      gap=candidate.eur_gap, currency=parties.currencies[index],
-                     reason=_reason(candidate, values))
+                     reason=_reason(candidate, signs))
 
     outcomes = []
     for index in range(count):
@@ -253,6 +255,18 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
                                           candidate.eur_gap))
         outcome.unsure = [lines[r] for r in in_part if r not in used]
     return outcomes
+
+
+def _closed(groups: list[tuple[int, ...]], lines: list[int],
+            evidence: Evidence) -> dict[tuple[int, ...], bool]:
+    """Per group (rows; ``lines``: the line number of each row), whether references close
+    it (see :meth:`Evidence.closes`), all at once."""
+    if not groups:
+        return {}
+    width = max(map(len, groups))
+    padded = np.array([[lines[r] for r in rows] + [-1] * (width - len(rows)) for rows in groups],
+                      dtype=np.int64)
+    return dict(zip(groups, evidence.closes_all(padded).tolist()))
 
 
 def _window_bounds(days: np.ndarray, part: np.ndarray, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -685,14 +699,19 @@ def _safe(active: list[_Candidate]) -> list[_Candidate]:
             if all(best[r] == c.rank and ties[r] == 1 for r in c.rows)]
 
 
-def _reason(candidate: _Candidate, values: list[int]) -> str:
-    picked = [values[r] for r in candidate.rows]
-    debits = len([v for v in picked if v > 0])
-    credits = len([v for v in picked if v < 0])
+def _reason(candidate: _Candidate, signs: list[int]) -> str:
+    """Why ``candidate`` is lettered (``signs``: of the amount matched, per row)."""
+    picked = [signs[r] for r in candidate.rows]
+    return _reason_text(picked.count(1), picked.count(-1), candidate.gap, candidate.rank[1] == 0)
+
+
+@lru_cache(maxsize=1024)
+def _reason_text(debits: int, credits: int, gap: int, cited: bool) -> str:
+    """:func:`_reason` of a group of so many debit and credit lines, gap, references cited."""
     text = f"{debits} debit and {credits} credit lines net to zero"
-    if candidate.gap:
-        text = f"{debits} debit and {credits} credit lines, gap {candidate.gap / 100:.2f} within tolerance"
-    if candidate.rank[1] == 0:
+    if gap:
+        text = f"{debits} debit and {credits} credit lines, gap {gap / 100:.2f} within tolerance"
+    if cited:
         text += ", reference cited"
     return text + ", the only such group"
 
@@ -800,10 +819,7 @@ class Evidence:
         """:meth:`weigh` of each row of ``groups`` (line numbers, one group per row), as three
         arrays: at once, each line's keys of each kind (own, cited, nearly cited) as a few
         codes; one group at a time where a line has too many keys of a kind."""
-        if self._codes is None:
-            own_lines, own_keys, cite_lines, cite_keys = self._pairs
-            self._codes = _KeyCodes(own_lines, own_keys, cite_lines, cite_keys, self._near_mask)
-        own, cited, near = self._codes.of(groups)  # (groups, lines, keys of a line) each
+        own, cited, near = self._key_codes().of(groups)  # (groups, lines, keys of a line) each
         inside = own.reshape(len(groups), -1)
         agrees = _among(cited, inside).any(axis=2)  # per line: it cites a key of the group
         cites = (cited >= 0).any(axis=2)
@@ -816,9 +832,39 @@ class Evidence:
         shared = _among(own, cited.reshape(len(groups), -1)) | (carried >= 2).reshape(own.shape)
         linked = cites | (shared & (own >= 0)).any(axis=2)
         unlinked = np.where(agree & ~against, (~linked).sum(axis=1), 0)
-        for row in np.flatnonzero(self._codes.too_many(groups).any(axis=1)).tolist():
+        for row in np.flatnonzero(self._key_codes().too_many(groups).any(axis=1)).tolist():
             agree[row], against[row], unlinked[row] = self.weigh(groups[row].tolist())
         return agree, against, unlinked
+
+    def closes_all(self, groups: np.ndarray) -> np.ndarray:
+        """:meth:`closes` of each row of ``groups`` (line numbers, one group per row, padded
+        with -1), at once as in :meth:`weigh_all`."""
+        codes = self._key_codes()
+        own, cited, near = codes.of(groups)
+        size = len(groups)
+        inside, named = own.reshape(size, -1), np.concatenate((cited, near), axis=2)
+        # Each document a line cites (or nearly) is in the group with all its lines...
+        carried = sum((named == inside[:, None, None, j]).astype(np.int64)
+                      for j in range(inside.shape[1]))
+        holds = (named < 0) | ((carried > 0) & (carried == codes.carriers[named]))
+        # ... and the lines citing (or nearly) a document of the group are all in it.
+        citing = sum(_among(inside, line_codes).astype(np.int64)
+                     for line_codes in np.moveaxis(named, 1, 0))
+        cited_inside = (inside < 0) | (citing == codes.citers[inside])
+        closed = holds.all(axis=(1, 2)) & cited_inside.all(axis=1)
+        if self._cited_elsewhere:
+            elsewhere = np.isin(groups, np.fromiter(self._cited_elsewhere, dtype=np.int64))
+            closed &= ~elsewhere.any(axis=1)
+        for row in np.flatnonzero(codes.too_many(groups).any(axis=1)).tolist():
+            closed[row] = self.closes([line for line in groups[row].tolist() if line >= 0])
+        return closed
+
+    def _key_codes(self) -> _KeyCodes:
+        """The codes of every line's keys (made when first asked)."""
+        if self._codes is None:
+            own_lines, own_keys, cite_lines, cite_keys = self._pairs
+            self._codes = _KeyCodes(own_lines, own_keys, cite_lines, cite_keys, self._near_mask)
+        return self._codes
 
 
 #: Most keys of one kind :class:`_KeyCodes` keeps for a line (lines with more: one by one).
@@ -828,7 +874,9 @@ MAX_KEYS_PER_LINE = 8
 class _KeyCodes:
     """Per line, the codes (equal keys, equal codes) of its own keys, of the keys it cites and
     of those it nearly cites, each padded with -1; lines with more than
-    :data:`MAX_KEYS_PER_LINE` keys of a kind, or a missing key, are *too many*."""
+    :data:`MAX_KEYS_PER_LINE` keys of a kind, or a missing key, are *too many*. Per code
+    (and -1 last), how many lines carry it (``carriers``) and cite or nearly cite it
+    (``citers``)."""
 
     def __init__(self, own_lines: np.ndarray, own_keys: pd.Series, cite_lines: np.ndarray,
                  cite_keys: pd.Series, near: np.ndarray) -> None:
@@ -840,6 +888,9 @@ class _KeyCodes:
         self._tables = [self._table(lines, of_lines) for lines, of_lines in (
             (own_lines, own_codes), (cite_lines[~near], cite_codes[~near]),
             (cite_lines[near], cite_codes[near]))]
+        count = int(codes.max()) + 2 if len(codes) else 1
+        self.carriers = _lines_per_code(own_lines, own_codes, count)
+        self.citers = _lines_per_code(cite_lines, cite_codes, count)
 
     def _table(self, lines: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """One row per line of ``self._lines``: its distinct ``codes``, padded with -1."""
@@ -877,6 +928,15 @@ class _KeyCodes:
         """Which ``lines`` have too many keys of a kind (or a missing one)."""
         at, known = self._positions(lines)
         return self._too_many[at] & known if len(self._lines) else known
+
+
+def _lines_per_code(lines: np.ndarray, codes: np.ndarray, count: int) -> np.ndarray:
+    """How many distinct ``lines`` have each code (0 to ``count - 2``; -1, last, none)."""
+    order = np.lexsort((lines, codes))
+    codes, lines = codes[order], lines[order]
+    fresh = np.ones(len(codes), dtype=bool)
+    fresh[1:] = (codes[1:] != codes[:-1]) | (lines[1:] != lines[:-1])
+    return np.bincount(codes[fresh & (codes >= 0)], minlength=count)
 
 
 def _among(codes: np.ndarray, keys: np.ndarray) -> np.ndarray:
