@@ -172,66 +172,114 @@ def one_for_many_within(
 ) -> tuple[list[tuple[int, ...]], np.ndarray]:
     """:func:`one_for_many`, the window of each line given: lines ``firsts[i]`` to
     ``lasts[i] - 1`` (several third parties may so be searched at once)."""
-    size = len(values)
-    contested = np.zeros(size, dtype=bool)
+    contested = np.zeros(len(values), dtype=bool)
     found: list[tuple[int, ...]] = []
-    values = np.asarray(values, dtype=np.int64)
-    firsts = np.asarray(firsts, dtype=np.int64)
-    signs, magnitudes = np.sign(values), np.abs(values)
-    magnitude_list = magnitudes.tolist()
-    # Blocks of anchors whose windows hold a bounded number of lines in all.
-    lengths = np.maximum(np.asarray(lasts, dtype=np.int64) - firsts, 0)
-    reach = np.cumsum(lengths)
-    start = 0
-    while start < size:
-        stop = max(int(np.searchsorted(reach, reach[start] - lengths[start] + PAIRS_PER_BLOCK,
-                                       side="right")), start + 1)
-        _one_for_many_block(signs, magnitudes, magnitude_list, firsts, lengths, start, stop, large,
-                            found, contested)
-        start = stop
+    _search_anchors(_Lines(values, firsts, lasts), np.arange(len(values)), large, False, found,
+                    contested)
     return found, contested
 
 
-def _one_for_many_block(signs, magnitudes, magnitude_list, firsts, lengths, start, stop, large,
-                        found, contested):
-    """:func:`one_for_many_within` for the anchors ``start`` to ``stop - 1``: the lines of
-    their windows of the other sign and no larger, all at once; then each anchor's search."""
-    count = lengths[start:stop]
-    anchors = np.repeat(np.arange(start, stop), count)
-    near = (np.arange(len(anchors)) - np.repeat(np.cumsum(count) - count, count)
-            + np.repeat(firsts[start:stop], count))
-    keep = (signs[near] == -signs[anchors]) & (magnitudes[near] <= magnitudes[anchors])
-    anchors, near = anchors[keep], near[keep]
-    bounds = np.searchsorted(anchors, np.arange(start, stop + 1))
-    items = np.bincount(anchors - start, minlength=stop - start)
+def large_ones_within(
+    values: np.ndarray, firsts: np.ndarray, lasts: np.ndarray, large: int
+) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """:func:`one_for_many_within`, but of the groups of fewer than ``large`` lines besides
+    the anchor only those that share a line with a larger one (all the rivals a caller
+    checking the large groups needs): the anchors that cannot have a large answer are
+    searched only when their window holds a line of a large group."""
+    lines = _Lines(values, firsts, lasts)
+    contested = np.zeros(len(values), dtype=bool)
+    found: list[tuple[int, ...]] = []
+    _search_anchors(lines, np.arange(len(values)), large, bool(large), found, contested)
+    if not large:
+        return found, contested  # every anchor was searched
+    touched = np.zeros(len(values), dtype=np.int64)
+    touched[[row for rows in found if len(rows) > large for row in rows]] = 1
+    if touched.any():
+        # Every answer of the anchors whose window holds a line of a large group (again for
+        # those searched already: a group found twice is the same group).
+        held = np.concatenate(([0], np.cumsum(touched)))
+        rivals = np.flatnonzero(held[lines.lasts] > held[lines.firsts])
+        _search_anchors(lines, rivals, large, False, found, contested)
+    return found, contested
+
+
+class _Lines:
+    """What the search of each anchor reads: per line, its sign, magnitude (as an array and
+    a list) and window ``firsts`` to ``lasts - 1``."""
+
+    def __init__(self, values: np.ndarray, firsts: np.ndarray, lasts: np.ndarray) -> None:
+        values = np.asarray(values, dtype=np.int64)
+        self.signs, self.magnitudes = np.sign(values), np.abs(values)
+        self.magnitude_list = self.magnitudes.tolist()
+        self.firsts = np.asarray(firsts, dtype=np.int64)
+        self.lasts = np.asarray(lasts, dtype=np.int64)
+        self.lengths = np.maximum(self.lasts - self.firsts, 0)
+
+
+def _search_anchors(lines: _Lines, anchors: np.ndarray, large: int, reaching: bool,
+                    found: list[tuple[int, ...]], contested: np.ndarray) -> None:
+    """Search the ``anchors`` (ascending) in blocks whose windows hold a bounded number of
+    lines in all; only those that may have an answer of ``large`` items or more when
+    ``reaching`` (the contested ones all noted)."""
+    reach = np.cumsum(lines.lengths[anchors])
+    start = 0
+    while start < len(anchors):
+        before = int(reach[start - 1]) if start else 0
+        stop = max(int(np.searchsorted(reach, before + PAIRS_PER_BLOCK, side="right")),
+                   start + 1)
+        _one_for_many_block(lines, anchors[start:stop], large, reaching, found, contested)
+        start = stop
+
+
+def _one_for_many_block(lines, anchors, large, reaching, found, contested):
+    """:func:`_search_anchors` for the ``anchors`` of one block: the lines of their windows
+    of the other sign and no larger, all at once; then each anchor's search."""
+    signs, magnitudes, magnitude_list = lines.signs, lines.magnitudes, lines.magnitude_list
+    count = lines.lengths[anchors]
+    offsets = np.repeat(np.arange(len(anchors)), count)
+    near = (np.arange(len(offsets)) - np.repeat(np.cumsum(count) - count, count)
+            + np.repeat(lines.firsts[anchors], count))
+    keep = (signs[near] == -signs[anchors[offsets]]) & (magnitudes[near] <= magnitudes[anchors[offsets]])
+    offsets, near = offsets[keep], near[keep]
+    items = np.bincount(offsets, minlength=len(anchors))
+    bounds = np.concatenate(([0], np.cumsum(items)))
     totals = np.concatenate(([0], np.cumsum(magnitudes[near])))
     totals = totals[bounds[1:]] - totals[bounds[:-1]]
-    target = magnitudes[start:stop]
+    target = magnitudes[anchors]
     # Too many lines or cents to search: the anchor and its lines are contested.
     over = (items > 0) & ((items > MAX_ITEMS) | (target > MAX_TARGET))
     if over.any():
-        contested[start + np.flatnonzero(over)] = True
-        contested[near[over[anchors - start]]] = True
+        contested[anchors[over]] = True
+        contested[near[over[offsets]]] = True
     # Fewer cents than the anchor's in all: nothing to find.
     search = (items > 0) & ~over & (totals >= target)
+    if reaching:
+        search &= items >= large
     few = search & (items <= ARRAY_ITEMS)
     for count in distinct(items[few]).tolist():
         _unique_subsets(np.flatnonzero(few & (items == count)), count, magnitudes, near, bounds,
-                        target, start, large, found, contested)
+                        target, anchors, large, reaching, found, contested)
     near_list, bound_list = near.tolist(), bounds.tolist()
     for offset in np.flatnonzero(search & ~few).tolist():
-        anchor, magnitude = start + offset, magnitude_list[start + offset]
-        lines = near_list[bound_list[offset]:bound_list[offset + 1]]
-        _record(anchor, lines, unique_subset([magnitude_list[j] for j in lines], magnitude, large),
-                found, contested)
+        anchor, magnitude = int(anchors[offset]), magnitude_list[int(anchors[offset])]
+        window = near_list[bound_list[offset]:bound_list[offset + 1]]
+        amounts = [magnitude_list[j] for j in window]
+        if reaching and sum(sorted(amounts)[:large]) > magnitude:
+            continue  # no answer of ``large`` items or more
+        _record(anchor, window, unique_subset(amounts, magnitude, large), found, contested)
 
 
-def _unique_subsets(offsets, count, magnitudes, near, bounds, target, start, large, found,
-                    contested):
-    """:func:`unique_subset` for the anchors ``start + offsets``, each with ``count`` items
+def _unique_subsets(offsets, count, magnitudes, near, bounds, target, anchors, large,
+                    reaching, found, contested):
+    """:func:`unique_subset` for the anchors ``anchors[offsets]``, each with ``count`` items
     (the lines ``near[bounds[o]:bounds[o + 1]]``), all at once by halves: every subset's sum
     of each half listed, the second half's sorted, and the complement of each sum of the
-    first half looked up in it."""
+    first half looked up in it. When ``reaching``, only the anchors whose ``large`` smallest
+    items do not exceed their amount (the others have no large answer)."""
+    if reaching:
+        lines = near[bounds[offsets][:, None] + np.arange(count)]
+        smallest = np.sort(magnitudes[lines], axis=1)[:, :large].sum(axis=1)
+        offsets = offsets[smallest <= target[offsets]]
     middle = count // 2
     step = max(ARRAY_SUMS >> (count - middle), 1)
     for first in range(0, len(offsets), step):
@@ -240,8 +288,8 @@ def _unique_subsets(offsets, count, magnitudes, near, bounds, target, start, lar
         goals = target[some]
         keys = _SortedHalf(magnitudes[lines[:, middle:]], goals)
         if not keys.fits:  # amounts too large to pack: one anchor at a time
-            for offset, row in zip(some.tolist(), lines.tolist()):
-                _record(start + offset, row, unique_subset(magnitudes[row].tolist(),
+            for anchor, offset, row in zip(anchors[some].tolist(), some.tolist(), lines.tolist()):
+                _record(anchor, row, unique_subset(magnitudes[row].tolist(),
                                                            int(target[offset]), large),
                         found, contested)
             continue
@@ -253,12 +301,12 @@ def _unique_subsets(offsets, count, magnitudes, near, bounds, target, start, lar
             sizes = np.where(highs > lows, _subset_sizes(middle) + keys.size_at(highs - 1), -1)
             several &= sizes.max(axis=1) >= large
         for row in np.flatnonzero(several).tolist():
-            contested[start + some[row]] = True
+            contested[anchors[some[row]]] = True
             contested[lines[row]] = True
         unique = np.flatnonzero(answers == 1)
         left = (highs[unique] > lows[unique]).argmax(axis=1)
         chosen = left | keys.subset_at(lows[unique, left]) << middle
-        _add_groups(start + some[unique], lines[unique], chosen, found)
+        _add_groups(anchors[some[unique]], lines[unique], chosen, found)
 
 
 def _add_groups(anchors: np.ndarray, lines: np.ndarray, chosen: np.ndarray,

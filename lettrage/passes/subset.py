@@ -31,7 +31,7 @@ import pandas as pd
 
 from lettrage.arrays import distinct
 from lettrage.passes.base import PassOutput
-from lettrage.passes.large_groups import one_for_many_within
+from lettrage.passes.large_groups import large_ones_within
 from lettrage.passes.subset_search import (
     can_enumerate,
     searched_directly,
@@ -62,8 +62,7 @@ class SubsetSettings:
     solve_time_limit: float = 0.5
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):  # a tuple: thousands are made, a frozen dataclass costs more
     """A group the pass letters: data line numbers, gap in company currency, and why."""
 
     lines: tuple[int, ...]
@@ -187,13 +186,17 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
         by_part[part_list[candidate.rows[0]]].append(candidate)
     large_rows = {c.rows for c in large}
     rival_rows = {c.rows for c in rivals}
-    lines, values = parties.lines.tolist(), parties.values.tolist()
+    lines, signs = parties.lines.tolist(), np.sign(parties.values).tolist()
     held = set(np.flatnonzero(parties.held).tolist())
     unsure_rows = np.flatnonzero(unsure)
     unsure_set = set(unsure_rows.tolist())
     unsure_list = unsure_rows.tolist()
     unsure_bounds = np.searchsorted(unsure_rows, np.append(parties.starts, len(lines))).tolist()
     timeouts_list = timeouts.tolist()
+    closed = _closed([c.rows for c in judged + large + rivals
+                      if c.rank[:3] == (0, 0, 0) and c.rows not in large_rows
+                      and (c.rows in rival_rows or not unsure_set.isdisjoint(c.rows))],
+                     lines, evidence)
 
     def letterable(candidate: _Candidate) -> bool:
         # A group touching an unsure line, a held line, or a large group that cannot be
@@ -207,13 +210,12 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
         if candidate.rows in large_rows or (candidate.rows not in rival_rows
                                             and unsure_set.isdisjoint(candidate.rows)):
             return True
-        return candidate.rank[:3] == (0, 0, 0) and evidence.closes(
-            [lines[r] for r in candidate.rows])
+        return candidate.rank[:3] == (0, 0, 0) and closed[candidate.rows]
 
     def group(candidate: _Candidate, index: int) -> Group:
-        return Group(lines=tuple(sorted(lines[r] for r in candidate.rows)),
+        return Group(lines=tuple(sorted([lines[r] for r in candidate.rows])),
                      gap=candidate.eur_gap, currency=parties.currencies[index],
-                     reason=_reason(candidate, values))
+                     reason=_reason(candidate, signs))
 
     outcomes = []
     for index in range(count):
@@ -253,6 +255,18 @@ def _search_parties(parties: _Parties, evidence: Evidence, settings: SubsetSetti
                                           candidate.eur_gap))
         outcome.unsure = [lines[r] for r in in_part if r not in used]
     return outcomes
+
+
+def _closed(groups: list[tuple[int, ...]], lines: list[int],
+            evidence: Evidence) -> dict[tuple[int, ...], bool]:
+    """Per group (rows; ``lines``: the line number of each row), whether references close
+    it (see :meth:`Evidence.closes`), all at once."""
+    if not groups:
+        return {}
+    width = max(map(len, groups))
+    padded = np.array([[lines[r] for r in rows] + [-1] * (width - len(rows)) for rows in groups],
+                      dtype=np.int64)
+    return dict(zip(groups, evidence.closes_all(padded).tolist()))
 
 
 def _window_bounds(days: np.ndarray, part: np.ndarray, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -377,7 +391,7 @@ def _first_by_halves(values, ends, blocks, anchored, limit, found):
             padded.append(np.pad(some, ((0, 0), (0, widest - some.shape[1])), constant_values=-1))
     rows = np.concatenate(padded)
     rows = rows[_halves_order(rows, values, ends, limit)]
-    anchors, sizes = rows[:, 0], (rows[:, 1:] >= 0).sum(axis=1)
+    anchors, sizes = rows[:, 0], _row_sums(rows[:, 1:] >= 0)
     positions = np.arange(len(rows))
     starts = np.maximum.accumulate(
         np.where(np.concatenate(([True], anchors[1:] != anchors[:-1])), positions, 0))
@@ -395,16 +409,16 @@ def _halves_order(rows, values, ends, limit):
     anchors, members = rows[:, 0], rows[:, 1:]
     width = members.shape[1]
     present = members >= 0
-    sizes = present.sum(axis=1)
+    sizes = _row_sums(present)
     middle = anchors + 1 + (ends[anchors] - anchors - 1) // 2
     first = present & (members < middle[:, None])
-    in_first = first.sum(axis=1)
+    in_first = _row_sums(first)
     amounts = np.where(present, values[np.maximum(members, 0)], 0)
-    first_sum = np.where(first, amounts, 0).sum(axis=1)
+    first_sum = _row_sums(np.where(first, amounts, 0))
     kept = _leading(limit, anchors, in_first, sizes - in_first, first_sum)
     anchors, members, first, sizes = anchors[kept], members[kept], first[kept], sizes[kept]
     in_first, first_sum = in_first[kept], first_sum[kept]
-    second_sum = amounts[kept].sum(axis=1) - first_sum
+    second_sum = _row_sums(amounts[kept]) - first_sum
     at = in_first[:, None] + np.arange(width)
     second = np.where(at < sizes[:, None],
                       np.take_along_axis(members, np.minimum(at, width - 1), axis=1), -1)
@@ -417,7 +431,7 @@ def _leading(limit, group, *keys):
     """The rows (ascending) with fewer than ``limit`` rows of their ``group`` ordered before
     them by ``keys`` (most significant first): the only ones that can be among the first
     ``limit`` of their group in an order that begins with ``keys``."""
-    order = np.lexsort([*keys[::-1], group])
+    order = _packed_order(group, *keys)
     group = group[order]
     positions = np.arange(len(order))
     new_group = np.concatenate(([True], group[1:] != group[:-1]))
@@ -428,6 +442,30 @@ def _leading(limit, group, *keys):
     group_start = np.maximum.accumulate(np.where(new_group, positions, 0))
     key_start = np.maximum.accumulate(np.where(new_key, positions, 0))
     return np.sort(order[key_start - group_start < limit])
+
+
+def _row_sums(table: np.ndarray) -> np.ndarray:
+    """The sum of each row of ``table`` (2-D, a few columns), as integers: its columns added
+    (several times faster than a sum along rows)."""
+    sums = table[:, 0].astype(np.int64)
+    for column in range(1, table.shape[1]):
+        sums += table[:, column]
+    return sums
+
+
+def _packed_order(*keys: np.ndarray) -> np.ndarray:
+    """An order of the rows by ``keys`` (most significant first; ties in any order): one sort
+    of the keys packed in one integer when they fit, else a lexsort."""
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    bits = 0
+    for key in keys:
+        low = int(key.min()) if len(key) else 0
+        width = (int(key.max()) - low).bit_length() if len(key) else 0
+        bits += width
+        if bits > 62:
+            return np.lexsort(keys[::-1])
+        packed = (packed << width) | (key - low)
+    return np.argsort(packed)
 
 
 def _largest_direct(pick: int) -> int:
@@ -522,23 +560,21 @@ def _judge_blocks(blocks, lines, values, eur, evidence, settings, foreign):
         rows = rows[ok]
         eur_gaps = members_eur[:, ok].sum(axis=0).tolist()
         shapes = (np.minimum(debits, credits)[ok] - 1).tolist()
-        cited = cites[rows.T].any(axis=0).tolist()
-        group_lines = lines[rows].tolist()
-        gaps = gaps[ok].tolist()
-        against = np.zeros(len(rows), dtype=bool)
-        for i, group in enumerate(map(tuple, rows.tolist())):
-            agree, unlinked = False, 0
-            if cited[i]:
-                agree, against[i], unlinked = evidence.weigh(group_lines[i])
-                if against[i]:
-                    continue
-            gap = gaps[i]
-            # Rank, lower is better: exact before a gap; references agreeing before none,
-            # and linking more of the group's lines before fewer; one settlement for several
-            # invoices (or the reverse) before several against several.
-            kept.append(_Candidate(rows=group, gap=gap, eur_gap=eur_gaps[i],
-                                   rank=(0 if gap == 0 else 1, 0 if agree else 1, unlinked,
-                                         shapes[i])))
+        cited = np.flatnonzero(cites[rows.T].any(axis=0))
+        agree, against = np.zeros((2, len(rows)), dtype=bool)
+        unlinked = np.zeros(len(rows), dtype=np.int64)
+        if len(cited):
+            agree[cited], against[cited], unlinked[cited] = evidence.weigh_all(lines[rows[cited]])
+        # Rank, lower is better: exact before a gap; references agreeing before none, and
+        # linking more of the group's lines before fewer; one settlement for several
+        # invoices (or the reverse) before several against several.
+        gaps = gaps[ok]
+        ranks = zip((gaps != 0).astype(np.int64).tolist(), (~agree).astype(np.int64).tolist(),
+                    unlinked.tolist(), shapes)
+        kept += [_Candidate(rows=group, gap=gap, eur_gap=eur_gap, rank=rank)
+                 for group, gap, eur_gap, rank, refused in zip(
+                     map(tuple, rows.tolist()), gaps.tolist(), eur_gaps, ranks, against.tolist())
+                 if not refused]
         kept_rows.append(rows[~against])
     if not kept:
         return kept
@@ -635,7 +671,7 @@ def _large_parts(parties: _Parties, part: np.ndarray, evidence: Evidence,
     them: they may not be lettered, but a smaller group through their lines is then not the
     only one either), and the contested lines."""
     firsts, ends = _window_bounds(parties.days, part, parties.windows)
-    found, contested = one_for_many_within(parties.values, firsts, ends, settings.max_group_size)
+    found, contested = large_ones_within(parties.values, firsts, ends, settings.max_group_size)
     groups = sorted(set(found))
     touches = [0] * len(part)
     for rows in groups:
@@ -687,14 +723,19 @@ def _safe(active: list[_Candidate]) -> list[_Candidate]:
             if all(best[r] == c.rank and ties[r] == 1 for r in c.rows)]
 
 
-def _reason(candidate: _Candidate, values: list[int]) -> str:
-    picked = [values[r] for r in candidate.rows]
-    debits = len([v for v in picked if v > 0])
-    credits = len([v for v in picked if v < 0])
+def _reason(candidate: _Candidate, signs: list[int]) -> str:
+    """Why ``candidate`` is lettered (``signs``: of the amount matched, per row)."""
+    picked = [signs[r] for r in candidate.rows]
+    return _reason_text(picked.count(1), picked.count(-1), candidate.gap, candidate.rank[1] == 0)
+
+
+@lru_cache(maxsize=1024)
+def _reason_text(debits: int, credits: int, gap: int, cited: bool) -> str:
+    """:func:`_reason` of a group of so many debit and credit lines, gap, references cited."""
     text = f"{debits} debit and {credits} credit lines net to zero"
-    if candidate.gap:
-        text = f"{debits} debit and {credits} credit lines, gap {candidate.gap / 100:.2f} within tolerance"
-    if candidate.rank[1] == 0:
+    if gap:
+        text = f"{debits} debit and {credits} credit lines, gap {gap / 100:.2f} within tolerance"
+    if cited:
         text += ", reference cited"
     return text + ", the only such group"
 
@@ -722,8 +763,10 @@ class Evidence:
         # The lines of each key, indexed when closes is first asked.
         self._pairs = (documents["line"].to_numpy(dtype=np.int64), documents["key"],
                        cites["line"].to_numpy(dtype=np.int64), cites["key"])
+        self._near_mask = near
         self._carriers: _LinesByKey | None = None
         self._citers: _LinesByKey | None = None
+        self._codes: _KeyCodes | None = None
 
     def closes(self, lines: list[int]) -> bool:
         """Whether references close the group: each document a line of it cites (or nearly
@@ -794,6 +837,140 @@ class Evidence:
                 (shared if key in seen else seen).add(key)
         return agree, against, sum(1 for own, keys in zip(owns, cited)
                                    if keys is None and (own is None or not _meets(own, shared)))
+
+
+    def weigh_all(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`weigh` of each row of ``groups`` (line numbers, one group per row), as three
+        arrays: at once, each line's keys of each kind (own, cited, nearly cited) as a few
+        codes; one group at a time where a line has too many keys of a kind."""
+        own, cited, near = self._key_codes().of(groups)  # (groups, lines, keys of a line) each
+        inside = own.reshape(len(groups), -1)
+        agrees = _among(cited, inside).any(axis=2)  # per line: it cites a key of the group
+        cites = (cited >= 0).any(axis=2)
+        nearly_against = (near >= 0).any(axis=2) & ~_among(near, inside).any(axis=2)
+        agree = agrees.any(axis=1)
+        against = ((cites & ~agrees) | (~cites & nearly_against)).any(axis=1)
+        # Linked: a citing line (none cites outside the group when they agree), or one with a
+        # key a line of the group cites or another line carries too.
+        carried = sum((inside == inside[:, [j]]).astype(np.int64) for j in range(inside.shape[1]))
+        shared = _among(own, cited.reshape(len(groups), -1)) | (carried >= 2).reshape(own.shape)
+        linked = cites | (shared & (own >= 0)).any(axis=2)
+        unlinked = np.where(agree & ~against, (~linked).sum(axis=1), 0)
+        for row in np.flatnonzero(self._key_codes().too_many(groups).any(axis=1)).tolist():
+            agree[row], against[row], unlinked[row] = self.weigh(groups[row].tolist())
+        return agree, against, unlinked
+
+    def closes_all(self, groups: np.ndarray) -> np.ndarray:
+        """:meth:`closes` of each row of ``groups`` (line numbers, one group per row, padded
+        with -1), at once as in :meth:`weigh_all`."""
+        codes = self._key_codes()
+        own, cited, near = codes.of(groups)
+        size = len(groups)
+        inside, named = own.reshape(size, -1), np.concatenate((cited, near), axis=2)
+        # Each document a line cites (or nearly) is in the group with all its lines...
+        carried = sum((named == inside[:, None, None, j]).astype(np.int64)
+                      for j in range(inside.shape[1]))
+        holds = (named < 0) | ((carried > 0) & (carried == codes.carriers[named]))
+        # ... and the lines citing (or nearly) a document of the group are all in it.
+        citing = sum(_among(inside, line_codes).astype(np.int64)
+                     for line_codes in np.moveaxis(named, 1, 0))
+        cited_inside = (inside < 0) | (citing == codes.citers[inside])
+        closed = holds.all(axis=(1, 2)) & cited_inside.all(axis=1)
+        if self._cited_elsewhere:
+            elsewhere = np.isin(groups, np.fromiter(self._cited_elsewhere, dtype=np.int64))
+            closed &= ~elsewhere.any(axis=1)
+        for row in np.flatnonzero(codes.too_many(groups).any(axis=1)).tolist():
+            closed[row] = self.closes([line for line in groups[row].tolist() if line >= 0])
+        return closed
+
+    def _key_codes(self) -> _KeyCodes:
+        """The codes of every line's keys (made when first asked)."""
+        if self._codes is None:
+            own_lines, own_keys, cite_lines, cite_keys = self._pairs
+            self._codes = _KeyCodes(own_lines, own_keys, cite_lines, cite_keys, self._near_mask)
+        return self._codes
+
+
+#: Most keys of one kind :class:`_KeyCodes` keeps for a line (lines with more: one by one).
+MAX_KEYS_PER_LINE = 8
+
+
+class _KeyCodes:
+    """Per line, the codes (equal keys, equal codes) of its own keys, of the keys it cites and
+    of those it nearly cites, each padded with -1; lines with more than
+    :data:`MAX_KEYS_PER_LINE` keys of a kind, or a missing key, are *too many*. Per code
+    (and -1 last), how many lines carry it (``carriers``) and cite or nearly cite it
+    (``citers``)."""
+
+    def __init__(self, own_lines: np.ndarray, own_keys: pd.Series, cite_lines: np.ndarray,
+                 cite_keys: pd.Series, near: np.ndarray) -> None:
+        keys = np.concatenate((own_keys.to_numpy(dtype=object), cite_keys.to_numpy(dtype=object)))
+        codes = pd.factorize(keys, use_na_sentinel=True)[0]  # a missing key: -1
+        own_codes, cite_codes = codes[:len(own_lines)], codes[len(own_lines):]
+        self._lines = distinct(np.concatenate((own_lines, cite_lines)))
+        self._too_many = np.zeros(len(self._lines), dtype=bool)
+        self._tables = [self._table(lines, of_lines) for lines, of_lines in (
+            (own_lines, own_codes), (cite_lines[~near], cite_codes[~near]),
+            (cite_lines[near], cite_codes[near]))]
+        count = int(codes.max()) + 2 if len(codes) else 1
+        self.carriers = _lines_per_code(own_lines, own_codes, count)
+        self.citers = _lines_per_code(cite_lines, cite_codes, count)
+
+    def _table(self, lines: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """One row per line of ``self._lines``: its distinct ``codes``, padded with -1."""
+        at = np.searchsorted(self._lines, lines)
+        self._too_many[at[codes < 0]] = True
+        # Each (line, code) once, by line: the rank of each in its line is its column.
+        order = np.lexsort((codes, at))
+        at, codes = at[order], codes[order]
+        fresh = np.ones(len(at), dtype=bool)
+        fresh[1:] = (at[1:] != at[:-1]) | (codes[1:] != codes[:-1])
+        at, codes = at[fresh], codes[fresh]
+        starts = np.flatnonzero(np.concatenate(([True], at[1:] != at[:-1]))) if len(at) else at
+        column = np.arange(len(at)) - np.repeat(starts, np.diff(np.append(starts, len(at))))
+        many = column >= MAX_KEYS_PER_LINE
+        self._too_many[at[many]] = True
+        width = int(column.max()) + 1 if len(at) else 1
+        table = np.full((len(self._lines), min(width, MAX_KEYS_PER_LINE)), -1, dtype=np.int64)
+        table[at[~many], column[~many]] = codes[~many]
+        return table
+
+    def _positions(self, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``lines`` are in ``self._lines``, and whether they are there."""
+        at = np.minimum(np.searchsorted(self._lines, lines), max(len(self._lines) - 1, 0))
+        known = (self._lines[at] == lines) if len(self._lines) else np.zeros(np.shape(lines), bool)
+        return at, known
+
+    def of(self, lines: np.ndarray) -> list[np.ndarray]:
+        """Own, cited and nearly cited codes of ``lines`` (shape ``lines.shape + (keys,)``)."""
+        at, known = self._positions(lines)
+        if not len(self._lines):
+            return [np.full((*np.shape(lines), 1), -1, dtype=np.int64) for _ in range(3)]
+        return [np.where(known[..., None], table[at], -1) for table in self._tables]
+
+    def too_many(self, lines: np.ndarray) -> np.ndarray:
+        """Which ``lines`` have too many keys of a kind (or a missing one)."""
+        at, known = self._positions(lines)
+        return self._too_many[at] & known if len(self._lines) else known
+
+
+def _lines_per_code(lines: np.ndarray, codes: np.ndarray, count: int) -> np.ndarray:
+    """How many distinct ``lines`` have each code (0 to ``count - 2``; -1, last, none)."""
+    order = np.lexsort((lines, codes))
+    codes, lines = codes[order], lines[order]
+    fresh = np.ones(len(codes), dtype=bool)
+    fresh[1:] = (codes[1:] != codes[:-1]) | (lines[1:] != lines[:-1])
+    return np.bincount(codes[fresh & (codes >= 0)], minlength=count)
+
+
+def _among(codes: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Per cell of ``codes`` (first axis: one group each), whether it is a key (>= 0) found in
+    the same group's ``keys`` (one row per group)."""
+    keys = keys.reshape(len(keys), *([1] * (codes.ndim - 1)), -1)
+    found = np.zeros(codes.shape, dtype=bool)
+    for j in range(keys.shape[-1]):
+        found |= codes == keys[..., j]
+    return found & (codes >= 0)
 
 
 class _LinesByKey:
