@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lettrage.arrays import distinct
+from lettrage.arrays import distinct, numbers_in
 from lettrage.passes.base import PassOutput
 from lettrage.references import pair_evidence
 
@@ -73,7 +73,7 @@ def exact_pass(
         single = (np.bincount(a[allowed], minlength=size) == 1)[a] & (
             np.bincount(b[allowed], minlength=size) == 1)[b]
         # (the lines a citation links to are those whose document some line cites)
-        claimed = np.isin(line, _claimed_lines(documents, cites) if links is None else links[1])
+        claimed = numbers_in(line, _claimed_lines(documents, cites) if links is None else links[1])
         allowed &= (single & ~claimed[a] & ~claimed[b]) | agree
     a, b, agree = a[allowed], b[allowed], agree[allowed]
     held = (open_lines["held"].to_numpy(dtype=bool) if "held" in open_lines.columns
@@ -89,9 +89,6 @@ def exact_pass(
     chosen = chosen[~held[a[chosen]] & ~held[b[chosen]]]  # a held line takes its partner out
     chosen = chosen[np.lexsort((line[b[chosen]], line[a[chosen]]))]
     count = len(chosen)
-    reasons = np.where(agree[chosen], "same amount, reference cited", "same amount").tolist()
-    reasons += [f"same amount, {len(lines) // 2} lines of one day against {len(lines) // 2} of "
-                "another: any pairing of them as good as another" for lines in blocks]
     sizes = np.array([2] * count + [len(lines) for lines in blocks], dtype=np.int64)
     groups = pd.DataFrame(
         {
@@ -99,7 +96,7 @@ def exact_pass(
             "pass": name,
             "gap": np.zeros(len(sizes), dtype=np.int64),
             "currency": "",
-            "reason": reasons,
+            "reason": _reasons(agree[chosen], blocks),
         }
     )
     members = pd.DataFrame(
@@ -109,6 +106,20 @@ def exact_pass(
         }
     )
     return PassOutput(groups=groups, members=members)
+
+
+def _reasons(agree: np.ndarray, blocks: list[np.ndarray]) -> pd.api.extensions.ExtensionArray | list:
+    """The reasons of the pairs (whose references agree or not) and of the ``blocks``: a
+    string array made in pyarrow (one of two texts per pair, taken), not from a Python
+    string per row; an empty list when there is none."""
+    if not len(agree) and not blocks:
+        return []
+    texts = pa.array(["same amount, reference cited", "same amount"], type=pa.large_string())
+    return pd.array(pa.concat_arrays([
+        texts.take(pa.array(np.where(agree, 0, 1))),
+        pa.array([f"same amount, {len(lines) // 2} lines of one day against {len(lines) // 2} of "
+                  "another: any pairing of them as good as another" for lines in blocks],
+                 type=pa.large_string())]), dtype="str")
 
 
 def _tie_blocks(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.ndarray,
