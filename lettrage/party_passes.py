@@ -17,7 +17,7 @@ from lettrage.ledger import line_positions
 from lettrage.passes.base import PassOutput
 from lettrage.passes.chronological import chronological_pass
 from lettrage.passes.day_batches import day_batch_pass
-from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass
+from lettrage.passes.exact import MAX_DAYS_EARLY, exact_pass, ref_codes
 from lettrage.passes.fifo_doubts import claimed_earlier
 from lettrage.passes.period_batches import period_batch_pass
 from lettrage.passes.piece_batches import piece_batch_pass
@@ -91,7 +91,8 @@ def letter_parties(
     exacts = _columns(open_lines, _EXACT_COLUMNS)
     # Exact pairs that are sure — references agree, or no other line of that amount competes.
     company = exacts[~foreign]
-    exact = exact_pass(company, documents, cites, sure_only=True, links=links)
+    refs = ref_codes(company)  # (for the exact pass, the piece batches and the FIFO pairs)
+    exact = exact_pass(company, documents, cites, sure_only=True, links=links, refs=refs)
     left.letter(exact)
     history = (_history(kept, open_lines, exact) if settings.learn_window
                else pd.DataFrame(columns=["party_id", "group", "date"]))
@@ -99,7 +100,7 @@ def letter_parties(
                             settings.window_days, settings.max_window_days)
     # Lines an accountant filed under one PieceRef, settled together.
     piece = piece_batch_pass(company, left.lines, kept[["party_id", "piece_ref"]], windows,
-                             documents, cites, max_days_early=MAX_DAYS_EARLY)
+                             documents, cites, max_days_early=MAX_DAYS_EARLY, refs=refs)
     left.letter(piece)
     # Every open invoice of one day settled by one payment: the answer a person picks among
     # the equally good subsets the subset pass would leave.
@@ -118,7 +119,8 @@ def letter_parties(
     # Equal amounts that compete (situations 2-3) are paired last, oldest first, so that a
     # FIFO guess never takes a line a unique group needed.
     left.letter(subset)
-    fifo = exact_pass(exacts[left.mask & ~foreign], documents, cites, name="fifo", links=links)
+    fifo = exact_pass(exacts[left.mask & ~foreign], documents, cites, name="fifo", links=links,
+                      refs=(refs[0][left.mask[~foreign]], refs[1]))
     # ... unless an open line dated between a pair's two could have taken its older one.
     twins = _columns(open_lines, _TWIN_COLUMNS)
     guessed = twins[left.taken_by(fifo)].merge(fifo.members, on="line")

@@ -37,6 +37,7 @@ def exact_pass(
     sure_only: bool = False,
     name: str = "exact",
     links: tuple[np.ndarray, ...] | None = None,
+    refs: tuple[np.ndarray, pa.Array] | None = None,
 ) -> PassOutput:
     """Letter pairs of open lines that cancel exactly.
 
@@ -56,6 +57,7 @@ def exact_pass(
     name : the pass name the groups record (``"fifo"`` for that later call).
     links : :func:`lettrage.references.citation_links` of ``documents`` and ``cites``, when
         already made (the same for every call of a run).
+    refs : :func:`ref_codes` of ``open_lines``, when already made.
 
     Lines are handled as their positions in ``open_lines``, pairs as arrays of positions.
     """
@@ -78,7 +80,7 @@ def exact_pass(
     a, b, agree = a[allowed], b[allowed], agree[allowed]
     held = (open_lines["held"].to_numpy(dtype=bool) if "held" in open_lines.columns
             else np.zeros(len(open_lines), dtype=bool))
-    tier = _tiers(a, b, agree, open_lines)
+    tier = _tiers(a, b, agree, ref_codes(open_lines) if refs is None else refs)
     order = _cost_order(a, b, tier, open_lines, held)
     chosen = order[_mutual_best(a[order], b[order], len(open_lines))]
     if not sure_only:
@@ -237,11 +239,19 @@ def _date_keys(open_lines: pd.DataFrame) -> np.ndarray:
     return keys
 
 
-def _tiers(a: np.ndarray, b: np.ndarray, agree: np.ndarray, open_lines: pd.DataFrame) -> np.ndarray:
-    """Each pair's evidence: 0 references citing each other, 1 the same PieceRef, 2 none."""
-    refs = pc.dictionary_encode(_strings(open_lines["ref_key"]))
-    codes = np.asarray(refs.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    long_ref = np.asarray(pc.utf8_length(refs.dictionary).to_numpy(zero_copy_only=False)) >= 3
+def ref_codes(lines: pd.DataFrame) -> tuple[np.ndarray, pa.Array]:
+    """Each line's ``ref_key`` (its PieceRef's key) as a code, -1 for none, and the distinct
+    keys the codes number (in the order they first come)."""
+    refs = pc.dictionary_encode(_strings(lines["ref_key"]))
+    return (np.asarray(refs.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64),
+            refs.dictionary)
+
+
+def _tiers(a: np.ndarray, b: np.ndarray, agree: np.ndarray, refs: tuple[np.ndarray, pa.Array]) -> np.ndarray:
+    """Each pair's evidence: 0 references citing each other, 1 the same PieceRef (``refs``:
+    :func:`ref_codes` of the lines), 2 none."""
+    codes, keys = refs
+    long_ref = np.asarray(pc.utf8_length(keys).to_numpy(zero_copy_only=False)) >= 3
     same_ref = (codes[a] == codes[b]) & (codes[a] >= 0) & long_ref[codes[a]]
     return np.where(agree, 0, np.where(same_ref, 1, 2))
 
