@@ -228,8 +228,8 @@ def _pairs(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.D
     if pairs.empty:
         return _empty()
     pairs = _scored(pairs, links, settings)
-    pairs = pairs.sort_values(["s", "score", "i"], ascending=[True, False, True], kind="stable")
-    pairs = pairs.groupby("s", sort=False).head(settings.top)
+    pairs = pairs.take(_best_of_each(pairs["s"].to_numpy(dtype=np.int64), pairs["score"].to_numpy(dtype=float),
+                                     pairs["i"].to_numpy(dtype=np.int64), settings.top))
     if pairs.empty:
         return _empty()
     s, i = pairs["s"].to_numpy(dtype=np.int64), pairs["i"].to_numpy(dtype=np.int64)
@@ -346,9 +346,24 @@ def _scored(pairs: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.
                         score=np.round(score, 3), against=against)
 
 
+def _best_of_each(s: np.ndarray, score: np.ndarray, i: np.ndarray, top: int) -> np.ndarray:
+    """The rows of the ``top`` best pairs of each settlement ``s`` (highest ``score``, then
+    first invoice ``i``), by settlement: ``sort_values(["s", "score", "i"], ascending=[True,
+    False, True])`` then ``groupby("s").head(top)``, in numpy (``(s, i)`` are distinct)."""
+    order = np.lexsort((i, -score, s))
+    return order[_run_positions(s[order]) < top]
+
+
 def _pair_in(pairs: pd.DataFrame, linked: pd.DataFrame) -> np.ndarray:
+    """Whether each of ``pairs`` (``s``, ``i``) is among ``linked``: one code per pair of
+    line numbers (a merge where they do not fit in one integer)."""
     if linked.empty:
         return np.zeros(len(pairs), dtype=bool)
+    s, i = pairs["s"].to_numpy(dtype=np.int64), pairs["i"].to_numpy(dtype=np.int64)
+    linked_s, linked_i = linked["s"].to_numpy(dtype=np.int64), linked["i"].to_numpy(dtype=np.int64)
+    if len(s) and min(s.min(), i.min(), linked_s.min(), linked_i.min()) >= 0 and max(
+            s.max(), i.max(), linked_s.max(), linked_i.max()) < 1 << 31:
+        return np.isin((s << 31) | i, (linked_s << 31) | linked_i)
     hit = pairs[["s", "i"]].merge(linked.drop_duplicates().assign(_hit=True), on=["s", "i"], how="left")
     return hit["_hit"].notna().to_numpy()
 
