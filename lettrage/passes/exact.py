@@ -190,13 +190,10 @@ def _candidate_positions(open_lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     party = open_lines["party_id"].to_numpy(dtype=np.int64)
     size = np.abs(open_lines["amount"].to_numpy(dtype=np.int64))
     invoice = open_lines["invoice_side"].to_numpy(dtype=bool)
-    span = int(size.max()) + 1 if len(size) else 1
-    fits = len(party) and party.min() >= 0 and int(party.max()) * span < 1 << 62
-    bucket_keys = (party * span + size,) if fits else (size, party)  # one key sorts faster
     line = open_lines["line"].to_numpy(dtype=np.int64)
     # (lines in order, as the passes have them, stay so among equal keys: lexsort is stable)
     line_key = () if np.all(line[1:] > line[:-1]) else (line,)
-    order = np.lexsort((*line_key, _date_keys(open_lines), *bucket_keys))
+    order = np.lexsort((*line_key, _date_keys(open_lines), *_bucket_keys(party, size)))
     new = np.ones(len(order), dtype=bool)
     ordered_party, ordered_size = party[order], size[order]
     new[1:] = (ordered_party[1:] != ordered_party[:-1]) | (ordered_size[1:] != ordered_size[:-1])
@@ -229,6 +226,14 @@ def _candidate_positions(open_lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     keep = (near >= 0) & (near < n_b[near_bucket])
     near_b = sett[start_b[near_bucket[keep]] + near[keep]]
     return np.concatenate([small_a, near_a[keep]]), np.concatenate([small_b, near_b])
+
+
+def _bucket_keys(party: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(third party, size) as ``np.lexsort`` keys (the last first): one integer when both fit
+    in it (one key sorts faster), else size then third party."""
+    span = int(size.max()) + 1 if len(size) else 1
+    fits = len(party) and party.min() >= 0 and int(party.max()) * span < 1 << 62
+    return (party * span + size,) if fits else (size, party)
 
 
 def _date_keys(open_lines: pd.DataFrame) -> np.ndarray:
@@ -266,10 +271,24 @@ def _cost_order(a: np.ndarray, b: np.ndarray, tier: np.ndarray, open_lines: pd.D
     day = _date_keys(open_lines)
     line = open_lines["line"].to_numpy(dtype=np.int64)
     first = (tier * 2 + before).astype(np.int8)  # (numpy sorts small integers fastest)
+    leading = _leading_keys(first, day[a], day[b])
     if len(line) and line.min() >= 0 and line.max() < 1 << 30:  # the last four keys in one
         last = ((held[a] * 2 + held[b]).astype(np.int64) << 60) | (line[a] << 30) | line[b]
-        return np.lexsort((last, day[b], day[a], first))
-    return np.lexsort((line[b], line[a], held[b], held[a], day[b], day[a], first))
+        return np.lexsort((last, *leading))
+    return np.lexsort((line[b], line[a], held[b], held[a], *leading))
+
+
+def _leading_keys(first: np.ndarray, day_a: np.ndarray, day_b: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(first, day_a, day_b)`` (``first`` below 8) as ``np.lexsort`` keys (the last first):
+    one integer when the days' range fits twice in it (each key is one more sort), else the
+    three."""
+    if len(day_a):
+        low = min(int(day_a.min()), int(day_b.min()))
+        width = max(int(day_a.max()), int(day_b.max())) - low
+        bits = width.bit_length()
+        if 3 + 2 * bits <= 62:
+            return ((first.astype(np.int64) << (2 * bits)) | ((day_a - low) << bits) | (day_b - low),)
+    return day_b, day_a, first
 
 
 def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarray,
@@ -352,10 +371,13 @@ def _line_order_ties(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.
 def _same_day_couples(party: np.ndarray, size: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every couple ``(i, j)``, ``i < j`` in sorted order, of entries with the same third
     party, size and day."""
-    order = np.lexsort((day, size, party))
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = ((party[order][1:] != party[order][:-1]) | (size[order][1:] != size[order][:-1])
-               | (day[order][1:] != day[order][:-1]))
+    keys = (day, *_bucket_keys(party, size))
+    order = np.lexsort(keys)
+    new = np.zeros(len(order), dtype=bool)
+    new[:1] = True
+    for key in keys:
+        ordered = key[order]
+        new[1:] |= ordered[1:] != ordered[:-1]
     starts = np.flatnonzero(new)
     counts = np.diff(np.append(starts, len(order)))
     many = counts > 1
