@@ -24,7 +24,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-from lettrage.arrays import counted
+from lettrage.arrays import counted, numbers_in
 from lettrage.party_passes import PASS_ORDER, PartyLettering, letter_parties
 from lettrage.passes.base import PassOutput, in_line_order
 from lettrage.settings import Settings
@@ -112,8 +112,8 @@ def _letter_chunk(inputs: tuple, parties: np.ndarray) -> PartyLettering:
     """The passes on the lines of ``parties`` (a chunk) of ``inputs``."""
     open_lines, kept, documents, cites, links, settings, cited_elsewhere = inputs
     with collector_paused():
-        return letter_parties(open_lines[np.isin(open_lines["party_id"].to_numpy(), parties)],
-                              kept[np.isin(kept["party_id"].to_numpy(), parties)], documents, cites,
+        return letter_parties(open_lines[numbers_in(open_lines["party_id"], parties)],
+                              kept[numbers_in(kept["party_id"], parties)], documents, cites,
                               links, settings, cited_elsewhere=cited_elsewhere)
 
 

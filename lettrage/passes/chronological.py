@@ -25,7 +25,7 @@ import pandas as pd
 from lettrage.arrays import numbers_in
 from lettrage.passes.base import PassOutput
 from lettrage.passes.batches import exact_groups_output
-from lettrage.passes.settled_parties import resting_on_guesses
+from lettrage.passes.settled_parties import party_date_order, resting_on_guesses
 from lettrage.passes.subset import Evidence
 from lettrage.passes.subset_search import can_enumerate, subsets_in_range
 
@@ -46,12 +46,7 @@ def chronological_pass(left: pd.DataFrame, foreign: np.ndarray, guessed: pd.Data
         return PassOutput()
     held = (left["held"].to_numpy(dtype=bool) if "held" in left.columns
             else np.zeros(len(left), dtype=bool))
-    blocked = pd.Series(held | np.asarray(foreign, dtype=bool)).groupby(
-        left["party_id"].to_numpy()).transform("max").to_numpy()
-    lines = left[~blocked].sort_values(["party_id", "date", "line"])
-    sides = lines.groupby("party_id")["invoice_side"].agg(["min", "max", "size"])
-    walked = sides[(sides["min"] != sides["max"]) & (sides["size"] >= 3)].index
-    lines = lines[lines["party_id"].isin(walked)]
+    lines = left.take(_walked(left, held | np.asarray(foreign, dtype=bool)))
     lines = lines[~lines["party_id"].isin(resting_on_guesses(lines, guessed))]
     if lines.empty:
         return PassOutput()
@@ -93,22 +88,48 @@ def _oldest(pool: np.ndarray, solutions: list[tuple[int, ...]], amount: np.ndarr
     return pool[list(solutions[first])].tolist()
 
 
+def _walked(left: pd.DataFrame, flagged: np.ndarray) -> np.ndarray:
+    """The positions of the lines of ``left`` whose third party may be walked — three lines
+    or more, on both sides, none ``flagged`` (held, foreign) — sorted by third party, date
+    and line (numbers only, in numpy: the texts are taken for these lines alone)."""
+    party = left["party_id"].to_numpy()
+    order = party_date_order(left)
+    order = order[~numbers_in(party[order], party[flagged])]
+    if not len(order):
+        return order
+    starts = _run_starts(party[order])
+    counts = np.diff(np.append(starts, len(order)))
+    invoices = np.add.reduceat(left["invoice_side"].to_numpy(dtype=np.int64)[order], starts)
+    return order[np.repeat((invoices > 0) & (invoices < counts) & (counts >= 3), counts)]
+
+
+def _run_starts(party: np.ndarray) -> np.ndarray:
+    """Where each run of equal ``party`` starts."""
+    return np.flatnonzero(np.r_[True, party[1:] != party[:-1]])
+
+
 def _can_start(lines: pd.DataFrame) -> np.ndarray:
-    """Per line (sorted by third party, date, line): whether its third party's walk can
-    letter its first settlement — alone on its day, and the invoices dated on or before it,
-    of at most its size, add up to it at least (else the walk stops at once)."""
+    """Per line (sorted by third party, date, line; every date given): whether its third
+    party's walk can letter its first settlement — alone on its day, and the invoices dated
+    on or before it, of at most its size, add up to it at least (else the walk stops at
+    once)."""
     party = lines["party_id"].to_numpy()
     day = lines["date"].to_numpy()
     size = np.abs(lines["amount"].to_numpy(dtype=np.int64))
     invoice = lines["invoice_side"].to_numpy(dtype=bool)
-    settlements = pd.DataFrame({"party": party[~invoice], "day": day[~invoice], "size": size[~invoice]})
-    first = settlements.groupby("party").agg(day=("day", "first"), size=("size", "first"))
-    alone = settlements.merge(first, on=["party", "day"]).groupby("party").size() == 1
-    first_day = first["day"].reindex(party).to_numpy()
-    first_size = first["size"].reindex(party).to_numpy()
+    if not len(party):
+        return np.zeros(0, dtype=bool)
+    starts = _run_starts(party)
+    party_of = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(party))))
+    # each third party's first settlement (none: past the end)
+    first = np.minimum.reduceat(np.where(invoice, len(party), np.arange(len(party))), starts)
+    settles = first < len(party)
+    first = np.minimum(first, len(party) - 1)[party_of]
+    first_day, first_size = day[first], size[first]
+    alone = np.add.reduceat(~invoice & (day == first_day), starts) == 1
     usable = invoice & (day <= first_day) & (size <= first_size)
-    reach = pd.Series(np.where(usable, size, 0)).groupby(party).transform("sum").to_numpy()
-    return (reach >= first_size) & alone.reindex(party, fill_value=False).to_numpy()
+    reach = np.add.reduceat(np.where(usable, size, 0), starts)[party_of]
+    return (reach >= first_size) & (settles & alone)[party_of]
 
 
 def _walk(line: np.ndarray, amount: np.ndarray, day: np.ndarray, invoice: np.ndarray, evidence: Evidence,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lettrage.arrays import numbers_in
 from lettrage.passes.base import PassOutput
 from lettrage.passes.batches import (
     exact_groups_output,
@@ -65,8 +66,12 @@ def day_batch_pass(
                           "total": owed[rows], "date_day": days.date[day_rows], "day": day_rows})
     pairs = pairs[_in_reach(pairs, windows, max_days_early)]
     # Unique both ways: one day for the settlement, one settlement for the day; and no single
-    # invoice of the settlement's amount within reach (as good an answer).
-    rows, invoice_rows = joined_rows(*pair_keys(settlements.party, owed, invoices.party, invoices.amount))
+    # invoice of the settlement's amount within reach (as good an answer: looked for only
+    # for the settlements of these pairs).
+    paired = np.flatnonzero(numbers_in(settlements.line, pairs["line"]))
+    rows, invoice_rows = joined_rows(*pair_keys(settlements.party[paired], owed[paired], invoices.party,
+                                                invoices.amount))
+    rows = paired[rows]
     day = invoices.date[invoice_rows]
     single = settlements.line[rows][within_reach(
         settlements.party[rows], settlements.date[rows], day, day, windows, max_days_early)]
@@ -84,25 +89,35 @@ def day_batch_pass(
 def _in_order(pairs: pd.DataFrame) -> pd.DataFrame:
     """The pairs to letter: per third party and total, as many settlements as days, paired
     oldest with oldest, every such pair within reach (one of each, or recurring equal days
-    paid by equal settlements, as in situation 3)."""
+    paid by equal settlements, as in situation 3). In numpy: a handful of pairs, most often,
+    that pandas' groupbys and merges took 20 ms to sort out."""
     if pairs.empty:
         return pairs
-    keys = ["party_id", "total"]
-    settlements = pairs.drop_duplicates("line")
-    days = pairs.drop_duplicates(keys + ["date_day"])
-    counts = pd.DataFrame({"settlements": settlements.groupby(keys).size(),
-                           "days": days.groupby(keys).size()})
-    even = counts[counts["settlements"] == counts["days"]].index
-    settlements = settlements[pd.MultiIndex.from_frame(settlements[keys]).isin(even)]
-    days = days[pd.MultiIndex.from_frame(days[keys]).isin(even)]
-    settlements = settlements.sort_values(keys + ["date", "line"]).assign(
-        rank=lambda f: f.groupby(keys).cumcount())
-    days = days.sort_values(keys + ["date_day"]).assign(rank=lambda f: f.groupby(keys).cumcount())
-    wanted = settlements[keys + ["rank", "line"]].merge(days[keys + ["rank", "date_day"]],
-                                                       on=keys + ["rank"])
-    chosen = pairs.merge(wanted[["line", "date_day"]], on=["line", "date_day"])
-    complete = chosen.groupby(keys).size().reindex(even, fill_value=0) == counts.loc[even, "days"]
-    return chosen[pd.MultiIndex.from_frame(chosen[keys]).isin(complete[complete].index)]
+    key = pair_keys(pairs["party_id"].to_numpy(dtype=np.int64), pairs["total"].to_numpy(dtype=np.int64))[0]
+    line, day = pairs["line"].to_numpy(dtype=np.int64), pairs["day"].to_numpy(dtype=np.int64)
+    # The settlements, and the days, of each (third party, total), oldest first.
+    settlements = np.unique(line, return_index=True)[1]
+    settlements = settlements[np.lexsort((line[settlements], pairs["date"].to_numpy()[settlements],
+                                          key[settlements]))]
+    days = np.unique(day, return_index=True)[1]
+    days = days[np.lexsort((pairs["date_day"].to_numpy()[days], key[days]))]
+    keys, settlement_counts = _runs(key[settlements])  # (the same keys: each pair has both)
+    day_counts = _runs(key[days])[1]
+    even = settlement_counts == day_counts
+    # The k-th settlement of an even (third party, total) with its k-th day.
+    width = int(day.max()) + 1
+    wanted = (line[settlements[np.repeat(even, settlement_counts)]] * width
+              + day[days[np.repeat(even, day_counts)]])
+    chosen = np.isin(line * width + day, wanted)
+    at = np.searchsorted(keys, key)
+    complete = np.bincount(at[chosen], minlength=len(keys)) == day_counts
+    return pairs[chosen & complete[at]]
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``values`` (sorted) and how many times each comes."""
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    return values[starts], np.diff(np.append(starts, len(values)))
 
 
 def _in_reach(pairs: pd.DataFrame, windows: pd.Series, max_days_early: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lettrage.arrays import distinct
+from lettrage.arrays import distinct, numbers_in
 from lettrage.passes.base import PassOutput
 from lettrage.references import pair_evidence
 
@@ -37,6 +37,7 @@ def exact_pass(
     sure_only: bool = False,
     name: str = "exact",
     links: tuple[np.ndarray, ...] | None = None,
+    refs: tuple[np.ndarray, pa.Array] | None = None,
 ) -> PassOutput:
     """Letter pairs of open lines that cancel exactly.
 
@@ -56,6 +57,7 @@ def exact_pass(
     name : the pass name the groups record (``"fifo"`` for that later call).
     links : :func:`lettrage.references.citation_links` of ``documents`` and ``cites``, when
         already made (the same for every call of a run).
+    refs : :func:`ref_codes` of ``open_lines``, when already made.
 
     Lines are handled as their positions in ``open_lines``, pairs as arrays of positions.
     """
@@ -73,12 +75,12 @@ def exact_pass(
         single = (np.bincount(a[allowed], minlength=size) == 1)[a] & (
             np.bincount(b[allowed], minlength=size) == 1)[b]
         # (the lines a citation links to are those whose document some line cites)
-        claimed = np.isin(line, _claimed_lines(documents, cites) if links is None else links[1])
+        claimed = numbers_in(line, _claimed_lines(documents, cites) if links is None else links[1])
         allowed &= (single & ~claimed[a] & ~claimed[b]) | agree
     a, b, agree = a[allowed], b[allowed], agree[allowed]
     held = (open_lines["held"].to_numpy(dtype=bool) if "held" in open_lines.columns
             else np.zeros(len(open_lines), dtype=bool))
-    tier = _tiers(a, b, agree, open_lines)
+    tier = _tiers(a, b, agree, ref_codes(open_lines) if refs is None else refs)
     order = _cost_order(a, b, tier, open_lines, held)
     chosen = order[_mutual_best(a[order], b[order], len(open_lines))]
     if not sure_only:
@@ -89,9 +91,6 @@ def exact_pass(
     chosen = chosen[~held[a[chosen]] & ~held[b[chosen]]]  # a held line takes its partner out
     chosen = chosen[np.lexsort((line[b[chosen]], line[a[chosen]]))]
     count = len(chosen)
-    reasons = np.where(agree[chosen], "same amount, reference cited", "same amount").tolist()
-    reasons += [f"same amount, {len(lines) // 2} lines of one day against {len(lines) // 2} of "
-                "another: any pairing of them as good as another" for lines in blocks]
     sizes = np.array([2] * count + [len(lines) for lines in blocks], dtype=np.int64)
     groups = pd.DataFrame(
         {
@@ -99,7 +98,7 @@ def exact_pass(
             "pass": name,
             "gap": np.zeros(len(sizes), dtype=np.int64),
             "currency": "",
-            "reason": reasons,
+            "reason": _reasons(agree[chosen], blocks),
         }
     )
     members = pd.DataFrame(
@@ -109,6 +108,20 @@ def exact_pass(
         }
     )
     return PassOutput(groups=groups, members=members)
+
+
+def _reasons(agree: np.ndarray, blocks: list[np.ndarray]) -> pd.api.extensions.ExtensionArray | list:
+    """The reasons of the pairs (whose references agree or not) and of the ``blocks``: a
+    string array made in pyarrow (one of two texts per pair, taken), not from a Python
+    string per row; an empty list when there is none."""
+    if not len(agree) and not blocks:
+        return []
+    texts = pa.array(["same amount, reference cited", "same amount"], type=pa.large_string())
+    return pd.array(pa.concat_arrays([
+        texts.take(pa.array(np.where(agree, 0, 1))),
+        pa.array([f"same amount, {len(lines) // 2} lines of one day against {len(lines) // 2} of "
+                  "another: any pairing of them as good as another" for lines in blocks],
+                 type=pa.large_string())]), dtype="str")
 
 
 def _tie_blocks(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.ndarray,
@@ -177,13 +190,10 @@ def _candidate_positions(open_lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     party = open_lines["party_id"].to_numpy(dtype=np.int64)
     size = np.abs(open_lines["amount"].to_numpy(dtype=np.int64))
     invoice = open_lines["invoice_side"].to_numpy(dtype=bool)
-    span = int(size.max()) + 1 if len(size) else 1
-    fits = len(party) and party.min() >= 0 and int(party.max()) * span < 1 << 62
-    bucket_keys = (party * span + size,) if fits else (size, party)  # one key sorts faster
     line = open_lines["line"].to_numpy(dtype=np.int64)
     # (lines in order, as the passes have them, stay so among equal keys: lexsort is stable)
     line_key = () if np.all(line[1:] > line[:-1]) else (line,)
-    order = np.lexsort((*line_key, _date_keys(open_lines), *bucket_keys))
+    order = np.lexsort((*line_key, _date_keys(open_lines), *_bucket_keys(party, size)))
     new = np.ones(len(order), dtype=bool)
     ordered_party, ordered_size = party[order], size[order]
     new[1:] = (ordered_party[1:] != ordered_party[:-1]) | (ordered_size[1:] != ordered_size[:-1])
@@ -218,6 +228,14 @@ def _candidate_positions(open_lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     return np.concatenate([small_a, near_a[keep]]), np.concatenate([small_b, near_b])
 
 
+def _bucket_keys(party: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(third party, size) as ``np.lexsort`` keys (the last first): one integer when both fit
+    in it (one key sorts faster), else size then third party."""
+    span = int(size.max()) + 1 if len(size) else 1
+    fits = len(party) and party.min() >= 0 and int(party.max()) * span < 1 << 62
+    return (party * span + size,) if fits else (size, party)
+
+
 def _date_keys(open_lines: pd.DataFrame) -> np.ndarray:
     """Dates as integers that sort as pandas sorts them: a missing date last."""
     dates = open_lines["date"].to_numpy()
@@ -226,11 +244,19 @@ def _date_keys(open_lines: pd.DataFrame) -> np.ndarray:
     return keys
 
 
-def _tiers(a: np.ndarray, b: np.ndarray, agree: np.ndarray, open_lines: pd.DataFrame) -> np.ndarray:
-    """Each pair's evidence: 0 references citing each other, 1 the same PieceRef, 2 none."""
-    refs = pc.dictionary_encode(_strings(open_lines["ref_key"]))
-    codes = np.asarray(refs.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    long_ref = np.asarray(pc.utf8_length(refs.dictionary).to_numpy(zero_copy_only=False)) >= 3
+def ref_codes(lines: pd.DataFrame) -> tuple[np.ndarray, pa.Array]:
+    """Each line's ``ref_key`` (its PieceRef's key) as a code, -1 for none, and the distinct
+    keys the codes number (in the order they first come)."""
+    refs = pc.dictionary_encode(_strings(lines["ref_key"]))
+    return (np.asarray(refs.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64),
+            refs.dictionary)
+
+
+def _tiers(a: np.ndarray, b: np.ndarray, agree: np.ndarray, refs: tuple[np.ndarray, pa.Array]) -> np.ndarray:
+    """Each pair's evidence: 0 references citing each other, 1 the same PieceRef (``refs``:
+    :func:`ref_codes` of the lines), 2 none."""
+    codes, keys = refs
+    long_ref = np.asarray(pc.utf8_length(keys).to_numpy(zero_copy_only=False)) >= 3
     same_ref = (codes[a] == codes[b]) & (codes[a] >= 0) & long_ref[codes[a]]
     return np.where(agree, 0, np.where(same_ref, 1, 2))
 
@@ -245,10 +271,24 @@ def _cost_order(a: np.ndarray, b: np.ndarray, tier: np.ndarray, open_lines: pd.D
     day = _date_keys(open_lines)
     line = open_lines["line"].to_numpy(dtype=np.int64)
     first = (tier * 2 + before).astype(np.int8)  # (numpy sorts small integers fastest)
+    leading = _leading_keys(first, day[a], day[b])
     if len(line) and line.min() >= 0 and line.max() < 1 << 30:  # the last four keys in one
         last = ((held[a] * 2 + held[b]).astype(np.int64) << 60) | (line[a] << 30) | line[b]
-        return np.lexsort((last, day[b], day[a], first))
-    return np.lexsort((line[b], line[a], held[b], held[a], day[b], day[a], first))
+        return np.lexsort((last, *leading))
+    return np.lexsort((line[b], line[a], held[b], held[a], *leading))
+
+
+def _leading_keys(first: np.ndarray, day_a: np.ndarray, day_b: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(first, day_a, day_b)`` (``first`` below 8) as ``np.lexsort`` keys (the last first):
+    one integer when the days' range fits twice in it (each key is one more sort), else the
+    three."""
+    if len(day_a):
+        low = min(int(day_a.min()), int(day_b.min()))
+        width = max(int(day_a.max()), int(day_b.max())) - low
+        bits = width.bit_length()
+        if 3 + 2 * bits <= 62:
+            return ((first.astype(np.int64) << (2 * bits)) | ((day_a - low) << bits) | (day_b - low),)
+    return day_b, day_a, first
 
 
 def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarray,
@@ -331,10 +371,13 @@ def _line_order_ties(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.
 def _same_day_couples(party: np.ndarray, size: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every couple ``(i, j)``, ``i < j`` in sorted order, of entries with the same third
     party, size and day."""
-    order = np.lexsort((day, size, party))
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = ((party[order][1:] != party[order][:-1]) | (size[order][1:] != size[order][:-1])
-               | (day[order][1:] != day[order][:-1]))
+    keys = (day, *_bucket_keys(party, size))
+    order = np.lexsort(keys)
+    new = np.zeros(len(order), dtype=bool)
+    new[:1] = True
+    for key in keys:
+        ordered = key[order]
+        new[1:] |= ordered[1:] != ordered[:-1]
     starts = np.flatnonzero(new)
     counts = np.diff(np.append(starts, len(order)))
     many = counts > 1

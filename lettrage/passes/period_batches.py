@@ -109,14 +109,19 @@ def _periods(members: pd.DataFrame, ones: pd.DataFrame, windows: pd.Series, max_
     if members.empty or not len(ones["line"]):
         return []
     runs, crowded = _runs(members, ones["party_id"], ones["total"])
-    runs = _rows(runs, ~np.isin(runs["party_id"], crowded))
+    if len(crowded):
+        runs = _rows(runs, ~numbers_in(runs["party_id"], crowded))
     at, run_at = joined_rows(*pair_keys(ones["party_id"], ones["total"], runs["party_id"], runs["total"]))
-    pairs = {**_rows(ones, at), **_rows(runs, run_at)}
-    pairs = _rows(pairs, within_reach(pairs["party_id"], pairs["date"], pairs["first"], pairs["last"],
-                                      windows, max_days_early, after=after))
-    chosen = (_once(pairs["line"]) & pairs["whole_days"] & (pairs["count"] >= MIN_INVOICES)
-              & ~pairs["held"] & (pairs["first"] != pairs["last"]))
-    chosen = _rows(pairs, _not_overlapped(np.flatnonzero(chosen), pairs))
+    # (each pair's columns gathered only as a test needs them, those out of reach dropped first)
+    reach = within_reach(ones["party_id"][at], ones["date"][at], runs["first"][run_at], runs["last"][run_at],
+                         windows, max_days_early, after=after)
+    at, run_at = at[reach], run_at[reach]
+    pairs = {"line": ones["line"][at], "party_id": ones["party_id"][at], "start": runs["start"][run_at],
+             "stop": runs["stop"][run_at]}
+    period = runs["whole_days"] & (runs["count"] >= MIN_INVOICES) & ~runs["held"] & (runs["first"] != runs["last"])
+    chosen = _not_overlapped(np.flatnonzero(_once(pairs["line"]) & period[run_at]), pairs)
+    chosen = {"line": pairs["line"][chosen], "start": pairs["start"][chosen], "stop": pairs["stop"][chosen],
+              "first": runs["first"][run_at[chosen]], "last": runs["last"][run_at[chosen]]}
     member_lines = members["line"].to_numpy()
     groups = []
     for one, start, stop, first, last in zip(

@@ -20,11 +20,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from lettrage.arrays import distinct, numbers_in
 from lettrage.passes.base import PassOutput
 from lettrage.passes.batches import exact_groups_output, in_reach
+from lettrage.passes.exact import ref_codes
 from lettrage.references import is_document_key, reference_keys
+
+#: The columns of a batch's lines the pass reads.
+_BATCH_COLUMNS = ("line", "party_id", "amount", "date", "held", "piece_ref", "ref_key")
 
 
 def piece_batch_pass(
@@ -36,6 +41,7 @@ def piece_batch_pass(
     cites: pd.DataFrame,
     *,
     max_days_early: int,
+    refs: tuple[np.ndarray, pa.Array] | None = None,
 ) -> PassOutput:
     """Letter the batches of lines filed under one PieceRef (see the module's docstring).
 
@@ -50,11 +56,14 @@ def piece_batch_pass(
     windows : per ``party_id``, the days after a document its settlement may come.
     documents, cites : reference evidence (see :mod:`lettrage.references`).
     max_days_early : how many days a settlement may precede the lines it settles.
+    refs : :func:`lettrage.passes.exact.ref_codes` of ``open_lines``, when already made.
     """
-    batch_lines = open_lines[_shared_document_keys(open_lines)]
+    codes, keys = ref_codes(open_lines) if refs is None else refs
+    shared = _shared_document_keys(open_lines, codes, keys)
+    batch_lines = open_lines.loc[shared, [name for name in _BATCH_COLUMNS if name in open_lines.columns]]
     if batch_lines.empty:
         return PassOutput()
-    batch_id = batch_lines.groupby(["party_id", "ref_key"], sort=False).ngroup().to_numpy()
+    batch_id = _batch_ids(batch_lines["party_id"].to_numpy(dtype=np.int64), codes[shared])
     still_open = _all_still_open(batch_lines, batch_id, remaining, kept)
     batch_lines, batch_id = batch_lines[still_open], batch_id[still_open]
     held = (batch_lines["held"].to_numpy(dtype=bool) if "held" in batch_lines.columns
@@ -86,21 +95,27 @@ def piece_batch_pass(
     return exact_groups_output("piece", sorted(groups), documents, cites)
 
 
-def _shared_document_keys(lines: pd.DataFrame) -> np.ndarray:
-    """Whether each line's PieceRef key names a document and is carried by another line of
-    its third party."""
-    codes, uniques = pd.factorize(lines["ref_key"])
+def _batch_ids(party: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each line's batch: its (third party, key code) numbered in the order they first come
+    (``groupby([party, key], sort=False).ngroup()``, by one key of integers)."""
+    return pd.factorize(party * (int(codes.max()) + 1) + codes)[0]
+
+
+def _shared_document_keys(lines: pd.DataFrame, codes: np.ndarray, keys: pa.Array) -> np.ndarray:
+    """Whether each line's PieceRef key (``codes`` among ``keys``: see
+    :func:`lettrage.passes.exact.ref_codes`) names a document and is carried by another line
+    of its third party."""
     # Keys on two lines or more (by a count), then those of them on two lines of one third party.
-    carried = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    carried = np.bincount(codes[codes >= 0], minlength=len(keys))
     shared = (codes >= 0) & (carried[np.maximum(codes, 0)] >= 2)
     rows = np.flatnonzero(shared)
     pairs = pd.DataFrame({"party": lines["party_id"].to_numpy()[rows], "key": codes[rows]})
     shared[rows] = pairs.duplicated(keep=False).to_numpy()
     if not shared.any():
         return shared
-    named = np.zeros(len(uniques), dtype=bool)
+    named = np.zeros(len(keys), dtype=bool)
     wanted = distinct(codes[shared])
-    named[wanted] = [is_document_key(str(key)) for key in uniques[wanted]]
+    named[wanted] = [is_document_key(str(key)) for key in keys.take(pa.array(wanted)).to_pylist()]
     return shared & named[np.maximum(codes, 0)]
 
 
@@ -134,13 +149,12 @@ def _settlements(batches: pd.DataFrame, batch_lines: pd.DataFrame, open_lines: p
     if batches.empty:
         return pd.DataFrame({"batch": np.zeros(0, dtype=np.int64), "party_id": [], "ref_key": [],
                              "line": []})
-    others = open_lines[numbers_in(open_lines["line"], remaining)
-                        & ~numbers_in(open_lines["line"], batch_lines["line"])
-                        & ~open_lines["invoice_side"].to_numpy(dtype=bool)]
-    if "held" in others.columns:
-        others = others[~others["held"].to_numpy(dtype=bool)]
+    other = (numbers_in(open_lines["line"], remaining) & ~numbers_in(open_lines["line"], batch_lines["line"])
+             & ~open_lines["invoice_side"].to_numpy(dtype=bool))
+    if "held" in open_lines.columns:
+        other &= ~open_lines["held"].to_numpy(dtype=bool)
     pairs = batches.reset_index().assign(amount=-batches["total"].to_numpy()).merge(
-        others[["party_id", "amount", "line", "date"]], on=["party_id", "amount"])
+        open_lines.loc[other, ["party_id", "amount", "line", "date"]], on=["party_id", "amount"])
     pairs = pairs[in_reach(pairs, windows, max_days_early)]
     unique = (~pairs[["party_id", "ref_key"]].duplicated(keep=False)
               & ~pairs["line"].duplicated(keep=False))

@@ -156,7 +156,8 @@ class _Links:
         #: (citing line, cited line): a line whose label names another line's document.
         cited = self._citing[~self._near].merge(self._own, on="code")
         self.cited = cited.loc[cited["line"] != cited["target"], ["line", "target"]].reset_index(drop=True)
-        self._refs = pd.Series(lines["piece_ref"].array, index=lines["line"].to_numpy(dtype=np.int64))
+        self._line_ids = lines["line"].to_numpy(dtype=np.int64)
+        self._piece_refs = lines["piece_ref"]
 
     @cached_property
     def citing_lines(self) -> np.ndarray:
@@ -169,15 +170,15 @@ class _Links:
         return self._citing[self._near].merge(self._own, on="code")[["line", "target"]]
 
     @cached_property
-    def _first_keys(self) -> tuple[pd.Index, pa.Array]:
-        """The lines that carry a document, and the first key of each."""
+    def _first_keys(self) -> tuple[np.ndarray, pa.Array]:
+        """The lines that carry a document (in order), and the first key of each."""
         lines, first = np.unique(self._documents["line"].to_numpy(dtype=np.int64), return_index=True)
-        return pd.Index(lines), _arrow_texts(self._documents["key"]).take(pa.array(first))
+        return lines, _arrow_texts(self._documents["key"]).take(pa.array(first))
 
     def keys_of(self, lines: np.ndarray) -> np.ndarray:
         """Each line's (first) document key, ``""`` when it has none (object array)."""
         carriers, texts = self._first_keys
-        at = carriers.get_indexer(np.asarray(lines, dtype=np.int64))
+        at = positions_or_absent(carriers, np.asarray(lines, dtype=np.int64))
         keys = np.full(len(at), "", dtype=object)
         found = at >= 0
         keys[found] = pc.fill_null(texts.take(pa.array(at[found])), "").to_numpy(zero_copy_only=False)
@@ -186,8 +187,10 @@ class _Links:
     def names(self, lines: np.ndarray) -> list[str]:
         """How a person recognises each line's document: its PieceRef, else its key."""
         lines = np.asarray(lines, dtype=np.int64)
-        refs = self._refs.reindex(lines).to_numpy(dtype=object)
-        present = self._refs.index.get_indexer(lines) >= 0
+        at = positions_or_absent(self._line_ids, lines)
+        present = at >= 0
+        refs = np.full(len(lines), "", dtype=object)
+        refs[present] = self._piece_refs.take(at[present]).to_numpy(dtype=object)
         keys = self.keys_of(lines)
         return [(str(ref).strip() if here else "") or key or f"line {line}"
                 for ref, here, key, line in zip(refs.tolist(), present.tolist(), keys.tolist(),
@@ -225,8 +228,8 @@ def _pairs(lines: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.D
     if pairs.empty:
         return _empty()
     pairs = _scored(pairs, links, settings)
-    pairs = pairs.sort_values(["s", "score", "i"], ascending=[True, False, True], kind="stable")
-    pairs = pairs.groupby("s", sort=False).head(settings.top)
+    pairs = pairs.take(_best_of_each(pairs["s"].to_numpy(dtype=np.int64), pairs["score"].to_numpy(dtype=float),
+                                     pairs["i"].to_numpy(dtype=np.int64), settings.top))
     if pairs.empty:
         return _empty()
     s, i = pairs["s"].to_numpy(dtype=np.int64), pairs["i"].to_numpy(dtype=np.int64)
@@ -310,14 +313,21 @@ def _gap_band(cents: np.ndarray, settings: ReviewSettings) -> np.ndarray:
 
 
 def _scored(pairs: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.DataFrame:
-    """Kind, gap and score of each pair (vectorised)."""
+    """Kind, gap and score of each pair (vectorised); an overpaid pair only where the
+    settlement cites the invoice."""
+    exact = _pair_in(pairs, links.cited[["line", "target"]].rename(columns={"line": "s", "target": "i"}))
+    # A settlement much larger than an invoice pays several: only its cited ones are pairs.
+    amount_i = pairs["amount_i"].to_numpy(dtype=np.int64)
+    due = np.sign(amount_i) * (amount_i + pairs["amount_s"].to_numpy(dtype=np.int64))
+    keep = (due >= 0) | (np.abs(due) <= _gap_band(np.abs(amount_i), settings)) | exact
+    if not keep.all():
+        pairs, exact = pairs[keep], exact[keep]
     amount_i = pairs["amount_i"].to_numpy(dtype=np.int64)
     amount_s = pairs["amount_s"].to_numpy(dtype=np.int64)
     gap = amount_i + amount_s  # debit − credit of the pair
     due = np.sign(amount_i) * gap  # > 0: the invoice is not fully paid
     size = np.abs(amount_i)
     band = _gap_band(size, settings)
-    exact = _pair_in(pairs, links.cited[["line", "target"]].rename(columns={"line": "s", "target": "i"}))
     nearly = _pair_in(pairs, links.nearly.rename(columns={"line": "s", "target": "i"}))
     against = pairs["s"].isin(links.citing_lines).to_numpy() & ~exact & ~nearly
     near = _near_citation(pairs, links, ~exact)
@@ -325,8 +335,6 @@ def _scored(pairs: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.
     kind = np.select(
         [(due == 0) & against, due == 0, np.abs(due) <= band, due > 0],
         ["reference_conflict", "match", "gap", "partial"], "overpaid").astype(object)
-    # A settlement much larger than an invoice pays several: only its cited ones are pairs.
-    keep = (kind != "overpaid") | exact
     ref_score = np.where(exact, 1.0, near / 100 * 0.8)
     amount_score = np.select(
         [due == 0, np.abs(due) <= band, due > 0],
@@ -334,29 +342,61 @@ def _scored(pairs: pd.DataFrame, links: _Links, settings: ReviewSettings) -> pd.
     date_score = np.where(days >= -DAYS_EARLY, np.exp(-np.maximum(days, 0) / 90), 0.1)
     score = 0.45 * ref_score + 0.4 * amount_score + 0.15 * date_score
     score = np.where(against, score * 0.5, score)
-    out = pairs.assign(gap=gap, due=due, kind=kind, exact=exact, near=near, days=days,
-                       score=np.round(score, 3), against=against)
-    return out[keep]
+    return pairs.assign(gap=gap, due=due, kind=kind, exact=exact, near=near, days=days,
+                        score=np.round(score, 3), against=against)
+
+
+def _best_of_each(s: np.ndarray, score: np.ndarray, i: np.ndarray, top: int) -> np.ndarray:
+    """The rows of the ``top`` best pairs of each settlement ``s`` (highest ``score``, then
+    first invoice ``i``), by settlement: ``sort_values(["s", "score", "i"], ascending=[True,
+    False, True])`` then ``groupby("s").head(top)``, in numpy (``(s, i)`` are distinct)."""
+    order = np.lexsort((i, -score, s))
+    return order[_run_positions(s[order]) < top]
 
 
 def _pair_in(pairs: pd.DataFrame, linked: pd.DataFrame) -> np.ndarray:
+    """Whether each of ``pairs`` (``s``, ``i``) is among ``linked``: one code per pair of
+    line numbers (a merge where they do not fit in one integer)."""
     if linked.empty:
         return np.zeros(len(pairs), dtype=bool)
+    s, i = pairs["s"].to_numpy(dtype=np.int64), pairs["i"].to_numpy(dtype=np.int64)
+    linked_s, linked_i = linked["s"].to_numpy(dtype=np.int64), linked["i"].to_numpy(dtype=np.int64)
+    if len(s) and min(s.min(), i.min(), linked_s.min(), linked_i.min()) >= 0 and max(
+            s.max(), i.max(), linked_s.max(), linked_i.max()) < 1 << 31:
+        return np.isin((s << 31) | i, (linked_s << 31) | linked_i)
     hit = pairs[["s", "i"]].merge(linked.drop_duplicates().assign(_hit=True), on=["s", "i"], how="left")
     return hit["_hit"].notna().to_numpy()
+
+
+def _firsts_and_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct ``values`` (sorted), the position of each one's first occurrence, and
+    each value's index among them (``np.unique`` with ``return_index`` and
+    ``return_inverse``, by one stable sort)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.ones(len(ordered), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], order[new], inverse
 
 
 def _near_citation(pairs: pd.DataFrame, links: _Links, candidates: np.ndarray) -> np.ndarray:
     """rapidfuzz partial ratio (0–100) of each invoice's document key inside the folded label
     of its settlement; 0 when the key is too short to judge."""
-    keys = links.keys_of(pairs["i"])
-    ok = candidates & (pd.Series(keys, dtype=object).str.len().to_numpy() >= MIN_NEAR_KEY)
+    # (each invoice's key and each settlement's folded label found once, not once a pair)
+    invoices, _, invoice_of = _firsts_and_inverse(pairs["i"].to_numpy(dtype=np.int64))
+    keys = links.keys_of(invoices)
+    long_key = np.fromiter(map(len, keys.tolist()), dtype=np.int64, count=len(keys)) >= MIN_NEAR_KEY
+    ok = candidates & long_key[invoice_of]
     out = np.zeros(len(pairs))
     if ok.any():
-        codes, labels = pd.factorize(pairs["label_s"].to_numpy(dtype=object)[ok], use_na_sentinel=False)
+        rows = np.flatnonzero(ok)
+        _, first_s, settlement_of = _firsts_and_inverse(pairs["s"].to_numpy(dtype=np.int64)[rows])
+        labels = pairs["label_s"].take(rows[first_s]).to_numpy(dtype=object)
         folded = reference_keys(pd.Series(labels, dtype=object))
-        scores = process.cpdist(list(keys[ok]), list(folded[codes]), scorer=fuzz.partial_ratio,
-                                workers=-1)
+        scores = process.cpdist(list(keys[invoice_of[ok]]), list(folded[settlement_of]),
+                                scorer=fuzz.partial_ratio, workers=-1)
         out[ok] = np.where(scores >= NEAR_CITATION, scores, 0)
     return out
 

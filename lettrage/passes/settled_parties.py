@@ -56,21 +56,14 @@ def settled_party_pass(left: pd.DataFrame, foreign: np.ndarray, guessed: pd.Data
         return PassOutput()
     held = (left["held"].to_numpy(dtype=bool) if "held" in left.columns
             else np.zeros(len(left), dtype=bool))
-    lines = left.assign(blocked=held | np.asarray(foreign, dtype=bool)).sort_values(
-        ["party_id", "date", "line"])
-    lines["segment"] = _segments(lines)
-    lines = lines[lines["segment"] >= 0]
-    per_segment = lines.groupby(["party_id", "segment"]).agg(
-        count=("line", "size"), blocked=("blocked", "max"), first=("date", "min"), last=("date", "max"))
-    span = (per_segment["last"] - per_segment["first"]) // np.timedelta64(1, "D")
-    good = per_segment[~per_segment["blocked"] & per_segment["count"].between(MIN_LINES, MAX_LINES)
-                       & (span <= max_days)]
-    chosen = lines[pd.MultiIndex.from_frame(lines[["party_id", "segment"]]).isin(good.index)]
-    chosen = chosen[~chosen["party_id"].isin(resting_on_guesses(chosen, guessed))]
+    rows, segment = _stretches(left, held | np.asarray(foreign, dtype=bool), max_days)
+    chosen = left.take(rows)  # (the texts taken for these lines only)
+    kept = ~chosen["party_id"].isin(resting_on_guesses(chosen, guessed)).to_numpy()
+    chosen, segment = chosen[kept], segment[kept]
     evidence = Evidence(documents[numbers_in(documents["line"], chosen["line"])],
                         cites[numbers_in(cites["line"], chosen["line"])])
     groups: list[tuple[list[int], str]] = []
-    party, segment = chosen["party_id"].to_numpy(), chosen["segment"].to_numpy()
+    party = chosen["party_id"].to_numpy()
     line, amount = chosen["line"].to_numpy(dtype=np.int64), chosen["amount"].to_numpy(dtype=np.int64)
     dates = chosen["date"].to_numpy()
     for start, stop in _runs(party, segment):
@@ -89,19 +82,68 @@ def settled_party_pass(left: pd.DataFrame, foreign: np.ndarray, guessed: pd.Data
     return exact_groups_output("settled", groups, documents, cites)
 
 
-def _segments(lines: pd.DataFrame) -> np.ndarray:
-    """Per line (sorted by third party, date, line), the stretch of days it belongs to
-    between two days where the third party's open balance is back to zero (0, 1, … per
-    third party), or -1 after the last such day."""
-    party = lines["party_id"].to_numpy()
-    running = lines.groupby("party_id")["amount"].cumsum().to_numpy()
-    day = lines["date"].to_numpy()
-    last_of_day = np.ones(len(lines), dtype=bool)
+def party_date_order(lines: pd.DataFrame) -> np.ndarray:
+    """The positions of ``lines`` in the order of ``sort_values(["party_id", "date", "line"])``
+    (a missing date last), by one ``np.lexsort`` of their numbers."""
+    dates = lines["date"].to_numpy()
+    days = dates.view(np.int64).copy()
+    days[np.isnat(dates)] = np.iinfo(np.int64).max
+    return np.lexsort((lines["line"].to_numpy(), days, lines["party_id"].to_numpy()))
+
+
+def _stretches(left: pd.DataFrame, blocked: np.ndarray, max_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """The positions in ``left`` of the lines of the stretches that may make a group — none
+    ``blocked``, :data:`MIN_LINES` to :data:`MAX_LINES` lines, at most ``max_days`` from the
+    first date to the last — sorted by third party, date and line, and each one's stretch
+    (see :func:`_segments`). Numbers only, sorted and grouped in numpy."""
+    order = party_date_order(left)
+    party = left["party_id"].to_numpy()[order]
+    dates = left["date"].to_numpy()[order]
+    segment = _segments(party, left["amount"].to_numpy(dtype=np.int64)[order], dates)
+    rows = np.flatnonzero(segment >= 0)
+    if not len(rows):
+        return rows, rows
+    starts = np.flatnonzero(np.r_[True, (party[rows][1:] != party[rows][:-1])
+                                  | (segment[rows][1:] != segment[rows][:-1])])
+    counts = np.diff(np.append(starts, len(rows)))
+    good = (~np.logical_or.reduceat(blocked[order][rows], starts) & (counts >= MIN_LINES)
+            & (counts <= MAX_LINES) & (_spans(dates[rows], starts) <= max_days))
+    rows = rows[np.repeat(good, counts)]
+    return order[rows], segment[rows]
+
+
+def _segments(party: np.ndarray, amount: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Per line (sorted by third party, date, line: ``party``, ``amount``, ``day`` its date),
+    the stretch of days it belongs to between two days where the third party's open balance
+    is back to zero (0, 1, … per third party), or -1 after the last such day."""
+    if not len(party):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, party[1:] != party[:-1]])
+    party_of = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(party))))
+    total = np.cumsum(amount)
+    running = total - (total - amount)[starts][party_of]  # the third party's balance so far
+    last_of_day = np.ones(len(party), dtype=bool)
     last_of_day[:-1] = (party[1:] != party[:-1]) | (day[1:] != day[:-1])
-    closes = last_of_day & (running == 0)
-    closed_before = pd.Series(closes).groupby(party).cumsum().to_numpy() - closes
-    closings = pd.Series(closes).groupby(party).transform("sum").to_numpy()
+    closes = (last_of_day & (running == 0)).astype(np.int64)
+    closed = np.cumsum(closes)
+    closed_before = closed - closes - (closed - closes)[starts][party_of]
+    closings = np.add.reduceat(closes, starts)[party_of]
     return np.where(closed_before < closings, closed_before, -1)
+
+
+def _spans(dates: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Whole days from the first to the last of the ``dates`` of each run (from ``starts``),
+    missing dates left out; NaN for a run without a date (no span is within a limit)."""
+    if not len(starts):
+        return np.zeros(0)
+    dated = ~np.isnat(dates)
+    ticks = dates.view(np.int64)
+    first = np.minimum.reduceat(np.where(dated, ticks, np.iinfo(np.int64).max), starts)
+    last = np.maximum.reduceat(np.where(dated, ticks, np.iinfo(np.int64).min), starts)
+    some = np.add.reduceat(dated, starts) > 0
+    days = np.full(len(starts), np.nan)
+    days[some] = (last[some].view(dates.dtype) - first[some].view(dates.dtype)) // np.timedelta64(1, "D")
+    return days
 
 
 def _runs(party: np.ndarray, segment: np.ndarray) -> list[tuple[int, int]]:
