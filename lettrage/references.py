@@ -450,9 +450,9 @@ class _PartDocuments:
     names a document as far as the part sees (:func:`is_document_key`, one third party, at
     most :data:`MAX_LINES_PER_DOCUMENT` lines), in their order; ``key`` and ``number`` index
     the part's ``strings`` (``""`` first). ``keys``: every document key of the part,
-    there or not, to tell the keys that other parts carry too. ``key_hashes`` and
-    ``keys_hashes``: the hashes of the rows' keys and, sorted, of ``keys`` (made in the part's
-    process), a first filter of the keys that other parts carry."""
+    there or not, to tell the keys that other parts carry too. ``keys_hashes``: the hashes of
+    ``keys``, sorted, and ``key_rank`` the place of each row's key's among them (made in the
+    part's process): a first filter of the keys that other parts carry."""
 
     line: np.ndarray
     key: np.ndarray
@@ -461,7 +461,7 @@ class _PartDocuments:
     party_id: np.ndarray
     strings: pa.Array
     keys: pa.Array
-    key_hashes: np.ndarray
+    key_rank: np.ndarray
     keys_hashes: np.ndarray
 
     @classmethod
@@ -478,9 +478,12 @@ class _PartDocuments:
         held = np.flatnonzero(np.bincount(key, minlength=len(strings)) > 0)
         keys = strings.take(pa.array(held))
         hashes = _rt._string_hashes(keys)
+        order = np.argsort(hashes)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
         return cls(line[good], key[good], own["number"].to_numpy()[kept][good],
                    own["source"].to_numpy()[kept][good], party[good], strings, keys,
-                   hashes[np.searchsorted(held, key[good])], np.sort(hashes))
+                   rank[np.searchsorted(held, key[good])], hashes[order])
 
 
 def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFrame:
@@ -512,14 +515,16 @@ def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFr
 
 def _held_elsewhere(parts: list[_PartDocuments], index: int) -> np.ndarray:
     """Whether each candidate key of part ``index`` is a document key of another part: the
-    keys whose hash another part's key has, then those of them that are."""
+    keys whose hash another part's key has (the part's sorted hashes searched, in order, among
+    the others'), then those of them that are."""
     found = parts[index]
     others = [other for at, other in enumerate(parts) if at != index]
     hashes = (others[0].keys_hashes if len(others) == 1
               else np.sort(np.concatenate([other.keys_hashes for other in others])))
     if not len(hashes):
         return np.zeros(len(found.key), dtype=bool)
-    held = hashes[np.minimum(np.searchsorted(hashes, found.key_hashes), len(hashes) - 1)] == found.key_hashes
+    mine = found.keys_hashes
+    held = (hashes[np.minimum(np.searchsorted(hashes, mine), len(hashes) - 1)] == mine)[found.key_rank]
     maybe = np.flatnonzero(held)
     if len(maybe):
         named = pc.is_in(found.strings.take(pa.array(found.key[maybe])),
