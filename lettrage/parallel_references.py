@@ -61,14 +61,16 @@ def references_in_processes(lines: pd.DataFrame, jobs: int) -> tuple[pd.DataFram
         for _, connection in workers:
             connection.send(documents)
         found = [mine.citations(documents), *(_answer(connection) for _, connection in workers)]
+        # joined while the workers exit (a forked process takes a while to end)
+        cites = citations_of_parts(lines, [(cites, near) for cites, near, _ in found])
+        keys = piece_keys_of_parts(lines, rows, [keys for _, _, keys in found])
     finally:
         for process, connection in workers:
             connection.close()
             process.join(timeout=5)
             if process.is_alive():
                 process.terminate()
-    cites = citations_of_parts(lines, [(cites, near) for cites, near, _ in found])
-    return documents, cites, piece_keys_of_parts(lines, rows, [keys for _, _, keys in found])
+    return documents, cites, keys
 
 
 def _parts(parties: np.ndarray, count: int) -> list[np.ndarray]:
