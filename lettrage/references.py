@@ -921,10 +921,12 @@ class _Names:
         self.codes = codes[order]
         top = int(self.codes[-1]) + 1 if len(self.codes) else 0
         #: ``first[c]``: how many names have a code below ``c``, for every code from 0 to the
-        #: last one's, when the codes are few enough for such a table (else searched)
-        self.first = (np.searchsorted(self.codes, np.arange(top + 1), "left")
-                      if len(self.codes) and self.codes[0] >= 0 and top <= 16 * len(self.codes) + (1 << 20)
-                      else None)
+        #: last one's, when the codes are few enough for such a table (else searched): a
+        #: running count of the codes
+        self.first: np.ndarray | None = None
+        if len(self.codes) and self.codes[0] >= 0 and top <= 16 * len(self.codes) + (1 << 20):
+            self.first = np.zeros(top + 1, dtype=np.int64)
+            np.cumsum(np.bincount(self.codes, minlength=top), out=self.first[1:])
         #: whether a run can be nearly a name, by their lengths and digits: a table, indexed
         #: by :meth:`run_shapes` plus a name's :attr:`shape`, when not too large (else None)
         width = self.width
