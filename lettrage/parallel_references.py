@@ -10,7 +10,9 @@ folded texts between the two steps. The joined frames are those of
 :func:`lettrage.references.references_and_piece_keys`, row for row.
 
 Worker processes are forked (they inherit the lines, nothing is pickled to them but the
-documents); where ``fork`` is not available, the references are read in this process.
+documents and their codes, :class:`lettrage.references.DocumentCodes`, which spare each part
+hashing the documents' keys and numbers again); where ``fork`` is not available, the
+references are read in this process.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from lettrage.parallel import balanced_parts, forking
 from lettrage.references import (
     ReferencesOfParties,
     citations_of_parts,
-    documents_of_parts,
+    coded_documents_of_parts,
     piece_keys_of_parts,
     references_and_piece_keys,
 )
@@ -57,18 +59,20 @@ def references_in_processes(lines: pd.DataFrame, jobs: int) -> tuple[pd.DataFram
                 workers.append((process, ours))
         mine = ReferencesOfParties(_part(lines, rows[0]))
         owns = [mine.own_keys(), *(_answer(connection) for _, connection in workers)]
-        documents = documents_of_parts(lines, owns)
+        documents, mine.codes = coded_documents_of_parts(lines, owns)
         for _, connection in workers:
-            connection.send(documents)
+            connection.send((documents, mine.codes))
         found = [mine.citations(documents), *(_answer(connection) for _, connection in workers)]
+        # joined while the workers exit (a forked process takes a while to end)
+        cites = citations_of_parts(lines, [(cites, near) for cites, near, _ in found])
+        keys = piece_keys_of_parts(lines, rows, [keys for _, _, keys in found])
     finally:
         for process, connection in workers:
             connection.close()
             process.join(timeout=5)
             if process.is_alive():
                 process.terminate()
-    cites = citations_of_parts(lines, [(cites, near) for cites, near, _ in found])
-    return documents, cites, piece_keys_of_parts(lines, rows, [keys for _, _, keys in found])
+    return documents, cites, keys
 
 
 def _parts(parties: np.ndarray, count: int) -> list[np.ndarray]:
@@ -91,7 +95,7 @@ def _serve(lines: pd.DataFrame, rows: np.ndarray, connection: Connection) -> Non
     try:
         part = ReferencesOfParties(_part(lines, rows))
         connection.send(("ok", part.own_keys()))
-        documents = connection.recv()
+        documents, part.codes = connection.recv()
         connection.send(("ok", part.citations(documents)))
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
         try:

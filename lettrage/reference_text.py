@@ -412,7 +412,8 @@ class Lookup:
     def __init__(self, strings: pa.Array):
         self.strings = strings.cast(pa.large_string())
         hashes = _string_hashes(self.strings)
-        self._order = np.argsort(hashes, kind="stable")
+        # not a stable sort (much slower): among equal hashes, :meth:`index` asks pyarrow
+        self._order = np.argsort(hashes)
         self._hashes = hashes[self._order]
         #: whether no two strings share a hash (else :meth:`index` asks pyarrow)
         self._distinct = bool((self._hashes[1:] != self._hashes[:-1]).all())

@@ -450,9 +450,9 @@ class _PartDocuments:
     names a document as far as the part sees (:func:`is_document_key`, one third party, at
     most :data:`MAX_LINES_PER_DOCUMENT` lines), in their order; ``key`` and ``number`` index
     the part's ``strings`` (``""`` first). ``keys``: every document key of the part,
-    there or not, to tell the keys that other parts carry too. ``key_hashes`` and
-    ``keys_hashes``: the hashes of the rows' keys and, sorted, of ``keys`` (made in the part's
-    process), a first filter of the keys that other parts carry."""
+    there or not, to tell the keys that other parts carry too. ``keys_hashes``: the hashes of
+    ``keys``, sorted, and ``key_rank`` the place of each row's key's among them (made in the
+    part's process): a first filter of the keys that other parts carry."""
 
     line: np.ndarray
     key: np.ndarray
@@ -461,7 +461,7 @@ class _PartDocuments:
     party_id: np.ndarray
     strings: pa.Array
     keys: pa.Array
-    key_hashes: np.ndarray
+    key_rank: np.ndarray
     keys_hashes: np.ndarray
 
     @classmethod
@@ -478,14 +478,25 @@ class _PartDocuments:
         held = np.flatnonzero(np.bincount(key, minlength=len(strings)) > 0)
         keys = strings.take(pa.array(held))
         hashes = _rt._string_hashes(keys)
+        order = np.argsort(hashes)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
         return cls(line[good], key[good], own["number"].to_numpy()[kept][good],
                    own["source"].to_numpy()[kept][good], party[good], strings, keys,
-                   hashes[np.searchsorted(held, key[good])], np.sort(hashes))
+                   rank[np.searchsorted(held, key[good])], hashes[order])
 
 
 def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFrame:
     """:func:`document_keys` of ``lines`` from the :class:`_PartDocuments` of parts of them:
     a key held by two parts (two third parties) names no document."""
+    return _coded_documents_of(parts, lines)[0]
+
+
+def _coded_documents_of(parts: list[_PartDocuments], lines: pd.DataFrame
+                        ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pa.Array]:
+    """:func:`_documents_of`, and each document's key and number as a position among
+    ``strings`` (the parts' strings in a row, also returned): equal for equal keys, and for
+    equal numbers of the documents of one part."""
     part = np.repeat(np.arange(len(parts)), [len(found.line) for found in parts])
     line, key, number, source, party = (np.concatenate([getattr(found, name) for found in parts])
                                         for name in ("line", "key", "number", "source", "party_id"))
@@ -506,20 +517,62 @@ def _documents_of(parts: list[_PartDocuments], lines: pd.DataFrame) -> pd.DataFr
     part, line, key, number, party = part[first], line[first], key[first], number[first], party[first]
     offsets = np.cumsum([0, *(len(found.strings) for found in parts)])[part]
     strings = pa.concat_arrays([found.strings for found in parts]) if len(parts) > 1 else parts[0].strings
-    return pd.DataFrame({"line": line.astype(np.int64), "key": _str_array(strings, offsets + key),
-                         "party_id": party, "number": _str_array(strings, offsets + number)})
+    key, number = offsets + key, offsets + number
+    return (pd.DataFrame({"line": line.astype(np.int64), "key": _str_array(strings, key),
+                          "party_id": party, "number": _str_array(strings, number)}), key, number, strings)
+
+
+@dataclass(frozen=True)
+class DocumentCodes:
+    """The documents' keys and numbers as integers, made where the parts' documents are joined
+    (:func:`coded_documents_of_parts`) so that no part hashes them again: ``key``, each
+    document's key as a position among ``keys``, the distinct keys in order of first
+    appearance (what :meth:`_Index.encode` of the keys gives); ``number``, each document's
+    number as a code, equal where the numbers are among the documents of one part."""
+
+    keys: pa.Array
+    key: np.ndarray
+    number: np.ndarray
+
+    @classmethod
+    def of(cls, key: np.ndarray, number: np.ndarray, strings: pa.Array) -> DocumentCodes:
+        """The codes of documents whose key and number are at ``key`` and ``number`` among
+        ``strings`` (one position for each distinct key)."""
+        rows, index = _first_appearance(key)
+        return cls(strings.take(pa.array(key[rows])).cast(pa.string()), index, number)
+
+    def numbers(self, documents: pd.DataFrame, wanted: np.ndarray) -> tuple[_Index, np.ndarray]:
+        """:meth:`_Index.encode` of the numbers of the ``documents`` at ``wanted`` (a mask),
+        whose numbers are those of one part."""
+        at = np.flatnonzero(wanted)
+        rows, index = _first_appearance(self.number[at])
+        return _Index(_key_strings(documents["number"]).take(pa.array(at[rows])).cast(pa.string())), index
+
+
+def _first_appearance(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, index)``: the rows where each distinct code (from 0) first appears, in order,
+    and each row's code's position among them — as ``dictionary_encode`` numbers values."""
+    size = int(codes.max()) + 1 if len(codes) else 0
+    first = np.full(size, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    rows = np.flatnonzero(first[codes] == np.arange(len(codes)))
+    position = np.empty(size, dtype=np.int64)
+    position[codes[rows]] = np.arange(len(rows))
+    return rows, position[codes]
 
 
 def _held_elsewhere(parts: list[_PartDocuments], index: int) -> np.ndarray:
     """Whether each candidate key of part ``index`` is a document key of another part: the
-    keys whose hash another part's key has, then those of them that are."""
+    keys whose hash another part's key has (the part's sorted hashes searched, in order, among
+    the others'), then those of them that are."""
     found = parts[index]
     others = [other for at, other in enumerate(parts) if at != index]
     hashes = (others[0].keys_hashes if len(others) == 1
               else np.sort(np.concatenate([other.keys_hashes for other in others])))
     if not len(hashes):
         return np.zeros(len(found.key), dtype=bool)
-    held = hashes[np.minimum(np.searchsorted(hashes, found.key_hashes), len(hashes) - 1)] == found.key_hashes
+    mine = found.keys_hashes
+    held = (hashes[np.minimum(np.searchsorted(hashes, mine), len(hashes) - 1)] == mine)[found.key_rank]
     maybe = np.flatnonzero(held)
     if len(maybe):
         named = pc.is_in(found.strings.take(pa.array(found.key[maybe])),
@@ -619,10 +672,12 @@ def _citations(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, 
 
 def _citations_and_own(lines: pd.DataFrame, columns: _Columns, documents: pd.DataFrame, *,
                        sources: bool = False, theirs: np.ndarray | None = None,
-                       keys: tuple[_Index, np.ndarray] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+                       keys: tuple[_Index, np.ndarray] | None = None,
+                       codes: DocumentCodes | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`_citations`, and the lines whose label holds their own document's key (a run of
     its words) of :data:`MIN_NEAR_KEY` characters or more: what :func:`_near_citations` may
-    leave out. ``keys``: :meth:`_Index.encode` of the documents' keys, when already made."""
+    leave out. ``keys``: :meth:`_Index.encode` of the documents' keys, when already made;
+    ``codes``: the documents' codes, when ``theirs`` are the documents of one part."""
     empty = pd.DataFrame({"line": pd.Series(dtype=np.int64), "key": pd.Series(dtype=object)})
     if sources:
         empty["source"] = pd.Series(dtype=np.int8)
@@ -644,7 +699,8 @@ def _citations_and_own(lines: pd.DataFrame, columns: _Columns, documents: pd.Dat
         theirs = np.ones(len(documents), dtype=bool)
     has_number = (documents["number"] != "").to_numpy() & theirs
     if has_number.any():  # numbers in labels only: a PieceRef is the line's own (bank) reference
-        number_index, number_of = _Index.encode(documents["number"].iloc[has_number])
+        number_index, number_of = (_Index.encode(documents["number"].iloc[has_number]) if codes is None
+                                   else codes.numbers(documents, has_number))
         numbers = _rt.Lookup(number_index.strings)
         position, number = labels.known(
             lambda folded: folded.known_numbers(numbers, min_digits=MIN_NUMBER_DIGITS),
@@ -751,6 +807,9 @@ class ReferencesOfParties:
     def __init__(self, lines: pd.DataFrame) -> None:
         self.lines = lines
         self._columns = _Columns(lines)
+        #: the :class:`DocumentCodes` of the documents :meth:`citations` is given, when
+        #: :func:`coded_documents_of_parts` made them (else made there)
+        self.codes: DocumentCodes | None = None
 
     def own_keys(self) -> _PartDocuments:
         """The rows of :func:`_own_codes` that name a document as far as this part sees."""
@@ -760,11 +819,12 @@ class ReferencesOfParties:
         """``(cites, near, piece_keys)`` of these lines: their citations of the ``documents``
         of the whole ledger (with their ``source``), their mistyped citations of their own
         third parties' documents, and the keys of their PieceRefs."""
+        codes = self.codes
         parties = distinct(self.lines["party_id"].to_numpy())
         theirs = np.isin(documents["party_id"].to_numpy(), parties)
-        keys = _Index.encode(documents["key"])
+        keys = _Index.encode(documents["key"]) if codes is None else (_Index(codes.keys), codes.key)
         cites, named_own = _citations_and_own(self.lines, self._columns, documents, sources=True,
-                                              theirs=theirs, keys=keys)
+                                              theirs=theirs, keys=keys, codes=codes)
         near = _near_citations(self.lines, self._columns["label"], documents[theirs], cites,
                                named_own=named_own, key_codes=keys[1][theirs])
         return cites, near, _piece_keys(self.lines, self._columns)
@@ -774,6 +834,14 @@ def documents_of_parts(lines: pd.DataFrame, owns: list[_PartDocuments]) -> pd.Da
     """:func:`document_keys` of ``lines`` from the :meth:`ReferencesOfParties.own_keys` of
     parts of them (whole third parties each): the same rows, in the same order."""
     return _documents_of(owns, lines)
+
+
+def coded_documents_of_parts(lines: pd.DataFrame, owns: list[_PartDocuments]
+                             ) -> tuple[pd.DataFrame, DocumentCodes]:
+    """:func:`documents_of_parts`, and their :class:`DocumentCodes` for
+    :meth:`ReferencesOfParties.citations`."""
+    documents, key, number, strings = _coded_documents_of(owns, lines)
+    return documents, DocumentCodes.of(key, number, strings)
 
 
 def citations_of_parts(lines: pd.DataFrame, found: list[tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
@@ -910,16 +978,18 @@ class _Names:
         lengths, digits = _lengths_and_digits(keys)
         self.width = int(max(lengths.max(initial=0), longest_run)) + 3
         codes = names["party_id"].to_numpy(dtype=np.int64) * self.width + lengths
-        order = np.argsort(codes, kind="stable")
+        order = _stable_order(codes)
         self.keys = keys.take(pa.array(order))  # large_string
         self.lengths, self.digits = lengths[order], digits[order]
         self.codes = codes[order]
         top = int(self.codes[-1]) + 1 if len(self.codes) else 0
         #: ``first[c]``: how many names have a code below ``c``, for every code from 0 to the
-        #: last one's, when the codes are few enough for such a table (else searched)
-        self.first = (np.searchsorted(self.codes, np.arange(top + 1), "left")
-                      if len(self.codes) and self.codes[0] >= 0 and top <= 16 * len(self.codes) + (1 << 20)
-                      else None)
+        #: last one's, when the codes are few enough for such a table (else searched): a
+        #: running count of the codes
+        self.first: np.ndarray | None = None
+        if len(self.codes) and self.codes[0] >= 0 and top <= 16 * len(self.codes) + (1 << 20):
+            self.first = np.zeros(top + 1, dtype=np.int64)
+            np.cumsum(np.bincount(self.codes, minlength=top), out=self.first[1:])
         #: whether a run can be nearly a name, by their lengths and digits: a table, indexed
         #: by :meth:`run_shapes` plus a name's :attr:`shape`, when not too large (else None)
         width = self.width
@@ -960,6 +1030,16 @@ class _Names:
 
 
 _MAX_TABLE = 1 << 22  # entries of :attr:`_Names._table` at most
+
+
+def _stable_order(codes: np.ndarray) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")`` of integers: each code made distinct by its
+    position (``code · n + position``), then sorted by the faster unstable sort, when that
+    fits in 63 bits."""
+    size = len(codes)
+    if not size or int(codes.min()) < 0 or int(codes.max()) >= ((1 << 62) - size) // size:
+        return np.argsort(codes, kind="stable")
+    return np.argsort(codes * size + np.arange(size))
 
 
 def _reachable_table(width: int) -> np.ndarray:
