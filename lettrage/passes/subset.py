@@ -838,7 +838,6 @@ class Evidence:
         return agree, against, sum(1 for own, keys in zip(owns, cited)
                                    if keys is None and (own is None or not _meets(own, shared)))
 
-
     def weigh_all(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`weigh` of each row of ``groups`` (line numbers, one group per row), as three
         arrays: at once, each line's keys of each kind (own, cited, nearly cited) as a few
