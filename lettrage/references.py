@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from lettrage import reference_text as _rt
-from lettrage.arrays import distinct, numbers_in
+from lettrage.arrays import distinct, numbers_in, stable_order
 from lettrage.ledger import line_positions
 
 MAX_LINES_PER_DOCUMENT = 3
@@ -978,7 +978,7 @@ class _Names:
         lengths, digits = _lengths_and_digits(keys)
         self.width = int(max(lengths.max(initial=0), longest_run)) + 3
         codes = names["party_id"].to_numpy(dtype=np.int64) * self.width + lengths
-        order = _stable_order(codes)
+        order = stable_order(codes)
         self.keys = keys.take(pa.array(order))  # large_string
         self.lengths, self.digits = lengths[order], digits[order]
         self.codes = codes[order]
@@ -1030,16 +1030,6 @@ class _Names:
 
 
 _MAX_TABLE = 1 << 22  # entries of :attr:`_Names._table` at most
-
-
-def _stable_order(codes: np.ndarray) -> np.ndarray:
-    """``np.argsort(codes, kind="stable")`` of integers: each code made distinct by its
-    position (``code · n + position``), then sorted by the faster unstable sort, when that
-    fits in 63 bits."""
-    size = len(codes)
-    if not size or int(codes.min()) < 0 or int(codes.max()) >= ((1 << 62) - size) // size:
-        return np.argsort(codes, kind="stable")
-    return np.argsort(codes * size + np.arange(size))
 
 
 def _reachable_table(width: int) -> np.ndarray:

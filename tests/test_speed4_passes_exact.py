@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lettrage.passes.exact import _candidate_positions, _cost_order, _mutual_best, _stable_order
+from lettrage.passes.exact import _candidate_positions, _cost_order, _mutual_best
 
 
 def _slow_mutual_best(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
@@ -27,15 +27,6 @@ def _slow_mutual_best(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
     return np.flatnonzero(fixed)
 
 
-small_ints = st.lists(st.integers(0, 9), max_size=40)
-
-
-@settings(max_examples=200, deadline=None)
-@given(small_ints)
-def test_stable_order_is_the_stable_argsort(values):
-    values = np.array(values, dtype=np.int64)
-    assert _stable_order(values, 10).tolist() == np.argsort(values, kind="stable").tolist()
-    assert _stable_order(values, 1 << 61).tolist() == np.argsort(values, kind="stable").tolist()
 
 
 @settings(max_examples=200, deadline=None)

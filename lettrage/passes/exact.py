@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lettrage.arrays import distinct, numbers_in
+from lettrage.arrays import distinct, numbers_in, packed_keys, stable_order
 from lettrage.passes.base import PassOutput
 from lettrage.references import pair_evidence
 
@@ -193,7 +193,7 @@ def _candidate_positions(open_lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     line = open_lines["line"].to_numpy(dtype=np.int64)
     # (lines in order, as the passes have them, stay so among equal keys: lexsort is stable)
     line_key = () if np.all(line[1:] > line[:-1]) else (line,)
-    order = np.lexsort((*line_key, _date_keys(open_lines), *_bucket_keys(party, size)))
+    order = np.lexsort((*line_key, _date_keys(open_lines), *packed_keys(party, size)))
     new = np.ones(len(order), dtype=bool)
     ordered_party, ordered_size = party[order], size[order]
     new[1:] = (ordered_party[1:] != ordered_party[:-1]) | (ordered_size[1:] != ordered_size[:-1])
@@ -226,14 +226,6 @@ def _candidate_positions(open_lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     keep = (near >= 0) & (near < n_b[near_bucket])
     near_b = sett[start_b[near_bucket[keep]] + near[keep]]
     return np.concatenate([small_a, near_a[keep]]), np.concatenate([small_b, near_b])
-
-
-def _bucket_keys(party: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(third party, size) as ``np.lexsort`` keys (the last first): one integer when both fit
-    in it (one key sorts faster), else size then third party."""
-    span = int(size.max()) + 1 if len(size) else 1
-    fits = len(party) and party.min() >= 0 and int(party.max()) * span < 1 << 62
-    return (party * span + size,) if fits else (size, party)
 
 
 def _date_keys(open_lines: pd.DataFrame) -> np.ndarray:
@@ -271,24 +263,11 @@ def _cost_order(a: np.ndarray, b: np.ndarray, tier: np.ndarray, open_lines: pd.D
     day = _date_keys(open_lines)
     line = open_lines["line"].to_numpy(dtype=np.int64)
     first = (tier * 2 + before).astype(np.int8)  # (numpy sorts small integers fastest)
-    leading = _leading_keys(first, day[a], day[b])
+    leading = packed_keys(first, day[a], day[b])
     if len(line) and line.min() >= 0 and line.max() < 1 << 30:  # the last four keys in one
         last = ((held[a] * 2 + held[b]).astype(np.int64) << 60) | (line[a] << 30) | line[b]
         return np.lexsort((last, *leading))
     return np.lexsort((line[b], line[a], held[b], held[a], *leading))
-
-
-def _leading_keys(first: np.ndarray, day_a: np.ndarray, day_b: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``(first, day_a, day_b)`` (``first`` below 8) as ``np.lexsort`` keys (the last first):
-    one integer when the days' range fits twice in it (each key is one more sort), else the
-    three."""
-    if len(day_a):
-        low = min(int(day_a.min()), int(day_b.min()))
-        width = max(int(day_a.max()), int(day_b.max())) - low
-        bits = width.bit_length()
-        if 3 + 2 * bits <= 62:
-            return ((first.astype(np.int64) << (2 * bits)) | ((day_a - low) << bits) | (day_b - low),)
-    return day_b, day_a, first
 
 
 def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarray,
@@ -306,7 +285,7 @@ def _augmented(chosen: np.ndarray, order: np.ndarray, a: np.ndarray, b: np.ndarr
     pair_of_a[a[chosen]] = chosen
     pair_of_b[b[chosen]] = chosen
     ranked_a = a[order]
-    by_a = _stable_order(ranked_a, size)  # each invoice's pairs, best first
+    by_a = stable_order(ranked_a)  # each invoice's pairs, best first
     sorted_a = ranked_a[by_a]
     while True:
         swapped = False
@@ -345,7 +324,7 @@ def _line_order_ties(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.
     size = np.abs(open_lines["amount"].to_numpy(dtype=np.int64))
     party = open_lines["party_id"].to_numpy(dtype=np.int64)
     pair_codes = a.astype(np.int64) * len(open_lines) + b  # every candidate, to look up swaps
-    by_code = _stable_order(pair_codes, len(open_lines) ** 2)
+    by_code = stable_order(pair_codes)
     for same_day, partner in ((a[chosen], b[chosen]), (b[chosen], a[chosen])):
         first, second = _same_day_couples(party[same_day], size[same_day], day[same_day])
         if not len(first):
@@ -371,7 +350,7 @@ def _line_order_ties(chosen: np.ndarray, a: np.ndarray, b: np.ndarray, tier: np.
 def _same_day_couples(party: np.ndarray, size: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every couple ``(i, j)``, ``i < j`` in sorted order, of entries with the same third
     party, size and day."""
-    keys = (day, *_bucket_keys(party, size))
+    keys = (day, *packed_keys(party, size))
     order = np.lexsort(keys)
     new = np.zeros(len(order), dtype=bool)
     new[:1] = True
@@ -416,8 +395,8 @@ def _pair_index(x: np.ndarray, y: np.ndarray, pair_codes: np.ndarray, by_code: n
 def _mutual_best(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
     """Positions of the pairs fixed in rounds of mutual best choices: ``a`` and ``b`` (line
     positions below ``size``) are the pairs' lines, best pair first."""
-    by_a = _stable_order(a, size)  # each line's pairs still alive, best first
-    by_b = _stable_order(b, size)
+    by_a = stable_order(a)  # each line's pairs still alive, best first
+    by_b = stable_order(b)
     fixed = []
     taken_a = np.zeros(size, dtype=bool)
     taken_b = np.zeros(size, dtype=bool)
@@ -443,16 +422,6 @@ def _firsts(side: np.ndarray, grouped: np.ndarray) -> np.ndarray:
     head = np.ones(len(grouped), dtype=bool)
     head[1:] = lines[1:] != lines[:-1]
     return grouped[head]
-
-
-def _stable_order(values: np.ndarray, bound: int) -> np.ndarray:
-    """``np.argsort(values, kind="stable")`` for integers from 0 to ``bound - 1``: one sort of
-    distinct keys (value, position), several times faster than numpy's stable sort when they
-    fit in 63 bits."""
-    count = len(values)
-    if bound * (count + 1) >= 1 << 62:
-        return np.argsort(values, kind="stable")
-    return np.sort(values.astype(np.int64) * count + np.arange(count)) % max(count, 1)
 
 
 def _strings(column: pd.Series) -> pa.Array:

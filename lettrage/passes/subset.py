@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from lettrage.arrays import distinct
+from lettrage.arrays import distinct, packed_keys
 from lettrage.passes.base import PassOutput
 from lettrage.passes.large_groups import large_ones_within
 from lettrage.passes.subset_search import (
@@ -431,7 +431,10 @@ def _leading(limit, group, *keys):
     """The rows (ascending) with fewer than ``limit`` rows of their ``group`` ordered before
     them by ``keys`` (most significant first): the only ones that can be among the first
     ``limit`` of their group in an order that begins with ``keys``."""
-    order = _packed_order(group, *keys)
+    # (ties in any order: a row's fate depends on its key's run only; an unstable sort of
+    # one packed key is twice as fast as a stable one)
+    sort_keys = packed_keys(group, *keys)
+    order = np.argsort(sort_keys[0]) if len(sort_keys) == 1 else np.lexsort(sort_keys)
     group = group[order]
     positions = np.arange(len(order))
     new_group = np.concatenate(([True], group[1:] != group[:-1]))
@@ -451,21 +454,6 @@ def _row_sums(table: np.ndarray) -> np.ndarray:
     for column in range(1, table.shape[1]):
         sums += table[:, column]
     return sums
-
-
-def _packed_order(*keys: np.ndarray) -> np.ndarray:
-    """An order of the rows by ``keys`` (most significant first; ties in any order): one sort
-    of the keys packed in one integer when they fit, else a lexsort."""
-    packed = np.zeros(len(keys[0]), dtype=np.int64)
-    bits = 0
-    for key in keys:
-        low = int(key.min()) if len(key) else 0
-        width = (int(key.max()) - low).bit_length() if len(key) else 0
-        bits += width
-        if bits > 62:
-            return np.lexsort(keys[::-1])
-        packed = (packed << width) | (key - low)
-    return np.argsort(packed)
 
 
 def _largest_direct(pick: int) -> int:

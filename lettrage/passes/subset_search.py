@@ -12,6 +12,8 @@ from math import comb
 
 import numpy as np
 
+from lettrage.arrays import stable_order
+
 #: Largest number of combinations enumerated at once.
 DIRECT_LIMIT = 40_000
 #: Largest number of combinations per half in meet-in-the-middle.
@@ -126,7 +128,7 @@ def _half_of_size(amounts: np.ndarray, pick: int) -> tuple[np.ndarray, np.ndarra
     """The ``pick``-element subsets of one half by sum (then in order): their sums, and
     their rows in :func:`_combinations` (only the few solutions' rows are ever built)."""
     sums = _sums(amounts, len(amounts), pick)
-    order = _stable_order(sums)
+    order = stable_order(sums)
     return sums[order], order
 
 
@@ -136,19 +138,6 @@ def _half(amounts: np.ndarray, max_pick: int) -> tuple[np.ndarray, list[np.ndarr
     parts = [_half_of_size(amounts, pick) for pick in range(min(len(amounts), max_pick) + 1)]
     starts = np.cumsum([0] + [len(sums) for sums, _ in parts])
     return np.concatenate([sums for sums, _ in parts]), [order for _, order in parts], starts
-
-
-def _stable_order(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")`` (a plain sort of value and position packed in
-    one integer when they fit: several times faster)."""
-    count = len(values)
-    bits = max(count - 1, 1).bit_length()
-    if count:
-        low = int(values.min())
-        if int(values.max()) - low < 1 << (62 - bits):
-            packed = np.sort(((values - low) << bits) | np.arange(count, dtype=np.int64))
-            return packed & ((1 << bits) - 1)
-    return np.argsort(values, kind="stable")
 
 
 def _meet_in_the_middle(amounts, low, high, max_pick, limit):
