@@ -3,7 +3,7 @@ DocumentCodes): the keys' and numbers' codes that each part would have made by h
 the same citations with them as without."""
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +25,10 @@ from lettrage.references import (
 from lettrage.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-_SPEC = importlib.util.spec_from_file_location("lettrage_generator_codes", ROOT / "datasets" / "generator.py")
-gen = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(gen)
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generated_quality import load_generator  # the benchmarks' loader of datasets/generator.py
+
+gen = load_generator()
 REAL = sorted((ROOT / "datasets" / "fec-neolegal").glob("*FEC*"))
 
 
